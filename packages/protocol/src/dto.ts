@@ -1,0 +1,243 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+
+/**
+ * Wire DTOs and their JSON schemas (TypeBox): the server validates requests against them and
+ * publishes them in its OpenAPI document; the SDK uses the static types.
+ */
+
+const Uuid = Type.String({
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  description: 'UUID, chosen by the client',
+})
+/** Identifier of a data owner or user (UUID). */
+export const IdSchema = Uuid
+
+/** Short string for ids used as map keys and fingerprints: bounded to stop abuse. */
+const Key = Type.String({ minLength: 1, maxLength: 200 })
+
+/** A wrapped value: base64 of IV ‖ AES-GCM ciphertext ‖ tag, under the exchange key owner->delegatedTo. */
+export const DelegationSchema = Type.Object(
+  {
+    owner: Key,
+    delegatedTo: Key,
+    key: Type.String({ minLength: 1, maxLength: 4096 }),
+    tags: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 20 })),
+  },
+  { additionalProperties: false },
+)
+export type DelegationDto = Static<typeof DelegationSchema>
+
+const DelegationMap = Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.Array(DelegationSchema, { maxItems: 50 }))
+export type DelegationMapDto = Record<string, DelegationDto[]>
+
+/** Crypto bookkeeping of an encrypted entity (CRYPTO.md: entity key, secret ids, parent link). */
+export const EncryptionMetaSchema = Type.Object(
+  {
+    secretForeignKeys: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 50 }),
+    cryptedForeignKeys: DelegationMap,
+    delegations: DelegationMap,
+    encryptionKeys: DelegationMap,
+    encryptedSelf: Type.Optional(Type.String({ maxLength: 8 * 1024 * 1024 })),
+    // Data-owner key fields, only on patients (a patient is both an entity and a data owner).
+    publicKey: Type.Optional(Type.String({ maxLength: 4096 })),
+    publicKeysForOaepWithSha256: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 50 })),
+  },
+  { additionalProperties: true },
+)
+export type EncryptionMetaDto = Static<typeof EncryptionMetaSchema>
+
+/** Fields every stored document carries; `rev`, `created`, `modified`, `author`, `responsible` are set by the server. */
+const BaseFields = {
+  id: Uuid,
+  rev: Type.Optional(Type.String({ maxLength: 100 })),
+  created: Type.Optional(Type.Number()),
+  modified: Type.Optional(Type.Number()),
+  author: Type.Optional(Type.String({ maxLength: 200 })),
+  responsible: Type.Optional(Type.String({ maxLength: 200 })),
+  deletionDate: Type.Optional(Type.Number()),
+}
+
+/**
+ * An encrypted entity on the wire: clear fields the server may index, plus `systemMetaData`.
+ * Entity-specific clear fields are free-form (`additionalProperties`); the encrypted ones only
+ * exist inside `systemMetaData.encryptedSelf`.
+ */
+export const EncryptedEntitySchema = Type.Object(
+  { ...BaseFields, systemMetaData: EncryptionMetaSchema },
+  { additionalProperties: true },
+)
+export type EncryptedEntityDto = Static<typeof EncryptedEntitySchema> & Record<string, unknown>
+
+/** Batch of encrypted entities (create or modify many in one transaction). */
+export const EncryptedEntityBatchSchema = Type.Array(EncryptedEntitySchema, { minItems: 1, maxItems: 1000 })
+
+/** Key fields of a data owner that is not an encrypted entity (healthcare professional, device). */
+export const OwnerMetaSchema = Type.Object(
+  {
+    publicKey: Type.Optional(Type.String({ maxLength: 4096 })),
+    publicKeysForOaepWithSha256: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 50 })),
+  },
+  { additionalProperties: true },
+)
+
+/** A healthcare professional or a medical device document. */
+export const DataOwnerDocSchema = Type.Object(
+  { ...BaseFields, systemMetaData: Type.Optional(OwnerMetaSchema) },
+  { additionalProperties: true },
+)
+export type DataOwnerDocDto = Static<typeof DataOwnerDocSchema> & Record<string, unknown>
+
+/** `GET /dataowner/{id}` answer. A patient the caller cannot access comes back with its key fields only. */
+export interface DataOwnerWithTypeDto {
+  type: 'HealthcareProfessional' | 'Patient' | 'MedicalDevice'
+  dataOwner: Record<string, unknown> & { id: string; rev?: string; systemMetaData?: Record<string, unknown> }
+}
+
+/** Metadata of a long-lived token (the secret itself is never returned after creation). */
+export interface AuthenticationTokenDto {
+  creationTime: number
+  validity: number
+}
+
+/** A user as the server returns it (never any hash). */
+export interface UserDto {
+  id: string
+  rev?: string
+  created?: number
+  name?: string
+  login?: string
+  email?: string
+  mobilePhone?: string
+  healthcarePartyId?: string
+  patientId?: string
+  deviceId?: string
+  roles: string[]
+  properties: unknown[]
+  sharingDataWith: Record<string, string[]>
+  authenticationTokens: Record<string, AuthenticationTokenDto>
+  status?: 'ACTIVE' | 'DISABLED'
+  [k: string]: unknown
+}
+
+/** Create or modify a user. `passwordHash` (MedTech name) or `password` carries a clear password that the server hashes. */
+export const UserWriteSchema = Type.Object(
+  {
+    id: Uuid,
+    rev: Type.Optional(Type.String({ maxLength: 100 })),
+    created: Type.Optional(Type.Number()),
+    name: Type.Optional(Type.String({ maxLength: 500 })),
+    login: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
+    email: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })),
+    mobilePhone: Type.Optional(Type.String({ minLength: 3, maxLength: 40 })),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    passwordHash: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    healthcarePartyId: Type.Optional(Uuid),
+    patientId: Type.Optional(Uuid),
+    deviceId: Type.Optional(Uuid),
+    roles: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 })),
+    properties: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 200 })),
+    sharingDataWith: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.Array(Uuid, { maxItems: 1000 }))),
+    status: Type.Optional(Type.Union([Type.Literal('ACTIVE'), Type.Literal('DISABLED')])),
+  },
+  { additionalProperties: true },
+)
+export type UserWriteDto = Static<typeof UserWriteSchema>
+
+/** `POST /user/current/sharing` and `DELETE`-like removal: edit the caller's automatic sharing. */
+export const SharingChangeSchema = Type.Object(
+  {
+    dataOwnerIds: Type.Array(Uuid, { minItems: 1, maxItems: 1000 }),
+    type: Type.Optional(Type.String({ maxLength: 100 })),
+  },
+  { additionalProperties: false },
+)
+export type SharingChangeDto = Static<typeof SharingChangeSchema>
+
+/** `POST /user/{id}/token`: validity in seconds. */
+export const CreateTokenSchema = Type.Object(
+  { validity: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 * 365 * 24 * 3600 })) },
+  { additionalProperties: false },
+)
+
+export const LoginSchema = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 320 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+)
+export type LoginDto = Static<typeof LoginSchema>
+
+export const RefreshSchema = Type.Object(
+  { refreshToken: Type.String({ minLength: 1, maxLength: 4096 }) },
+  { additionalProperties: false },
+)
+
+/** Answer of login and refresh. */
+export interface AuthResponseDto {
+  token: string
+  refreshToken: string
+  userId: string
+  /** Seconds until `token` expires. */
+  expiresIn: number
+}
+
+/**
+ * An exchange key record (CRYPTO.md): a random AES key K(delegator->delegate) encrypted with RSA for
+ * each public key (by fingerprint) of both parties, and signed by the delegator.
+ */
+export const ExchangeKeySchema = Type.Object(
+  {
+    id: Uuid,
+    rev: Type.Optional(Type.String({ maxLength: 100 })),
+    created: Type.Optional(Type.Number()),
+    delegator: Uuid,
+    delegate: Uuid,
+    encryptedKey: Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.String({ minLength: 1, maxLength: 4096 })),
+    signature: Type.String({ minLength: 1, maxLength: 4096 }),
+    signerFingerprint: Type.String({ minLength: 1, maxLength: 64 }),
+  },
+  { additionalProperties: false },
+)
+export type ExchangeKeyDto = Static<typeof ExchangeKeySchema>
+
+/** Filters understood by the server's filter endpoints (MedTech `$type` names). */
+export const ByPatientFilterSchema = Type.Object(
+  {
+    $type: Type.Union([
+      Type.Literal('DataSampleByHealthcarePartyPatientFilter'),
+      Type.Literal('HealthcareElementByHealthcarePartyPatientFilter'),
+    ]),
+    healthcarePartyId: Type.Optional(Type.String({ maxLength: 200 })),
+    patientSecretForeignKeys: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  { additionalProperties: false },
+)
+export const FilterRequestSchema = Type.Object({ filter: ByPatientFilterSchema }, { additionalProperties: false })
+export type FilterDto = Static<typeof ByPatientFilterSchema>
+
+/** One page of a filter answer; `nextKeyPair.startKeyDocId` is the id to start the next page from. */
+export interface PaginatedListDto<T> {
+  pageSize: number
+  totalSize: number
+  rows: T[]
+  nextKeyPair: { startKey?: unknown; startKeyDocId?: string }
+}
+
+/** Query of filter endpoints: keyset pagination. */
+export const PageQuerySchema = Type.Object(
+  {
+    startDocumentId: Type.Optional(Uuid),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
+  },
+  { additionalProperties: false },
+)
+
+/** Path parameter `{id}` as a UUID. */
+export const IdParamsSchema = Type.Object({ id: Uuid })
+
+/** Helper for schemas of arrays of documents. */
+export function arrayOf<T extends TSchema>(schema: T, maxItems = 1000) {
+  return Type.Array(schema, { minItems: 1, maxItems })
+}

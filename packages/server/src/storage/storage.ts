@@ -1,0 +1,139 @@
+/**
+ * The storage contract of the server. One implementation (Kysely) serves both dialects: embedded
+ * SQLite (better-sqlite3) and PostgreSQL (pg). Services never see SQL; they hand over documents as
+ * JSON text plus the index values to keep in the same transaction.
+ */
+
+/** Tables holding JSON documents. */
+export type DocTable =
+  | 'patient'
+  | 'dataSample'
+  | 'healthcareElement'
+  | 'healthcareProfessional'
+  | 'medicalDevice'
+  | 'exchangeKey'
+
+/** A stored document: its JSON text is returned as stored, so reads need no re-serialisation. */
+export interface StoredDoc {
+  id: string
+  rev: string
+  /** JSON text of the document (includes id and rev). */
+  doc: string
+  created: number
+  modified: number
+  deleted: boolean
+}
+
+/** Index values of a document, rewritten with it in one transaction. */
+export interface DocIndexes {
+  /** Data owner ids with access (the keys of the delegation map). */
+  accessors?: readonly string[]
+  /** Clear secret ids of the parent patient (children) — answers the "for patient" filters. */
+  secretForeignKeys?: readonly string[]
+  /** Exchange keys: the ordered pair. */
+  delegator?: string
+  delegate?: string
+}
+
+/** One document to insert or update. */
+export interface DocWrite {
+  id: string
+  /** The new rev. */
+  rev: string
+  /** For updates: the rev the caller read; the update applies only if it is still current. */
+  expectedRev?: string
+  doc: string
+  created: number
+  modified: number
+  deleted?: boolean
+  indexes: DocIndexes
+}
+
+/** A user row: login identifiers are unique; `doc` is the JSON of the public user (no hashes). */
+export interface UserRow {
+  id: string
+  rev: string
+  login: string
+  email: string | null
+  mobilePhone: string | null
+  dataOwnerId: string | null
+  status: 'ACTIVE' | 'DISABLED'
+  passwordHash: string | null
+  doc: string
+  created: number
+  modified: number
+}
+
+/** A long-lived authentication token: only its hash is stored. */
+export interface UserTokenRow {
+  userId: string
+  tokenId: string
+  hash: string
+  created: number
+  /** Validity in seconds from `created`. */
+  validity: number
+}
+
+/**
+ * Thrown when a write conflicts: an insert of an existing id, or an update whose expected rev is not
+ * the current one (or whose document does not exist). Nothing of the batch was written.
+ */
+export class StorageConflict extends Error {
+  constructor(
+    readonly ids: readonly string[],
+    readonly reason: 'exists' | 'stale' | 'missing',
+  ) {
+    super(`storage conflict (${reason}) on ${ids.join(', ')}`)
+    this.name = 'StorageConflict'
+  }
+}
+
+/** The storage contract; both dialects pass the same contract tests (storage.contract.test.ts). */
+export interface Storage {
+  readonly dialect: 'sqlite' | 'postgres'
+  /** Connects and runs pending migrations. */
+  init(): Promise<void>
+  /** Closes connections; the instance is unusable afterwards. */
+  close(): Promise<void>
+
+  getDoc(table: DocTable, id: string): Promise<StoredDoc | undefined>
+  /** Documents among `ids` that exist, in no particular order. */
+  getDocs(table: DocTable, ids: readonly string[]): Promise<StoredDoc[]>
+  /** Inserts every write or none; an existing id -> StorageConflict('exists'). */
+  insertDocs(table: DocTable, writes: readonly DocWrite[]): Promise<void>
+  /** Updates every write or none, each only if its current rev equals `expectedRev`; else StorageConflict('stale' | 'missing'). */
+  updateDocs(table: DocTable, writes: readonly DocWrite[]): Promise<void>
+  /**
+   * Keyset page, ordered by id, of the documents that `accessor` can access and that carry one of
+   * `secretForeignKeys`; starts at `startId` (inclusive) and returns at most `limit` documents.
+   */
+  findBySecretForeignKeys(
+    table: DocTable,
+    accessor: string,
+    secretForeignKeys: readonly string[],
+    startId: string | undefined,
+    limit: number,
+  ): Promise<StoredDoc[]>
+  /** Keyset page, ordered by id, of every document `accessor` can access. */
+  findByAccessor(table: DocTable, accessor: string, startId: string | undefined, limit: number): Promise<StoredDoc[]>
+  /** Exchange key records of the ordered pair, oldest first. */
+  findExchangeKeys(delegator: string, delegate: string): Promise<StoredDoc[]>
+
+  getUser(id: string): Promise<UserRow | undefined>
+  /** Finds a user by login, email or mobile phone (exact match). */
+  findUserByIdentifier(identifier: string): Promise<UserRow | undefined>
+  findUsersByDataOwner(dataOwnerId: string): Promise<UserRow[]>
+  countUsers(): Promise<number>
+  /** Inserts a user; a taken id, login, email or phone -> StorageConflict('exists'). */
+  insertUser(row: UserRow): Promise<void>
+  /** Updates a user if its rev is `expectedRev`; else StorageConflict. A taken login/email/phone -> StorageConflict('exists'). */
+  updateUser(row: UserRow, expectedRev: string): Promise<void>
+
+  insertUserToken(row: UserTokenRow): Promise<void>
+  getUserToken(userId: string, tokenId: string): Promise<UserTokenRow | undefined>
+  listUserTokens(userId: string): Promise<UserTokenRow[]>
+
+  getSetting(key: string): Promise<string | undefined>
+  /** Stores `value` under `key` unless already set; returns the value in force (first writer wins). */
+  setSettingIfAbsent(key: string, value: string): Promise<string>
+}
