@@ -27,7 +27,10 @@ export const DelegationSchema = Type.Object(
 )
 export type DelegationDto = Static<typeof DelegationSchema>
 
-const DelegationMap = Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.Array(DelegationSchema, { maxItems: 50 }))
+const DelegationMap = Type.Record(
+  Type.String({ minLength: 1, maxLength: 200 }),
+  Type.Array(DelegationSchema, { maxItems: 50 }),
+)
 export type DelegationMapDto = Record<string, DelegationDto[]>
 
 /** Crypto bookkeeping of an encrypted entity (CRYPTO.md: entity key, secret ids, parent link). */
@@ -40,7 +43,9 @@ export const EncryptionMetaSchema = Type.Object(
     encryptedSelf: Type.Optional(Type.String({ maxLength: 8 * 1024 * 1024 })),
     // Data-owner key fields, only on patients (a patient is both an entity and a data owner).
     publicKey: Type.Optional(Type.String({ maxLength: 4096 })),
-    publicKeysForOaepWithSha256: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 50 })),
+    publicKeysForOaepWithSha256: Type.Optional(
+      Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 50 }),
+    ),
   },
   { additionalProperties: true },
 )
@@ -75,7 +80,9 @@ export const EncryptedEntityBatchSchema = Type.Array(EncryptedEntitySchema, { mi
 export const OwnerMetaSchema = Type.Object(
   {
     publicKey: Type.Optional(Type.String({ maxLength: 4096 })),
-    publicKeysForOaepWithSha256: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 50 })),
+    publicKeysForOaepWithSha256: Type.Optional(
+      Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 50 }),
+    ),
   },
   { additionalProperties: true },
 )
@@ -136,7 +143,9 @@ export const UserWriteSchema = Type.Object(
     deviceId: Type.Optional(Uuid),
     roles: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 })),
     properties: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 200 })),
-    sharingDataWith: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.Array(Uuid, { maxItems: 1000 }))),
+    sharingDataWith: Type.Optional(
+      Type.Record(Type.String({ maxLength: 100 }), Type.Array(Uuid, { maxItems: 1000 })),
+    ),
     status: Type.Optional(Type.Union([Type.Literal('ACTIVE'), Type.Literal('DISABLED')])),
   },
   { additionalProperties: true },
@@ -193,7 +202,10 @@ export const ExchangeKeySchema = Type.Object(
     created: Type.Optional(Type.Number()),
     delegator: Uuid,
     delegate: Uuid,
-    encryptedKey: Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.String({ minLength: 1, maxLength: 4096 })),
+    encryptedKey: Type.Record(
+      Type.String({ minLength: 1, maxLength: 64 }),
+      Type.String({ minLength: 1, maxLength: 4096 }),
+    ),
     signature: Type.String({ minLength: 1, maxLength: 4096 }),
     signerFingerprint: Type.String({ minLength: 1, maxLength: 64 }),
   },
@@ -214,7 +226,10 @@ export const ByPatientFilterSchema = Type.Object(
   },
   { additionalProperties: false },
 )
-export const FilterRequestSchema = Type.Object({ filter: ByPatientFilterSchema }, { additionalProperties: false })
+export const FilterRequestSchema = Type.Object(
+  { filter: ByPatientFilterSchema },
+  { additionalProperties: false },
+)
 export type FilterDto = Static<typeof ByPatientFilterSchema>
 
 /** One page of a filter answer; `nextKeyPair.startKeyDocId` is the id to start the next page from. */

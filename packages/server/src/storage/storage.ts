@@ -6,12 +6,7 @@
 
 /** Tables holding JSON documents. */
 export type DocTable =
-  | 'patient'
-  | 'dataSample'
-  | 'healthcareElement'
-  | 'healthcareProfessional'
-  | 'medicalDevice'
-  | 'exchangeKey'
+  'patient' | 'dataSample' | 'healthcareElement' | 'healthcareProfessional' | 'medicalDevice' | 'exchangeKey'
 
 /** A stored document: its JSON text is returned as stored, so reads need no re-serialisation. */
 export interface StoredDoc {
@@ -115,7 +110,12 @@ export interface Storage {
     limit: number,
   ): Promise<StoredDoc[]>
   /** Keyset page, ordered by id, of every document `accessor` can access. */
-  findByAccessor(table: DocTable, accessor: string, startId: string | undefined, limit: number): Promise<StoredDoc[]>
+  findByAccessor(
+    table: DocTable,
+    accessor: string,
+    startId: string | undefined,
+    limit: number,
+  ): Promise<StoredDoc[]>
   /** Exchange key records of the ordered pair, oldest first. */
   findExchangeKeys(delegator: string, delegate: string): Promise<StoredDoc[]>
 

@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util'
+import { CairnServer, loadConfig } from '@cairn/server'
+
+const HELP = `Usage: cairn serve [--port N] [--host H] [--data-dir DIR]
+
+Environment: PORT/CAIRN_PORT (16043), CAIRN_HOST (127.0.0.1), CAIRN_DATA_DIR (./.cairn),
+DATABASE_URL (postgres://... selects PostgreSQL), CAIRN_PG_SCHEMA, CAIRN_JWT_SECRET,
+CAIRN_ADMIN_LOGIN (admin), CAIRN_ADMIN_PASSWORD (generated and printed once if unset), LOG_LEVEL.`
+
+/**
+ * `cairn serve`: starts the server and stops it gracefully on SIGINT/SIGTERM. On first start on an
+ * empty database it prints the admin credentials once (to stdout, never to the log).
+ */
+export async function runServe(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) {
+    console.log(HELP)
+    return 0
+  }
+  const overrides: Parameters<typeof loadConfig>[1] = {}
+  if (values.port !== undefined) {
+    const port = Number(values.port)
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new Error(`--port must be a port number, got "${values.port}"`)
+    overrides.port = port
+  }
+  if (values.host) overrides.host = values.host
+  if (values['data-dir']) overrides.dataDir = values['data-dir']
+  const server = new CairnServer(loadConfig(process.env, overrides))
+  await server.init()
+  const url = await server.listen()
+  const b = server.bootstrap
+  if (b?.created) {
+    const lines = [
+      '',
+      '  Cairn: created the admin user on this empty database.',
+      `    login:    ${b.login}`,
+      b.generatedPassword
+        ? `    password: ${b.generatedPassword}   (shown once: keep it now)`
+        : '    password: the one in CAIRN_ADMIN_PASSWORD',
+      '  Create your first healthcare professional with:',
+      `    npx cairn create-hcp --url ${url} --admin-login ${b.login} --admin-password <password> \\`,
+      '      --login doctor@example.org --first-name Jane --last-name Doe --out doctor.json',
+      '',
+    ]
+    process.stdout.write(lines.join('\n') + '\n')
+  }
+  process.stdout.write(
+    `Cairn server listening on ${url} (database: ${server.config.databaseUrl ? 'postgresql' : 'sqlite'})\n`,
+  )
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stdout.write(`Received ${signal}, shutting down\n`)
+      server.close().then(resolve, (e: unknown) => {
+        console.error(e)
+        resolve()
+      })
+    }
+    process.once('SIGINT', () => stop('SIGINT'))
+    process.once('SIGTERM', () => stop('SIGTERM'))
+  })
+  return 0
+}

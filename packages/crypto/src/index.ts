@@ -1,0 +1,31 @@
+// Public API of @cairn/crypto: the Cairn E2EE protocol v1 (CRYPTO.md) as pure functions over WebCrypto.
+// Runs unchanged in Node >= 20 and browsers. Internal helpers (bytes, web-crypto, rsa-params) stay private.
+
+export {
+  ua2hex,
+  hex2ua,
+  utf8_2ua,
+  ua2utf8,
+  ua2b64,
+  b64_2ua,
+  b64_2uas,
+  ua2b64Url,
+  b64Url2ua,
+  hex2string,
+  string2hex,
+} from './binary.ts'
+export { CryptoError, type CryptoErrorCode } from './crypto-error.ts'
+export { rsaOperationCount, resetRsaOperationCount } from './rsa-counter.ts'
+export { fingerprintOf } from './fingerprint.ts'
+export { importPublicKey, type PublicKeyHandle } from './public-key.ts'
+export { generateKeyPairHex, importKeyPair, type KeyPairHex, type KeyPairHandle } from './key-pair.ts'
+export { rsaEncrypt, rsaDecrypt, rsaSign, rsaVerify } from './rsa.ts'
+export { generateAesKey, importAesKey, aesEncrypt, aesDecrypt, type AesKey } from './aes.ts'
+export { selfAad, wrapAad, exchangeKeySignedText, type WrapPurpose } from './aad.ts'
+export { encryptSelf, decryptSelf, wrapValue, unwrapValue, unwrapString } from './entity-crypto.ts'
+export {
+  createExchangeKey,
+  openExchangeKey,
+  addExchangeKeyRecipient,
+  type ExchangeKeyRecord,
+} from './exchange-key.ts'

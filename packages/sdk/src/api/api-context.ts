@@ -1,0 +1,28 @@
+import type { HttpClient } from '../http/http-client.ts'
+import type { EntityCrypto } from '../crypto/entity-crypto.ts'
+import type { ExchangeKeyManager } from '../crypto/exchange-key-manager.ts'
+import type { DataOwnerKeys } from '../crypto/data-owner-keys.ts'
+import type { User } from '../models/index.ts'
+
+/** What every API object of one MedTechApi instance shares. */
+export interface ApiContext {
+  readonly http: HttpClient
+  /** The logged-in user as last seen (kept current by userApi). */
+  user: User
+  /** The data owner the user acts as; undefined for users that are not data owners. */
+  readonly selfId?: string
+  /** Present when the user is a data owner with keys. */
+  readonly crypto?: EntityCrypto
+  readonly exchangeKeys?: ExchangeKeyManager
+  readonly dataOwnerKeys: DataOwnerKeys
+}
+
+/** The data owner id, or the MedTech error for users that are none. */
+export function requireSelf(ctx: ApiContext): { selfId: string; crypto: EntityCrypto } {
+  if (!ctx.selfId || !ctx.crypto) {
+    throw new Error(
+      'The current user is not a data owner. You must be either a patient, a device or a healthcare professional to call this method.',
+    )
+  }
+  return { selfId: ctx.selfId, crypto: ctx.crypto }
+}

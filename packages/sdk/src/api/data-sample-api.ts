@@ -1,0 +1,120 @@
+import type { EncryptedEntityDto } from '@cairn/protocol'
+import { DataSample, type Patient } from '../models/index.ts'
+import { requireSelf, type ApiContext } from './api-context.ts'
+import { EncryptedEntityStore, type EntityKind } from './encrypted-entity-store.ts'
+
+const DATA_SAMPLE: EntityKind<DataSample> = {
+  type: 'dataSample',
+  encryptedFields: ['content', 'comment'],
+  fromJson: (json) => new DataSample(json),
+}
+
+/** Current local time as the MedTech fuzzy date-time YYYYMMDDhhmmss. */
+export function nowAsFuzzyDateTime(d = new Date()): number {
+  const p = (n: number) => String(n).padStart(2, '0')
+  return Number(
+    `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`,
+  )
+}
+
+/**
+ * MedTech `DataSampleApi`. In Cairn every sample is its own encrypted entity with its own rev;
+ * `batchId` groups the samples created together and is kept when they are modified.
+ */
+export class DataSampleApi {
+  private readonly store: EncryptedEntityStore<DataSample>
+
+  constructor(
+    private readonly ctx: ApiContext,
+    private readonly patients: {
+      secretIdsOfId(patientId: string): Promise<string[]>
+      secretIdsOf(p: Patient): Promise<string[]>
+    },
+  ) {
+    this.store = new EncryptedEntityStore(ctx, DATA_SAMPLE)
+  }
+
+  /** Creates or modifies one sample of a patient. */
+  async createOrModifyDataSampleFor(patientId: string, dataSample: DataSample): Promise<DataSample> {
+    const [saved] = await this.createOrModifyDataSamplesFor(patientId, [dataSample])
+    if (!saved)
+      throw new Error(`Could not create / modify data sample ${dataSample.id} for patient ${patientId}`)
+    return saved
+  }
+
+  /**
+   * Creates (no rev) or modifies (rev) samples of one batch for a patient. New samples are linked
+   * to the patient through one of its secret ids and shared with the user's automatic delegates.
+   */
+  async createOrModifyDataSamplesFor(patientId: string, dataSamples: DataSample[]): Promise<DataSample[]> {
+    if (dataSamples.length === 0) return []
+    const samples = dataSamples.map((d) => (d instanceof DataSample ? d : new DataSample(d)))
+    if (new Set(samples.map((s) => s.batchId)).size > 1) {
+      throw new Error('Only data samples of a same batch (with the same batchId) can be processed together')
+    }
+    const { crypto } = requireSelf(this.ctx)
+    const toModify = samples.filter((s) => s.rev)
+    const toCreate = samples.filter((s) => !s.rev)
+    for (const s of toModify) {
+      const doc = await this.store.wireOf(s)
+      const parents = await crypto.parentIdsOf('dataSample', doc)
+      if (parents.length > 0 && !parents.includes(patientId)) {
+        throw new Error(
+          "Can't update the patient of a batch of data samples. Delete those samples and create new ones",
+        )
+      }
+    }
+    let created: DataSample[] = []
+    if (toCreate.length > 0) {
+      const [secretId] = await this.patients.secretIdsOfId(patientId)
+      if (!secretId) {
+        throw new Error(
+          `Data owner ${this.ctx.selfId} cannot link data to patient ${patientId}: none of its secret ids is shared with it`,
+        )
+      }
+      const batchId = toCreate[0].batchId ?? globalThis.crypto.randomUUID()
+      const now = nowAsFuzzyDateTime()
+      const prepared = toCreate.map((s, index) => {
+        const valueDate = s.valueDate ?? now
+        return new DataSample({
+          ...s,
+          batchId,
+          index: s.index ?? index,
+          valueDate,
+          openingDate: s.openingDate ?? valueDate,
+          qualifiedLinks: s.qualifiedLinks ?? {},
+        })
+      })
+      created = await this.store.create(prepared, { patientId, secretId })
+    }
+    const modified = toModify.length > 0 ? await this.store.modify(toModify) : []
+    const byId = new Map([...created, ...modified].map((s) => [s.id, s]))
+    return samples.map((s, i) => (s.rev ? byId.get(s.id) : created[toCreate.indexOf(s)]) ?? created[i])
+  }
+
+  /** A sample shared with the current data owner (rejects otherwise); content is `{}` if not decryptable. */
+  async getDataSample(dataSampleId: string): Promise<DataSample> {
+    return (await this.store.get(dataSampleId)).model
+  }
+
+  /** Shares the sample; no write if already shared; stale rev -> rejects (409). */
+  async giveAccessTo(dataSample: DataSample, delegatedTo: string): Promise<DataSample> {
+    return this.store.share(dataSample, delegatedTo)
+  }
+
+  /** Every sample of the patient shared with the current data owner (all pages). */
+  async getDataSamplesForPatient(patient: Patient): Promise<DataSample[]> {
+    requireSelf(this.ctx)
+    return this.store.forPatientSecretIds(
+      'DataSampleByHealthcarePartyPatientFilter',
+      await this.patients.secretIdsOf(patient),
+    )
+  }
+
+  /** The owning patient id, if readable by the current data owner. */
+  async extractPatientId(dataSample: DataSample): Promise<string | undefined> {
+    const { crypto } = requireSelf(this.ctx)
+    const doc: EncryptedEntityDto = await this.store.wireOf(dataSample)
+    return (await crypto.parentIdsOf('dataSample', doc))[0]
+  }
+}

@@ -1,0 +1,191 @@
+import { CryptoError } from '@cairn/crypto'
+import {
+  DEFAULT_PAGE_SIZE,
+  ENTITY_ROUTES,
+  MAX_BATCH_SIZE,
+  type EncryptedEntityDto,
+  type EntityType,
+  type FilterDto,
+  type PaginatedListDto,
+} from '@cairn/protocol'
+import { forceUuid, metaToWire, modelJson, splitFields, type Marshallable } from '../mappers/wire.ts'
+import { requireSelf, type ApiContext } from './api-context.ts'
+
+/** A model of an encrypted entity. */
+export interface EntityModel extends Marshallable {
+  id?: string
+  rev?: string
+  systemMetaData?: Marshallable
+}
+
+/** How one entity type maps between its model and the wire. */
+export interface EntityKind<M extends EntityModel> {
+  type: EntityType
+  /** Fields that only exist inside `encryptedSelf` (CRYPTO.md defaults). */
+  encryptedFields: readonly string[]
+  /** Builds the model from JSON (clear fields, decrypted fields and metadata). */
+  fromJson(json: Record<string, unknown>): M
+}
+
+/** Shared-data kinds applied when creating medical entities (CRYPTO.md "Operations"). */
+const AUTO_SHARE_KINDS = ['all', 'medicalInformation'] as const
+
+/**
+ * The client side of one encrypted entity type: encrypts on create/modify (with automatic sharing
+ * on create only), decrypts on read, shares with optimistic concurrency. Batches go to the server
+ * in one request (one transaction) per MAX_BATCH_SIZE entities.
+ */
+export class EncryptedEntityStore<M extends EntityModel> {
+  private readonly route: string
+
+  constructor(
+    private readonly ctx: ApiContext,
+    private readonly kind: EntityKind<M>,
+  ) {
+    this.route = ENTITY_ROUTES[kind.type]
+  }
+
+  /** Data owners the current user automatically shares new medical data with (never itself). */
+  autoDelegates(): string[] {
+    const self = this.ctx.selfId
+    const ids = new Set<string>()
+    for (const kind of AUTO_SHARE_KINDS)
+      for (const id of this.ctx.user.sharingDataWith[kind] ?? []) ids.add(id)
+    if (self) ids.delete(self)
+    return [...ids]
+  }
+
+  /** Encrypts and creates new entities; `parent` links children to a patient secret id. */
+  async create(models: readonly M[], parent?: { patientId: string; secretId: string }): Promise<M[]> {
+    const { crypto } = requireSelf(this.ctx)
+    const delegates = this.autoDelegates()
+    const prepared = await Promise.all(
+      models.map(async (model) => {
+        const id = forceUuid(model.id)
+        const { clear, secret } = splitFields(
+          model.marshal() as Record<string, unknown>,
+          this.kind.encryptedFields,
+        )
+        const { meta, key } = await crypto.newMetadata(this.kind.type, id, delegates, parent)
+        meta.encryptedSelf = await crypto.encryptFields(this.kind.type, id, key, secret)
+        delete clear.rev
+        return { doc: { ...clear, id, systemMetaData: meta } as EncryptedEntityDto, secret }
+      }),
+    )
+    return this.send('POST', prepared)
+  }
+
+  /** Re-encrypts and saves modified entities (each with its rev; a stale rev rejects with 409, nothing saved). */
+  async modify(models: readonly M[]): Promise<M[]> {
+    const { crypto } = requireSelf(this.ctx)
+    const prepared = await Promise.all(
+      models.map(async (model) => {
+        const id = forceUuid(model.id)
+        const { clear, secret } = splitFields(
+          model.marshal() as Record<string, unknown>,
+          this.kind.encryptedFields,
+        )
+        const meta = metaToWire(model.systemMetaData) ?? (await this.fetch(id)).systemMetaData
+        const doc = { ...clear, id, rev: model.rev, systemMetaData: meta } as EncryptedEntityDto
+        const key = await crypto.entityKey(this.kind.type, doc)
+        if (key) {
+          meta.encryptedSelf = await crypto.encryptFields(this.kind.type, id, key, secret)
+        } else if (Object.keys(secret).length > 0) {
+          throw new Error(
+            `Cannot modify the encrypted fields of ${this.kind.type} ${id}: its key is not shared with data owner ${this.ctx.selfId}`,
+          )
+        }
+        return { doc, secret: key ? secret : undefined }
+      }),
+    )
+    return this.send('PUT', prepared)
+  }
+
+  /** The stored document (403/404 reject). */
+  fetch(id: string): Promise<EncryptedEntityDto> {
+    return this.ctx.http.get<EncryptedEntityDto>(`${this.route}/${encodeURIComponent(id)}`)
+  }
+
+  /** Decrypts a stored document into its model; `decrypted` tells whether the key was available. */
+  async decrypt(doc: EncryptedEntityDto): Promise<{ model: M; decrypted: boolean }> {
+    const { crypto } = requireSelf(this.ctx)
+    let fields: Record<string, unknown> | undefined
+    try {
+      fields = await crypto.decryptFields(this.kind.type, doc)
+    } catch (e) {
+      if (e instanceof CryptoError)
+        throw new Error(`Cannot decrypt ${this.kind.type} ${doc.id}: ${e.message}`)
+      throw e
+    }
+    return { model: this.kind.fromJson(modelJson(doc, fields)), decrypted: fields !== undefined }
+  }
+
+  /** Fetches and decrypts one entity. */
+  async get(id: string): Promise<{ model: M; decrypted: boolean; doc: EncryptedEntityDto }> {
+    const doc = await this.fetch(id)
+    return { ...(await this.decrypt(doc)), doc }
+  }
+
+  /** The wire document of a model as it stands (metadata and ciphertext as read), fetched if the model lacks them. */
+  async wireOf(model: M): Promise<EncryptedEntityDto> {
+    const id = forceUuid(model.id)
+    const meta = metaToWire(model.systemMetaData)
+    if (!meta || !model.rev) return this.fetch(id)
+    const { clear } = splitFields(model.marshal() as Record<string, unknown>, this.kind.encryptedFields)
+    return { ...clear, id, rev: model.rev, systemMetaData: meta } as EncryptedEntityDto
+  }
+
+  /**
+   * Shares an entity with a data owner. Already shared -> the same model, nothing written. The
+   * entity's rev must be current: a stale one rejects (409) and nothing changes.
+   */
+  async share(model: M, delegate: string): Promise<M> {
+    const { crypto } = requireSelf(this.ctx)
+    const doc = await this.wireOf(model)
+    const shared = await crypto.share(this.kind.type, doc, delegate)
+    if (!shared) return model
+    const saved = await this.ctx.http.put<EncryptedEntityDto>(this.route, shared)
+    return (await this.decrypt(saved)).model
+  }
+
+  /** Every entity of the given patient secret ids shared with the current data owner, all pages, decrypted. */
+  async forPatientSecretIds(filterType: FilterDto['$type'], secretIds: string[]): Promise<M[]> {
+    const { selfId } = requireSelf(this.ctx)
+    if (secretIds.length === 0) return []
+    const filter: FilterDto = {
+      $type: filterType,
+      healthcarePartyId: selfId,
+      patientSecretForeignKeys: secretIds,
+    }
+    const out: M[] = []
+    let start: string | undefined
+    do {
+      const query = `?limit=${DEFAULT_PAGE_SIZE}${start ? `&startDocumentId=${encodeURIComponent(start)}` : ''}`
+      const page = await this.ctx.http.post<PaginatedListDto<EncryptedEntityDto>>(
+        `${this.route}/filter${query}`,
+        { filter },
+      )
+      out.push(...(await Promise.all(page.rows.map(async (d) => (await this.decrypt(d)).model))))
+      start = page.nextKeyPair.startKeyDocId
+    } while (start)
+    return out
+  }
+
+  /** Sends prepared documents in batches and rebuilds models from the stored result and the clear secrets. */
+  private async send(
+    method: 'POST' | 'PUT',
+    prepared: { doc: EncryptedEntityDto; secret?: Record<string, unknown> }[],
+  ): Promise<M[]> {
+    const out: M[] = []
+    for (let i = 0; i < prepared.length; i += MAX_BATCH_SIZE) {
+      const chunk = prepared.slice(i, i + MAX_BATCH_SIZE)
+      const docs = chunk.map((p) => p.doc)
+      const saved =
+        method === 'POST'
+          ? await this.ctx.http.post<EncryptedEntityDto[]>(`${this.route}/batch`, docs)
+          : await this.ctx.http.put<EncryptedEntityDto[]>(`${this.route}/batch`, docs)
+      saved.forEach((doc, j) => out.push(this.kind.fromJson(modelJson(doc, chunk[j].secret))))
+    }
+    return out
+  }
+}

@@ -1,0 +1,157 @@
+import type { DataOwnerWithTypeDto, EncryptedEntityDto, UserDto } from '@cairn/protocol'
+import { DEFAULT_PORT } from '@cairn/protocol'
+import { HttpClient } from '../http/http-client.ts'
+import { formatICureApiUrl } from '../util/format-url.ts'
+import { userFromDto } from '../mappers/user-mapper.ts'
+import { DataOwnerKeys } from '../crypto/data-owner-keys.ts'
+import { ExchangeKeyManager } from '../crypto/exchange-key-manager.ts'
+import { EntityCrypto } from '../crypto/entity-crypto.ts'
+import { initialiseOwnKeys } from '../crypto/own-keys.ts'
+import type { MedTechCryptoStrategies } from '../crypto/medtech-crypto-strategies.ts'
+import type { KeyStorageFacade, StorageFacade } from '../storage/storage-facade.ts'
+import { LocalStorageImpl } from '../storage/local-storage-impl.ts'
+import { KeyStorageImpl } from '../storage/key-storage-impl.ts'
+import type { ApiContext } from './api-context.ts'
+import { dataOwnerFromDto } from './data-owner-api.ts'
+import { MedTechApi } from './medtech-api.ts'
+
+/** Default base URL: a Cairn server on this machine. */
+export const ICURE_FREE_URL = `http://localhost:${DEFAULT_PORT}`
+/** Kept for source compatibility; Cairn is self-hosted, so it points at the local default too. */
+export const ICURE_CLOUD_URL = ICURE_FREE_URL
+
+/**
+ * Builder of a MedTechApi (MedTech §1.1). `build()` logs in, loads the user and its data owner,
+ * initialises the data owner's keys (loading, recovering or generating them) and returns the API.
+ */
+export class MedTechApiBuilder {
+  private baseUrl = ICURE_FREE_URL
+  private userName?: string
+  private password?: string
+  private crypto?: Crypto
+  private storage?: StorageFacade<string>
+  private keyStorage?: KeyStorageFacade
+  private cryptoStrategies?: MedTechCryptoStrategies
+  private msgGwUrl?: string
+  private msgGwSpecId?: string
+  private authProcessByEmailId?: string
+  private authProcessBySmsId?: string
+
+  /** Server base URL (`http(s)://host[:port]`, optionally ending in `/rest/v1`); throws if malformed. */
+  withICureBaseUrl(url: string): this {
+    this.baseUrl = formatICureApiUrl(url)
+    return this
+  }
+  /** Login, email or phone of the user. */
+  withUserName(userName: string): this {
+    this.userName = userName
+    return this
+  }
+  /** Password or long-lived token. */
+  withPassword(password: string): this {
+    this.password = password
+    return this
+  }
+  /** WebCrypto implementation (defaults to `globalThis.crypto`). */
+  withCrypto(crypto: Crypto): this {
+    this.crypto = crypto
+    return this
+  }
+  /** Where the SDK keeps small local state (key verification decisions). */
+  withStorage(storage: StorageFacade<string>): this {
+    this.storage = storage
+    return this
+  }
+  /** Where the SDK keeps the data owner's key pairs. */
+  withKeyStorage(keyStorage: KeyStorageFacade): this {
+    this.keyStorage = keyStorage
+    return this
+  }
+  /** Key decisions (required): e.g. `new SimpleMedTechCryptoStrategies([{privateKey, publicKey}])`. */
+  withCryptoStrategies(strategies: MedTechCryptoStrategies): this {
+    this.cryptoStrategies = strategies
+    return this
+  }
+  /** Message gateway settings (used by invitations, a later feature; stored and copied). */
+  withMsgGwUrl(url: string | undefined): this {
+    this.msgGwUrl = url
+    return this
+  }
+  withMsgGwSpecId(specId: string | undefined): this {
+    this.msgGwSpecId = specId
+    return this
+  }
+  withAuthProcessByEmailId(id: string): this {
+    this.authProcessByEmailId = id
+    return this
+  }
+  withAuthProcessBySmsId(id: string): this {
+    this.authProcessBySmsId = id
+    return this
+  }
+
+  /** Copies every setting of an existing API (MedTech quirk 3 fixed: nothing is dropped). */
+  static from(api: MedTechApi): MedTechApiBuilder {
+    const s = api.settings
+    const b = new MedTechApiBuilder()
+      .withICureBaseUrl(s.baseUrl)
+      .withUserName(s.username)
+      .withPassword(s.password)
+      .withStorage(s.storage)
+      .withKeyStorage(s.keyStorage)
+      .withCryptoStrategies(s.cryptoStrategies)
+    if (s.crypto) b.withCrypto(s.crypto)
+    return b
+  }
+
+  /** Logs in and initialises keys; rejects with a clear message on missing settings, bad credentials or key problems. */
+  async build(): Promise<MedTechApi> {
+    if (!this.baseUrl) throw new Error('iCureBaseUrl is required')
+    if (!this.userName) throw new Error('userName is required')
+    if (!this.password) throw new Error('password is required')
+    if (!this.cryptoStrategies) throw new Error('cryptoStrategies is required')
+    const strategies = this.cryptoStrategies
+    const storage = this.storage ?? new LocalStorageImpl()
+    const keyStorage = this.keyStorage ?? new KeyStorageImpl(storage)
+    const http = new HttpClient(this.baseUrl, { username: this.userName, password: this.password })
+    await http.login()
+    const user = userFromDto(await http.get<UserDto>('/user/current'))
+    const dataOwnerKeys = new DataOwnerKeys(http)
+    const settings = {
+      baseUrl: this.baseUrl,
+      username: this.userName,
+      password: this.password,
+      storage,
+      keyStorage,
+      cryptoStrategies: strategies,
+      crypto: this.crypto,
+    }
+    const selfId = user.healthcarePartyId ?? user.patientId ?? user.deviceId
+    if (!selfId) return new MedTechApi({ http, user, dataOwnerKeys }, settings)
+
+    const current = await http.get<DataOwnerWithTypeDto>('/dataowner/current')
+    const { keys, self } = await initialiseOwnKeys({
+      http,
+      self: current,
+      selfModel: await dataOwnerFromDto(current),
+      strategies,
+      keyStorage,
+      storage,
+    })
+    const exchangeKeys = new ExchangeKeyManager(http, selfId, keys, dataOwnerKeys, strategies)
+    const crypto = new EntityCrypto(selfId, exchangeKeys)
+    if (self.type === 'Patient') {
+      const doc = self.dataOwner as unknown as EncryptedEntityDto
+      if ((await crypto.secretIdsOf('patient', doc)).length === 0) {
+        await http.put('/patient', await crypto.withNewSecretIdForSelf('patient', doc))
+      }
+    }
+    const ctx: ApiContext = { http, user, selfId, crypto, exchangeKeys, dataOwnerKeys }
+    return new MedTechApi(ctx, settings)
+  }
+}
+
+/** A new builder, or one pre-filled with every setting of an existing API. */
+export function medTechApi(api?: MedTechApi): MedTechApiBuilder {
+  return api ? MedTechApiBuilder.from(api) : new MedTechApiBuilder()
+}

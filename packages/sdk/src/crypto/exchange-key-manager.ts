@@ -1,0 +1,129 @@
+import {
+  CryptoError,
+  createExchangeKey,
+  openExchangeKey,
+  type AesKey,
+  type KeyPairHandle,
+  type PublicKeyHandle,
+} from '@cairn/crypto'
+import type { ExchangeKeyDto } from '@cairn/protocol'
+import type { HttpClient } from '../http/http-client.ts'
+import type { DataOwnerKeys } from './data-owner-keys.ts'
+import type { MedTechCryptoStrategies } from './medtech-crypto-strategies.ts'
+
+/**
+ * Exchange keys of the current data owner (CRYPTO.md): K(self->D) to share with D, created on first
+ * contact (RSA for both parties' keys plus one signature), and K(O->self) to read what O shared.
+ * Decrypted keys are cached per pair, so after the first contact a share or a read costs no RSA
+ * operation. Only records whose signature verifies with the delegator's public key are used.
+ */
+export class ExchangeKeyManager {
+  private readonly outgoing = new Map<string, Promise<AesKey>>()
+  private readonly incoming = new Map<string, Promise<AesKey[]>>()
+  /** Records refused because they could not be opened or verified (reported, never used). */
+  readonly refused: { id: string; delegator: string; reason: string }[] = []
+
+  constructor(
+    private readonly http: HttpClient,
+    private readonly selfId: string,
+    private readonly ownKeys: KeyPairHandle[],
+    private readonly dataOwnerKeys: DataOwnerKeys,
+    private readonly strategies: MedTechCryptoStrategies,
+  ) {}
+
+  /** K(self -> delegate): an existing verified one, or a new one created and stored now. */
+  keyTo(delegate: string): Promise<AesKey> {
+    let found = this.outgoing.get(delegate)
+    if (!found) {
+      found = this.findOrCreate(delegate)
+      found.catch(() => this.outgoing.delete(delegate))
+      this.outgoing.set(delegate, found)
+    }
+    return found
+  }
+
+  /** Every verified K(delegator -> self) this data owner can open; `refresh` bypasses the cache. */
+  keysFrom(delegator: string, refresh = false): Promise<AesKey[]> {
+    let found = refresh ? undefined : this.incoming.get(delegator)
+    if (!found) {
+      found = this.openAll(delegator)
+      found.catch(() => this.incoming.delete(delegator))
+      this.incoming.set(delegator, found)
+    }
+    return found
+  }
+
+  /** Forgets every cached key (after someone shared new keys with us, or a key change). */
+  clear(): void {
+    this.outgoing.clear()
+    this.incoming.clear()
+  }
+
+  private async findOrCreate(delegate: string): Promise<AesKey> {
+    const existing = await this.keysFromRecords(this.selfId, delegate, this.ownPublic())
+    if (existing.length > 0) return existing[existing.length - 1]
+    const delegateKeys = delegate === this.selfId ? [] : await this.verifiedKeysOf(delegate)
+    const { record, key } = await createExchangeKey({
+      delegatorId: this.selfId,
+      delegateId: delegate,
+      signer: this.ownKeys[0],
+      recipients: [...this.ownPublic(), ...delegateKeys],
+    })
+    await this.http.post<ExchangeKeyDto>('/exchangekey', { id: globalThis.crypto.randomUUID(), ...record })
+    if (delegate === this.selfId) this.incoming.delete(this.selfId)
+    return key
+  }
+
+  private async openAll(delegator: string): Promise<AesKey[]> {
+    const delegatorKeys =
+      delegator === this.selfId ? this.ownPublic() : await this.dataOwnerKeys.publicKeysOf(delegator)
+    return this.keysFromRecords(delegator, this.selfId, delegatorKeys)
+  }
+
+  /** Opens and verifies the records of a pair, oldest first; refused ones are reported, not used. */
+  private async keysFromRecords(
+    delegator: string,
+    delegate: string,
+    delegatorKeys: PublicKeyHandle[],
+  ): Promise<AesKey[]> {
+    const records = await this.http.get<ExchangeKeyDto[]>(
+      `/exchangekey/${encodeURIComponent(delegator)}/${encodeURIComponent(delegate)}`,
+    )
+    const keys: AesKey[] = []
+    for (const record of records) {
+      try {
+        keys.push(
+          await openExchangeKey({ record, ownKeys: this.ownKeys, delegatorPublicKeys: delegatorKeys }),
+        )
+      } catch (e) {
+        if (!(e instanceof CryptoError)) throw e
+        this.refused.push({ id: record.id, delegator, reason: e.message })
+      }
+    }
+    return keys
+  }
+
+  private async verifiedKeysOf(delegate: string): Promise<PublicKeyHandle[]> {
+    const published = await this.dataOwnerKeys.publicKeysOf(delegate)
+    if (published.length === 0) {
+      throw new Error(
+        `Data owner ${delegate} has no public key yet: it must log in once before data can be shared with it`,
+      )
+    }
+    const accepted = new Set(
+      await this.strategies.verifyDelegatePublicKeys(
+        delegate,
+        published.map((k) => k.publicKeyHex),
+        globalThis.crypto,
+      ),
+    )
+    const verified = published.filter((k) => accepted.has(k.publicKeyHex))
+    if (verified.length === 0)
+      throw new Error(`No verified public key for data owner ${delegate}: cannot share with it`)
+    return verified
+  }
+
+  private ownPublic(): PublicKeyHandle[] {
+    return this.ownKeys
+  }
+}

@@ -1,0 +1,40 @@
+import type { DataOwnerWithType } from '../models/index.ts'
+
+/** A key pair as hex strings: `privateKey` is PKCS#8, `publicKey` is SPKI. */
+export interface KeyPair<T> {
+  privateKey: T
+  publicKey: T
+}
+
+/**
+ * Decisions the app makes about keys (MedTech contract, §6.1): recover or verify the data owner's
+ * own keys at start, allow generating a new key pair, learn about a generated pair, and verify the
+ * public keys of a delegate before the first share with it.
+ */
+export interface MedTechCryptoStrategies {
+  recoverAndVerifyKeys(
+    self: DataOwnerWithType,
+    missingKeys: string[],
+    unverifiedKeys: string[],
+  ): Promise<{
+    recoveredKeyPairs: KeyPair<string>[]
+    verifiedKeys: { [publicKey: string]: MedTechCryptoStrategies.KeyVerificationBehaviour }
+  }>
+  allowNewKeyPairGeneration(self: DataOwnerWithType): Promise<boolean>
+  notifyKeyPairGeneration(keyPair: KeyPair<string>): Promise<void>
+  verifyDelegatePublicKeys(
+    delegateId: string,
+    publicKeys: string[],
+    cryptoPrimitives: unknown,
+  ): Promise<string[]>
+}
+
+// eslint-disable-next-line @typescript-eslint/no-namespace
+export namespace MedTechCryptoStrategies {
+  /** What to remember about an own public key whose private key is not on this device. */
+  export enum KeyVerificationBehaviour {
+    MARK_VERIFIED = 'MARK_VERIFIED',
+    MARK_UNVERIFIED = 'MARK_UNVERIFIED',
+    TEMPORARILY_UNVERIFIED = 'TEMPORARILY_UNVERIFIED',
+  }
+}

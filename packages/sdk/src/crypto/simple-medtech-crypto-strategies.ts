@@ -1,0 +1,61 @@
+import type { DataOwnerWithType } from '../models/index.ts'
+import { MedTechCryptoStrategies, type KeyPair } from './medtech-crypto-strategies.ts'
+
+/**
+ * The default strategies: the given key pairs (hex PKCS#8 / hex SPKI) are the data owner's and are
+ * trusted; a data owner without a usable key gets a new one; delegates' public keys are trusted as
+ * the server publishes them ("full trust in the server", as the MedTech default).
+ */
+export class SimpleMedTechCryptoStrategies implements MedTechCryptoStrategies {
+  private generated?: KeyPair<string>
+
+  constructor(private readonly availableKeys: KeyPair<string>[] = []) {}
+
+  /** The key pairs given to the constructor (used by the SDK at start, MedTech quirk 15 fixed). */
+  get keyPairs(): KeyPair<string>[] {
+    return this.availableKeys.map((k) => ({ ...k }))
+  }
+
+  /** Copy of the pair generated at start, if one was. */
+  get generatedKeyPair(): KeyPair<string> | undefined {
+    return this.generated ? { ...this.generated } : undefined
+  }
+
+  /** Recovers the given pairs that are missing; marks the given public keys verified, others temporarily unverified. */
+  async recoverAndVerifyKeys(
+    _self: DataOwnerWithType,
+    missingKeys: string[],
+    unverifiedKeys: string[],
+  ): Promise<{
+    recoveredKeyPairs: KeyPair<string>[]
+    verifiedKeys: { [publicKey: string]: MedTechCryptoStrategies.KeyVerificationBehaviour }
+  }> {
+    const recoveredKeyPairs = this.availableKeys.filter((k) => missingKeys.includes(k.publicKey))
+    const recovered = new Set(recoveredKeyPairs.map((k) => k.publicKey))
+    const given = new Set(this.availableKeys.map((k) => k.publicKey))
+    const verifiedKeys: { [publicKey: string]: MedTechCryptoStrategies.KeyVerificationBehaviour } = {}
+    for (const key of unverifiedKeys) {
+      if (recovered.has(key)) continue
+      verifiedKeys[key] = given.has(key)
+        ? MedTechCryptoStrategies.KeyVerificationBehaviour.MARK_VERIFIED
+        : MedTechCryptoStrategies.KeyVerificationBehaviour.TEMPORARILY_UNVERIFIED
+    }
+    return { recoveredKeyPairs, verifiedKeys }
+  }
+
+  /** Always allows a new key pair. */
+  async allowNewKeyPairGeneration(): Promise<boolean> {
+    return true
+  }
+
+  /** Keeps the generated pair (readable through `generatedKeyPair`). */
+  async notifyKeyPairGeneration(keyPair: KeyPair<string>): Promise<void> {
+    if (this.generated) throw new Error('A new key pair was already created')
+    this.generated = { ...keyPair }
+  }
+
+  /** Trusts every key the server publishes for the delegate. */
+  async verifyDelegatePublicKeys(_delegateId: string, publicKeys: string[]): Promise<string[]> {
+    return publicKeys
+  }
+}

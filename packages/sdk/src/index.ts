@@ -1,0 +1,36 @@
+/**
+ * @cairn/sdk — the MedTech SDK API over Cairn's end-to-end encrypted protocol. Code written for
+ * `@icure/medical-device-sdk` runs by changing its import to `@cairn/sdk`.
+ */
+export * from './models/index.ts'
+export { medTechApi, MedTechApiBuilder, ICURE_CLOUD_URL, ICURE_FREE_URL } from './api/medtech-api-builder.ts'
+export { MedTechApi } from './api/medtech-api.ts'
+export type { PatientApi } from './api/patient-api.ts'
+export type { DataSampleApi } from './api/data-sample-api.ts'
+export type { HealthcareElementApi } from './api/healthcare-element-api.ts'
+export type { HealthcareProfessionalApi } from './api/healthcare-professional-api.ts'
+export type { MedicalDeviceApi } from './api/medical-device-api.ts'
+export type { UserApi } from './api/user-api.ts'
+export type { DataOwnerApi } from './api/data-owner-api.ts'
+export { MedTechCryptoStrategies, type KeyPair } from './crypto/medtech-crypto-strategies.ts'
+export { SimpleMedTechCryptoStrategies } from './crypto/simple-medtech-crypto-strategies.ts'
+export type { StorageFacade, KeyStorageFacade } from './storage/storage-facade.ts'
+export { LocalStorageImpl } from './storage/local-storage-impl.ts'
+export { KeyStorageImpl } from './storage/key-storage-impl.ts'
+export { MemoryStorage } from './storage/memory-storage.ts'
+export { SdkError } from './http/sdk-error.ts'
+export { formatICureApiUrl } from './util/format-url.ts'
+export {
+  ua2hex,
+  hex2ua,
+  utf8_2ua,
+  ua2utf8,
+  b64_2uas,
+  ua2b64Url,
+  b64Url2ua,
+  hex2string,
+  string2hex,
+  generateKeyPairHex,
+  rsaOperationCount,
+  resetRsaOperationCount,
+} from '@cairn/crypto'

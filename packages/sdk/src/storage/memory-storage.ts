@@ -1,0 +1,21 @@
+import type { StorageFacade } from './storage-facade.ts'
+
+/** In-memory storage: for tests and short-lived processes (nothing survives a restart). */
+export class MemoryStorage implements StorageFacade<string> {
+  private readonly items = new Map<string, string>()
+
+  /** Value under `key`, or undefined. */
+  async getItem(key: string): Promise<string | undefined> {
+    return this.items.get(key)
+  }
+
+  /** Stores `value` under `key`. */
+  async setItem(key: string, value: string): Promise<void> {
+    this.items.set(key, value)
+  }
+
+  /** Forgets `key`. */
+  async removeItem(key: string): Promise<void> {
+    this.items.delete(key)
+  }
+}

@@ -1,0 +1,251 @@
+import type { DelegationDto, EncryptedEntityDto, EntityType, UserWriteDto } from '@cairn/protocol'
+import type { Caller } from '../auth/caller.ts'
+import { badRequest, forbidden } from '../http/app-error.ts'
+
+/**
+ * The single place that decides what a caller may do. Every rule is a pure function of the caller,
+ * the stored document and the requested one; services fetch the facts and call these. Rights to
+ * encrypted entities come only from the keys of `systemMetaData.delegations` (plus a patient's
+ * right to its own record).
+ */
+
+const MAPS = ['delegations', 'encryptionKeys', 'cryptedForeignKeys'] as const
+
+/** The data owner id the caller acts as, or a 403 if it is none. */
+export function requireDataOwner(caller: Caller): string {
+  if (!caller.dataOwnerId)
+    throw forbidden('This user is not a data owner (healthcare professional, patient or device)')
+  return caller.dataOwnerId
+}
+
+/** The data owners with access to an entity: the keys of its delegation map. */
+export function accessorsOf(doc: EncryptedEntityDto): string[] {
+  return Object.keys(doc.systemMetaData.delegations)
+}
+
+/** True if the caller may read the entity: it is a delegate, or the entity is the caller's own patient record. */
+export function canReadEntity(caller: Caller, type: EntityType, doc: EncryptedEntityDto): boolean {
+  const me = caller.dataOwnerId
+  if (!me) return false
+  if (type === 'patient' && doc.id === me) return true
+  return Object.prototype.hasOwnProperty.call(doc.systemMetaData.delegations, me)
+}
+
+/** 403 unless the caller may read the entity. */
+export function assertCanReadEntity(caller: Caller, type: EntityType, doc: EncryptedEntityDto): void {
+  if (!canReadEntity(caller, type, doc)) {
+    throw forbidden(`Data owner ${caller.dataOwnerId ?? '(none)'} has no access to ${type} ${doc.id}`)
+  }
+}
+
+/** Every delegation entry must sit under the key of its delegate. */
+function assertWellFormed(doc: EncryptedEntityDto): void {
+  for (const map of MAPS) {
+    for (const [delegate, entries] of Object.entries(doc.systemMetaData[map])) {
+      for (const e of entries) {
+        if (e.delegatedTo !== delegate) {
+          throw badRequest(`systemMetaData.${map}.${delegate} holds an entry delegated to ${e.delegatedTo}`)
+        }
+      }
+    }
+  }
+}
+
+const entryKey = (map: string, e: DelegationDto) => `${map}|${e.delegatedTo}|${e.owner}|${e.key}`
+
+function entriesOf(doc: EncryptedEntityDto): Map<string, DelegationDto> {
+  const all = new Map<string, DelegationDto>()
+  for (const map of MAPS) {
+    for (const entries of Object.values(doc.systemMetaData[map]))
+      for (const e of entries) all.set(entryKey(map, e), e)
+  }
+  return all
+}
+
+/** Compares key fields as sets: absent and empty are the same, order does not matter. */
+const sameKeys = (a: unknown, b: unknown): boolean => {
+  const norm = (v: unknown) =>
+    Array.isArray(v) ? [...v].sort() : v === undefined || v === null || v === '' ? [] : [v]
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b))
+}
+
+/**
+ * Create: the caller must be a data owner, include a delegation to itself, and own every entry it
+ * writes (it cannot forge entries "from" someone else). Only a patient may publish keys on its own record.
+ */
+export function assertCanCreateEntity(caller: Caller, type: EntityType, doc: EncryptedEntityDto): void {
+  const me = requireDataOwner(caller)
+  assertWellFormed(doc)
+  const own = doc.systemMetaData.delegations[me] ?? []
+  if (!own.some((e) => e.owner === me)) {
+    throw forbidden(`A new ${type} must include a delegation from data owner ${me} to itself`)
+  }
+  for (const e of entriesOf(doc).values()) {
+    if (e.owner !== me) throw forbidden(`Cannot create delegations on behalf of data owner ${e.owner}`)
+  }
+  if (type === 'patient' && doc.id !== me) {
+    const meta = doc.systemMetaData
+    if (meta.publicKey || (meta.publicKeysForOaepWithSha256?.length ?? 0) > 0) {
+      throw forbidden('Only a patient may publish public keys on its own record')
+    }
+  }
+}
+
+/**
+ * Modify or share: the caller must have access to the stored entity; entries owned by other data
+ * owners must stay exactly as stored (no removal, no alteration); new entries must be the caller's.
+ * A patient's public keys can be changed only by that patient.
+ */
+export function assertCanModifyEntity(
+  caller: Caller,
+  type: EntityType,
+  stored: EncryptedEntityDto,
+  next: EncryptedEntityDto,
+): void {
+  const me = requireDataOwner(caller)
+  assertCanReadEntity(caller, type, stored)
+  assertWellFormed(next)
+  const before = entriesOf(stored)
+  const after = entriesOf(next)
+  for (const [k, e] of before) {
+    if (e.owner !== me && !after.has(k)) {
+      throw forbidden(`Cannot remove or alter the delegation of data owner ${e.owner} to ${e.delegatedTo}`)
+    }
+  }
+  for (const [k, e] of after) {
+    if (!before.has(k) && e.owner !== me) {
+      throw forbidden(`Cannot add delegations on behalf of data owner ${e.owner}`)
+    }
+  }
+  if (type === 'patient' && stored.id !== me) {
+    const a = stored.systemMetaData
+    const b = next.systemMetaData
+    if (
+      !sameKeys(a.publicKey, b.publicKey) ||
+      !sameKeys(a.publicKeysForOaepWithSha256, b.publicKeysForOaepWithSha256)
+    ) {
+      throw forbidden('Only a patient may change the public keys of its own record')
+    }
+  }
+}
+
+/** Filters embed a data owner id: a caller may only query as itself. */
+export function assertCanQueryAs(caller: Caller, dataOwnerId: string | undefined): string {
+  const me = requireDataOwner(caller)
+  if (dataOwnerId !== undefined && dataOwnerId !== me) {
+    throw forbidden(`Data owner ${me} cannot query the data of data owner ${dataOwnerId}`)
+  }
+  return me
+}
+
+/** Healthcare professionals and devices are created by an admin or by a healthcare professional. */
+export function assertCanCreateDataOwner(
+  caller: Caller,
+  kind: 'healthcareProfessional' | 'medicalDevice',
+): void {
+  if (caller.isAdmin || caller.dataOwnerType === 'HealthcareProfessional') return
+  throw forbidden(`Only an admin or a healthcare professional may create a ${kind}`)
+}
+
+/**
+ * A data owner's own record is modified by itself or an admin; other healthcare professionals may
+ * edit its profile but never its public keys (that would let them read what is shared with it next).
+ */
+export function assertCanModifyDataOwner(
+  caller: Caller,
+  kind: 'healthcareProfessional' | 'medicalDevice',
+  stored: Record<string, unknown> & { id: string; systemMetaData?: Record<string, unknown> },
+  next: Record<string, unknown> & { systemMetaData?: Record<string, unknown> },
+): void {
+  if (caller.isAdmin || caller.dataOwnerId === stored.id) return
+  if (caller.dataOwnerType !== 'HealthcareProfessional') {
+    throw forbidden(`Data owner ${caller.dataOwnerId ?? '(none)'} may not modify ${kind} ${stored.id}`)
+  }
+  const a = stored.systemMetaData ?? {}
+  const b = next.systemMetaData ?? {}
+  if (
+    !sameKeys(a.publicKey, b.publicKey) ||
+    !sameKeys(a.publicKeysForOaepWithSha256, b.publicKeysForOaepWithSha256)
+  ) {
+    throw forbidden(`Only ${kind} ${stored.id} itself may change its public keys`)
+  }
+}
+
+/** Facts a service gathers before asking whether a user may be created. */
+export interface UserCreationFacts {
+  /** The linked data owner exists. */
+  dataOwnerExists: boolean
+  /** The linked data owner already has a user. */
+  dataOwnerHasUser: boolean
+  /** For a patient link: the caller has access to that patient record. */
+  callerHasPatientAccess: boolean
+}
+
+/**
+ * Users are created by admins, or by healthcare professionals for a patient they have access to or
+ * for a professional/device that has no user yet (so nobody can take over an existing identity).
+ * Only admins create users that are no data owner, or set roles.
+ */
+export function assertCanCreateUser(caller: Caller, dto: UserWriteDto, facts: UserCreationFacts): void {
+  const links = [dto.healthcarePartyId, dto.patientId, dto.deviceId].filter((x) => x !== undefined)
+  if (links.length > 1)
+    throw badRequest('A user acts as at most one data owner (healthcarePartyId, patientId or deviceId)')
+  if (links.length === 1 && !facts.dataOwnerExists) throw badRequest(`Data owner ${links[0]} does not exist`)
+  if (caller.isAdmin) return
+  if (caller.dataOwnerType !== 'HealthcareProfessional')
+    throw forbidden('Only admins and healthcare professionals create users')
+  if ((dto.roles?.length ?? 0) > 0) throw forbidden('Only admins may set roles')
+  if (links.length === 0) throw forbidden('Healthcare professionals may only create users for data owners')
+  if (facts.dataOwnerHasUser) throw forbidden(`Data owner ${links[0]} already has a user`)
+  if (dto.patientId && !facts.callerHasPatientAccess) {
+    throw forbidden(`Data owner ${caller.dataOwnerId} has no access to patient ${dto.patientId}`)
+  }
+}
+
+/**
+ * A user modifies itself (profile, password, sharing) but never which data owner it acts as, its
+ * roles or its status; admins modify anyone.
+ */
+export function assertCanModifyUser(
+  caller: Caller,
+  stored: Record<string, unknown>,
+  next: UserWriteDto,
+): void {
+  if (caller.isAdmin) return
+  if (caller.userId !== stored.id)
+    throw forbidden(`User ${caller.userId} may not modify user ${String(stored.id)}`)
+  for (const field of ['healthcarePartyId', 'patientId', 'deviceId', 'status'] as const) {
+    if ((next[field] ?? null) !== (stored[field] ?? null))
+      throw forbidden(`A user cannot change its own ${field}`)
+  }
+  if (next.roles !== undefined && !sameKeys(next.roles, stored.roles)) {
+    throw forbidden('A user cannot change its own roles')
+  }
+}
+
+/** A user reads itself; admins and healthcare professionals read users (they manage them). */
+export function assertCanReadUser(caller: Caller, userId: string): void {
+  if (caller.isAdmin || caller.userId === userId || caller.dataOwnerType === 'HealthcareProfessional') return
+  throw forbidden(`User ${caller.userId} may not read user ${userId}`)
+}
+
+/** Tokens are created by the user itself or an admin. */
+export function assertCanCreateToken(caller: Caller, userId: string): void {
+  if (caller.isAdmin || caller.userId === userId) return
+  throw forbidden(`User ${caller.userId} may not create tokens for user ${userId}`)
+}
+
+/** Exchange keys are created by their delegator only. */
+export function assertCanCreateExchangeKey(caller: Caller, delegator: string): void {
+  const me = requireDataOwner(caller)
+  if (delegator !== me)
+    throw forbidden(`Data owner ${me} cannot create exchange keys for delegator ${delegator}`)
+}
+
+/** Exchange keys of a pair are read by the two parties only. */
+export function assertCanReadExchangeKeys(caller: Caller, delegator: string, delegate: string): void {
+  const me = requireDataOwner(caller)
+  if (me !== delegator && me !== delegate) {
+    throw forbidden(`Data owner ${me} cannot read exchange keys of ${delegator} -> ${delegate}`)
+  }
+}

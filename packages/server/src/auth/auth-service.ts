@@ -1,0 +1,89 @@
+import type { AuthResponseDto } from '@cairn/protocol'
+import type { Storage, UserRow } from '../storage/storage.ts'
+import { AppError, forbidden, unauthorized } from '../http/app-error.ts'
+import type { JwtService } from './jwt.ts'
+import type { LoginLimiter } from './login-limiter.ts'
+import { verifySecret } from './password.ts'
+import { callerFromUser } from './caller-from-user.ts'
+import type { Caller } from './caller.ts'
+
+/** One message for unknown login and wrong password, so logins cannot be probed. */
+const BAD_CREDENTIALS = 'Invalid username or password'
+
+/**
+ * Logs users in with login/email/phone + password or long-lived token, issues JWT access and
+ * refresh tokens, and turns a bearer token back into a caller on every request.
+ */
+export class AuthService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly jwt: JwtService,
+    private readonly limiter: LoginLimiter,
+    private readonly ttl: { access: number; refresh: number },
+  ) {}
+
+  /** Checks credentials (rate-limited per login and per address) and issues tokens. */
+  async login(username: string, password: string, address: string): Promise<AuthResponseDto> {
+    const keys = [`login:${username.toLowerCase()}`, `addr:${address}`]
+    if (keys.some((k) => this.limiter.isBlocked(k))) {
+      throw new AppError('RATE_LIMITED', 'Too many failed logins; try again later')
+    }
+    const user = await this.storage.findUserByIdentifier(username)
+    const ok = user !== undefined && (await this.checkSecret(user, password))
+    if (!ok || !user) {
+      keys.forEach((k) => this.limiter.fail(k))
+      throw unauthorized(BAD_CREDENTIALS)
+    }
+    if (user.status === 'DISABLED') throw forbidden('This user is disabled')
+    keys.forEach((k) => this.limiter.succeed(k))
+    return this.issue(user.id)
+  }
+
+  /** Exchanges a valid refresh token of an active user for new tokens. */
+  async refresh(refreshToken: string): Promise<AuthResponseDto> {
+    const userId = await this.jwt.verify(refreshToken, 'refresh')
+    await this.activeUser(userId)
+    return this.issue(userId)
+  }
+
+  /** Resolves the caller of a request from its `Authorization: Bearer` header. */
+  async authenticate(authorization: string | undefined): Promise<Caller> {
+    if (!authorization) throw unauthorized('Missing Authorization header (Bearer access token)')
+    const [scheme, token] = authorization.split(' ')
+    if (scheme?.toLowerCase() !== 'bearer' || !token)
+      throw unauthorized('Authorization must be "Bearer <token>"')
+    const userId = await this.jwt.verify(token, 'access')
+    return callerFromUser(await this.activeUser(userId))
+  }
+
+  private async activeUser(userId: string): Promise<UserRow> {
+    const user = await this.storage.getUser(userId)
+    if (!user) throw unauthorized('User no longer exists')
+    if (user.status === 'DISABLED') throw unauthorized('This user is disabled')
+    return user
+  }
+
+  /**
+   * A password, or a long-lived token `<tokenId>.<secret>`: the token id selects the one stored hash
+   * to check, so a login costs one scrypt whatever the number of tokens.
+   */
+  private async checkSecret(user: UserRow, secret: string): Promise<boolean> {
+    const dot = secret.indexOf('.')
+    if (dot > 0) {
+      const token = await this.storage.getUserToken(user.id, secret.slice(0, dot))
+      if (token && token.created + token.validity * 1000 > Date.now()) {
+        if (await verifySecret(secret.slice(dot + 1), token.hash)) return true
+      }
+    }
+    return user.passwordHash !== null && (await verifySecret(secret, user.passwordHash))
+  }
+
+  private async issue(userId: string): Promise<AuthResponseDto> {
+    return {
+      token: await this.jwt.sign(userId, 'access', this.ttl.access),
+      refreshToken: await this.jwt.sign(userId, 'refresh', this.ttl.refresh),
+      userId,
+      expiresIn: this.ttl.access,
+    }
+  }
+}

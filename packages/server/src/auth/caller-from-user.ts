@@ -1,0 +1,14 @@
+import { ADMIN_ROLE, type UserDto } from '@cairn/protocol'
+import type { UserRow } from '../storage/storage.ts'
+import type { Caller } from './caller.ts'
+
+/** Derives the caller context from a stored user: which data owner it acts as, and whether it is an admin. */
+export function callerFromUser(row: UserRow): Caller {
+  const user = JSON.parse(row.doc) as UserDto
+  const base = { userId: row.id, user: row, isAdmin: user.roles.includes(ADMIN_ROLE) }
+  if (user.healthcarePartyId)
+    return { ...base, dataOwnerId: user.healthcarePartyId, dataOwnerType: 'HealthcareProfessional' }
+  if (user.patientId) return { ...base, dataOwnerId: user.patientId, dataOwnerType: 'Patient' }
+  if (user.deviceId) return { ...base, dataOwnerId: user.deviceId, dataOwnerType: 'MedicalDevice' }
+  return base
+}

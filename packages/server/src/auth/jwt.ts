@@ -1,0 +1,37 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose'
+import { unauthorized } from '../http/app-error.ts'
+
+/** Kinds of JWT we issue; a refresh token is never accepted as an access token and vice versa. */
+export type TokenKind = 'access' | 'refresh'
+
+/** Issues and verifies the server's HS256 JWTs with one shared secret (so instances are stateless). */
+export class JwtService {
+  private readonly key: Uint8Array
+
+  constructor(secret: string) {
+    this.key = new TextEncoder().encode(secret)
+  }
+
+  /** Signs a token for a user; `ttl` in seconds. */
+  async sign(userId: string, kind: TokenKind, ttl: number): Promise<string> {
+    return new SignJWT({ kind })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(userId)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttl)
+      .sign(this.key)
+  }
+
+  /** Returns the user id of a valid token of the given kind; else a 401 saying why. */
+  async verify(token: string, kind: TokenKind): Promise<string> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] })
+      if (payload.kind !== kind || typeof payload.sub !== 'string') throw unauthorized(`Not an ${kind} token`)
+      return payload.sub
+    } catch (e) {
+      if (e instanceof joseErrors.JWTExpired) throw unauthorized(`The ${kind} token has expired`)
+      if (e instanceof joseErrors.JOSEError) throw unauthorized(`Invalid ${kind} token`)
+      throw e
+    }
+  }
+}

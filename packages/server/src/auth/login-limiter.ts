@@ -1,0 +1,41 @@
+/**
+ * Counts failed logins per key (login and client address) in fixed windows, to slow down password
+ * guessing. In memory: with several instances each applies the limit on its own, which still bounds
+ * guessing per instance; a shared store can replace this class later.
+ */
+export class LoginLimiter {
+  private readonly failures = new Map<string, { count: number; resetAt: number }>()
+
+  constructor(
+    private readonly maxFailures: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** True while the key has used up its failures in the current window. */
+  isBlocked(key: string, now = Date.now()): boolean {
+    const entry = this.failures.get(key)
+    if (!entry) return false
+    if (entry.resetAt <= now) {
+      this.failures.delete(key)
+      return false
+    }
+    return entry.count >= this.maxFailures
+  }
+
+  /** Records one failure for the key. */
+  fail(key: string, now = Date.now()): void {
+    const entry = this.failures.get(key)
+    if (!entry || entry.resetAt <= now) this.failures.set(key, { count: 1, resetAt: now + this.windowMs })
+    else entry.count++
+    if (this.failures.size > 100_000) this.prune(now)
+  }
+
+  /** Forgets the key after a successful login. */
+  succeed(key: string): void {
+    this.failures.delete(key)
+  }
+
+  private prune(now: number): void {
+    for (const [k, v] of this.failures) if (v.resetAt <= now) this.failures.delete(k)
+  }
+}

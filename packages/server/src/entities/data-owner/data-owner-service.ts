@@ -1,0 +1,37 @@
+import type { DataOwnerWithTypeDto, EncryptedEntityDto } from '@cairn/protocol'
+import type { Caller } from '../../auth/caller.ts'
+import { canReadEntity, requireDataOwner } from '../../access/access-policy.ts'
+import { notFound } from '../../http/app-error.ts'
+import type { Storage } from '../../storage/storage.ts'
+
+/**
+ * Resolves any data owner id to its typed document. Everybody may learn a data owner's public keys
+ * (needed to share with it); a patient record the caller cannot access is reduced to id, rev and keys.
+ */
+export class DataOwnerService {
+  constructor(private readonly storage: Storage) {}
+
+  /** The typed data owner `id`, as the caller may see it; 404 if no data owner has that id. */
+  async get(caller: Caller, id: string): Promise<DataOwnerWithTypeDto> {
+    const hcp = await this.storage.getDoc('healthcareProfessional', id)
+    if (hcp && !hcp.deleted) return { type: 'HealthcareProfessional', dataOwner: JSON.parse(hcp.doc) }
+    const device = await this.storage.getDoc('medicalDevice', id)
+    if (device && !device.deleted) return { type: 'MedicalDevice', dataOwner: JSON.parse(device.doc) }
+    const patient = await this.storage.getDoc('patient', id)
+    if (patient && !patient.deleted) {
+      const doc = JSON.parse(patient.doc) as EncryptedEntityDto
+      if (canReadEntity(caller, 'patient', doc)) return { type: 'Patient', dataOwner: doc }
+      const { publicKey, publicKeysForOaepWithSha256 } = doc.systemMetaData
+      return {
+        type: 'Patient',
+        dataOwner: { id: doc.id, rev: doc.rev, systemMetaData: { publicKey, publicKeysForOaepWithSha256 } },
+      }
+    }
+    throw notFound(`Data owner ${id} does not exist`)
+  }
+
+  /** The data owner the caller acts as. */
+  async current(caller: Caller): Promise<DataOwnerWithTypeDto> {
+    return this.get(caller, requireDataOwner(caller))
+  }
+}

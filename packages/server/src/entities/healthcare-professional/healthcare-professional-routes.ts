@@ -1,0 +1,14 @@
+import type { FastifyInstance } from 'fastify'
+import type { Storage } from '../../storage/storage.ts'
+import { DataOwnerDocService } from '../shared/data-owner-doc-service.ts'
+import { registerDataOwnerDocRoutes } from '../shared/data-owner-doc-routes.ts'
+
+/** Healthcare professionals (`/hcparty`, the MedTech path). */
+export function registerHealthcareProfessionalRoutes(
+  app: FastifyInstance,
+  storage: Storage,
+): DataOwnerDocService {
+  const service = new DataOwnerDocService(storage, 'healthcareProfessional')
+  registerDataOwnerDocRoutes(app, '/hcparty', service)
+  return service
+}

@@ -1,0 +1,74 @@
+import type { DataOwnerDocDto } from '@cairn/protocol'
+import type { Caller } from '../../auth/caller.ts'
+import { assertCanCreateDataOwner, assertCanModifyDataOwner } from '../../access/access-policy.ts'
+import { badRequest, conflict, notFound } from '../../http/app-error.ts'
+import type { Storage } from '../../storage/storage.ts'
+import { nextRev } from './revision.ts'
+
+type Kind = 'healthcareProfessional' | 'medicalDevice'
+
+/**
+ * Clear (not encrypted) data-owner documents: healthcare professionals and medical devices. Any
+ * authenticated user reads them (their public keys are needed to share with them); access-policy
+ * decides who creates and modifies them.
+ */
+export class DataOwnerDocService {
+  constructor(
+    private readonly storage: Storage,
+    readonly kind: Kind,
+  ) {}
+
+  /** Creates the document; a taken id is a 409. */
+  async create(caller: Caller, doc: DataOwnerDocDto): Promise<string> {
+    assertCanCreateDataOwner(caller, this.kind)
+    const now = Date.now()
+    const { rev: _ignored, ...rest } = doc
+    const body = { ...rest, created: typeof doc.created === 'number' ? doc.created : now, modified: now }
+    const rev = nextRev(undefined, JSON.stringify(body))
+    const json = JSON.stringify({ ...body, rev })
+    await this.storage.insertDocs(this.kind, [
+      { id: doc.id, rev, doc: json, created: body.created, modified: now, indexes: {} },
+    ])
+    return json
+  }
+
+  /** Modifies the document with optimistic concurrency (stale rev -> 409). */
+  async modify(caller: Caller, doc: DataOwnerDocDto): Promise<string> {
+    if (!doc.rev) throw badRequest(`${this.kind} ${doc.id}: rev is required to modify`)
+    const current = await this.storage.getDoc(this.kind, doc.id)
+    if (!current || current.deleted) throw notFound(`${this.kind} ${doc.id} does not exist`)
+    const before = JSON.parse(current.doc) as DataOwnerDocDto
+    assertCanModifyDataOwner(caller, this.kind, before, doc)
+    if (doc.rev !== current.rev)
+      throw conflict(`${this.kind} ${doc.id}: rev ${doc.rev} is stale (current ${current.rev})`)
+    const now = Date.now()
+    const body = { ...doc, created: before.created, modified: now, rev: undefined }
+    const rev = nextRev(current.rev, JSON.stringify(body))
+    const json = JSON.stringify({ ...body, rev })
+    await this.storage.updateDocs(this.kind, [
+      {
+        id: doc.id,
+        rev,
+        expectedRev: current.rev,
+        doc: json,
+        created: current.created,
+        modified: now,
+        indexes: {},
+      },
+    ])
+    return json
+  }
+
+  /** Stored JSON of the document, or undefined. */
+  async find(id: string): Promise<string | undefined> {
+    const current = await this.storage.getDoc(this.kind, id)
+    return current && !current.deleted ? current.doc : undefined
+  }
+
+  /** Stored JSON of the document; 404 if absent. */
+  async get(id: string): Promise<string> {
+    const doc = await this.find(id)
+    if (!doc) throw notFound(`${this.kind} ${id} does not exist`)
+    return doc
+  }
+}

@@ -1,0 +1,59 @@
+import type { FastifyError, FastifyInstance } from 'fastify'
+import type { ErrorBody, ErrorCode } from '@cairn/protocol'
+import { ERROR_STATUS } from '@cairn/protocol'
+import { AppError } from './app-error.ts'
+import { StorageConflict } from '../storage/storage.ts'
+
+/** Fastify's own error codes that are the client's fault, mapped onto our closed set. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'BAD_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'BAD_REQUEST',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_REQUEST',
+  FST_ERR_VALIDATION: 'BAD_REQUEST',
+}
+
+/** Builds the JSON error body. */
+export function errorBody(code: ErrorCode, message: string): ErrorBody {
+  return { error: { code, message } }
+}
+
+/**
+ * Installs the one central error handler: every failure leaves as `{error: {code, message}}` with
+ * the status of the protocol table. Unexpected errors are logged (without request bodies) and
+ * answered with a generic 500 so that internals never leak.
+ */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | Error, request, reply) => {
+    if (err instanceof AppError) {
+      return reply.status(err.status).send(errorBody(err.code, err.message))
+    }
+    if (err instanceof StorageConflict) {
+      const message =
+        err.reason === 'exists'
+          ? `Conflict: ${err.ids.join(', ')} already exists`
+          : `Conflict: ${err.ids.join(', ')} was modified by someone else (stale rev); nothing was saved`
+      return reply.status(409).send(errorBody('CONFLICT', message))
+    }
+    const fe = err as FastifyError
+    if (fe.validation) {
+      const context = fe.validationContext ? `${fe.validationContext} ` : ''
+      return reply
+        .status(400)
+        .send(errorBody('BAD_REQUEST', `Invalid ${context}: ${fe.message}`.replace(' :', ':')))
+    }
+    const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined
+    if (mapped) return reply.status(ERROR_STATUS[mapped]).send(errorBody(mapped, fe.message))
+    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+      const code =
+        fe.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : fe.statusCode === 429 ? 'RATE_LIMITED' : 'BAD_REQUEST'
+      return reply.status(ERROR_STATUS[code]).send(errorBody(code, fe.message))
+    }
+    request.log.error({ err: { name: err.name, message: err.message, stack: err.stack } }, 'unhandled error')
+    return reply.status(500).send(errorBody('INTERNAL', 'Internal server error'))
+  })
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`))
+  })
+}

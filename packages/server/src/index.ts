@@ -1,0 +1,2 @@
+export { CairnServer } from './server.ts'
+export { loadConfig, type ServerConfig } from './config.ts'

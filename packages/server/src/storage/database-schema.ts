@@ -1,0 +1,82 @@
+/**
+ * Row types of the SQL schema as Kysely sees it (snake_case, as created by migrations.ts). Timestamps
+ * are epoch milliseconds: BIGINT columns, read back as JS numbers on both dialects (the PostgreSQL
+ * pool installs a BIGINT parser, better-sqlite3 returns numbers).
+ */
+
+/** A row of any document table. `deleted` is 0/1: SQLite has no boolean type. */
+export interface DocRow {
+  id: string
+  rev: string
+  doc: string
+  created: number
+  modified: number
+  deleted: number
+}
+
+/** The exchange key table adds the ordered pair of data owners it links. */
+export interface ExchangeKeyRow extends DocRow {
+  delegator: string | null
+  delegate: string | null
+}
+
+/** Access index: one row per data owner that can read the entity. */
+export interface AccessRow {
+  data_owner_id: string
+  entity_id: string
+}
+
+/** Secret foreign key index: one row per clear secret id of the parent patient. */
+export interface SfkRow {
+  sfk: string
+  entity_id: string
+}
+
+/** The users table; login identifiers are unique columns. */
+export interface UsersRow {
+  id: string
+  rev: string
+  login: string
+  email: string | null
+  mobile_phone: string | null
+  data_owner_id: string | null
+  status: string
+  password_hash: string | null
+  doc: string
+  created: number
+  modified: number
+}
+
+/** Long-lived token hashes of users. */
+export interface UserTokensRow {
+  user_id: string
+  token_id: string
+  hash: string
+  created: number
+  validity: number
+}
+
+/** Server-wide key/value settings (e.g. the generated JWT secret). */
+export interface SettingsRow {
+  key: string
+  value: string
+}
+
+/** The whole schema, for `Kysely<Database>`. */
+export interface Database {
+  patient: DocRow
+  data_sample: DocRow
+  healthcare_element: DocRow
+  healthcare_professional: DocRow
+  medical_device: DocRow
+  exchange_key: ExchangeKeyRow
+  patient_access: AccessRow
+  data_sample_access: AccessRow
+  healthcare_element_access: AccessRow
+  patient_sfk: SfkRow
+  data_sample_sfk: SfkRow
+  healthcare_element_sfk: SfkRow
+  users: UsersRow
+  user_tokens: UserTokensRow
+  settings: SettingsRow
+}

@@ -1,0 +1,121 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+
+/*
+ * Migrations live in code (no files to ship or find at run time) and are frozen once released: a
+ * schema change is a new entry, never an edit of an old one. They take `Kysely<any>` on purpose, as
+ * they describe the schema of their time, not the current `Database` type. Every statement works on
+ * SQLite and PostgreSQL alike: text, bigint (epoch ms) and integer (0/1 flags) only. Primary keys are
+ * also declared NOT NULL because SQLite, for historical reasons, lets a non-integer primary key be NULL.
+ */
+
+/** Document tables of the first schema. */
+const DOC_TABLES = [
+  'patient',
+  'data_sample',
+  'healthcare_element',
+  'healthcare_professional',
+  'medical_device',
+  'exchange_key',
+]
+
+/** Tables of encrypted entities, which get an access index and a secret foreign key index. */
+const ENCRYPTED_TABLES = ['patient', 'data_sample', 'healthcare_element']
+
+const initial: Migration = {
+  async up(db: Kysely<any>): Promise<void> {
+    for (const table of DOC_TABLES) {
+      let create = db.schema
+        .createTable(table)
+        .addColumn('id', 'text', (c) => c.primaryKey().notNull())
+        .addColumn('rev', 'text', (c) => c.notNull())
+        .addColumn('doc', 'text', (c) => c.notNull())
+        .addColumn('created', 'bigint', (c) => c.notNull())
+        .addColumn('modified', 'bigint', (c) => c.notNull())
+        .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+      if (table === 'exchange_key')
+        create = create.addColumn('delegator', 'text').addColumn('delegate', 'text')
+      await create.execute()
+    }
+    await db.schema
+      .createIndex('exchange_key_pair_idx')
+      .on('exchange_key')
+      .columns(['delegator', 'delegate', 'created'])
+      .execute()
+
+    for (const table of ENCRYPTED_TABLES) {
+      // The primary keys serve the keyset scans (all entities of one data owner / one secret key, in
+      // id order); the entity_id indexes serve the delete-then-insert rewrite of a document's rows.
+      await db.schema
+        .createTable(`${table}_access`)
+        .addColumn('data_owner_id', 'text', (c) => c.notNull())
+        .addColumn('entity_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${table}_access_pk`, ['data_owner_id', 'entity_id'])
+        .execute()
+      await db.schema
+        .createIndex(`${table}_access_entity_idx`)
+        .on(`${table}_access`)
+        .column('entity_id')
+        .execute()
+      await db.schema
+        .createTable(`${table}_sfk`)
+        .addColumn('sfk', 'text', (c) => c.notNull())
+        .addColumn('entity_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${table}_sfk_pk`, ['sfk', 'entity_id'])
+        .execute()
+      await db.schema.createIndex(`${table}_sfk_entity_idx`).on(`${table}_sfk`).column('entity_id').execute()
+    }
+
+    await db.schema
+      .createTable('users')
+      .addColumn('id', 'text', (c) => c.primaryKey().notNull())
+      .addColumn('rev', 'text', (c) => c.notNull())
+      .addColumn('login', 'text', (c) => c.notNull().unique())
+      // Unique but nullable: both dialects allow any number of NULLs in a unique column.
+      .addColumn('email', 'text', (c) => c.unique())
+      .addColumn('mobile_phone', 'text', (c) => c.unique())
+      .addColumn('data_owner_id', 'text')
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('password_hash', 'text')
+      .addColumn('doc', 'text', (c) => c.notNull())
+      .addColumn('created', 'bigint', (c) => c.notNull())
+      .addColumn('modified', 'bigint', (c) => c.notNull())
+      .execute()
+    await db.schema.createIndex('users_data_owner_idx').on('users').column('data_owner_id').execute()
+
+    await db.schema
+      .createTable('user_tokens')
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('token_id', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('created', 'bigint', (c) => c.notNull())
+      .addColumn('validity', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('user_tokens_pk', ['user_id', 'token_id'])
+      .execute()
+
+    await db.schema
+      .createTable('settings')
+      .addColumn('key', 'text', (c) => c.primaryKey().notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute()
+  },
+}
+
+/** Every migration by name; names sort in the order they must run. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': initial,
+}
+
+const provider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+}
+
+/**
+ * Brings the schema up to date. On PostgreSQL `schema` names the schema that also holds Kysely's
+ * bookkeeping tables, so that several Cairn schemas in one database keep separate migration states.
+ * Throws the first migration error (the failed migration is rolled back on PostgreSQL).
+ */
+export async function migrateToLatest(db: Kysely<any>, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider, migrationTableSchema: schema })
+  const { error } = await migrator.migrateToLatest()
+  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`)
+}

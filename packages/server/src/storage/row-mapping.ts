@@ -1,0 +1,68 @@
+import type { DocRow, UsersRow, UserTokensRow } from './database-schema.ts'
+import type { StoredDoc, UserRow, UserTokenRow } from './storage.ts'
+
+/*
+ * Conversions between the snake_case rows of the SQL schema and the contract's types. They also turn
+ * the 0/1 `deleted` flag into a boolean, since SQLite has no boolean column type.
+ */
+
+/** Columns selected for a StoredDoc, so exchange_key's extra columns are not fetched. */
+export const DOC_COLUMNS = ['id', 'rev', 'doc', 'created', 'modified', 'deleted'] as const
+
+/** A document row as the contract's StoredDoc. */
+export function toStoredDoc(row: DocRow): StoredDoc {
+  return {
+    id: row.id,
+    rev: row.rev,
+    doc: row.doc,
+    created: row.created,
+    modified: row.modified,
+    deleted: row.deleted === 1,
+  }
+}
+
+/** A users row as the contract's UserRow. */
+export function toUserRow(row: UsersRow): UserRow {
+  return {
+    id: row.id,
+    rev: row.rev,
+    login: row.login,
+    email: row.email,
+    mobilePhone: row.mobile_phone,
+    dataOwnerId: row.data_owner_id,
+    // Only this class writes the column, always from a UserRow status.
+    status: row.status as UserRow['status'],
+    passwordHash: row.password_hash,
+    doc: row.doc,
+    created: row.created,
+    modified: row.modified,
+  }
+}
+
+/** A UserRow as a users row. */
+export function fromUserRow(user: UserRow): UsersRow {
+  return {
+    id: user.id,
+    rev: user.rev,
+    login: user.login,
+    email: user.email,
+    mobile_phone: user.mobilePhone,
+    data_owner_id: user.dataOwnerId,
+    status: user.status,
+    password_hash: user.passwordHash,
+    doc: user.doc,
+    created: user.created,
+    modified: user.modified,
+  }
+}
+
+/** A user_tokens row as the contract's UserTokenRow. */
+export function toUserTokenRow(row: UserTokensRow): UserTokenRow {
+  return {
+    userId: row.user_id,
+    tokenId: row.token_id,
+    hash: row.hash,
+    created: row.created,
+    validity: row.validity,
+  }
+}

@@ -1,0 +1,20 @@
+import type { Kysely } from 'kysely'
+import type { Database } from './database-schema.ts'
+
+/**
+ * What differs between the two dialects, behind which KyselyStorage is written once: the Kysely
+ * instance, the parameter limit of one statement, how a write transaction starts, and what must
+ * exist before migrations run.
+ */
+export interface StorageBackend {
+  readonly dialect: 'sqlite' | 'postgres'
+  readonly db: Kysely<Database>
+  /** Most bound parameters one statement may carry; multi-row statements are chunked under it. */
+  readonly maxParams: number
+  /** PostgreSQL schema holding the tables (and the migrator's own tables); undefined on SQLite. */
+  readonly schema?: string
+  /** Runs once before migrations (connects, creates the PostgreSQL schema). */
+  prepare(): Promise<void>
+  /** Runs `fn` in a transaction that takes the write lock early enough to never deadlock on upgrade. */
+  writeTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>
+}

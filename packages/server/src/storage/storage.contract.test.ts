@@ -1,0 +1,454 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createStorage, dropPgSchema, StorageConflict } from './index.ts'
+import type { DocIndexes, DocWrite, Storage, StoredDoc, UserRow } from './index.ts'
+
+/*
+ * The one contract suite of Storage, run against embedded SQLite (always) and PostgreSQL (when
+ * DATABASE_URL is set, in a random schema dropped at the end). Each test uses fresh random ids, so the
+ * tests of one suite share one database without seeing each other's rows.
+ */
+
+/** How to open storages on one dialect's database, and how to remove that database afterwards. */
+interface Target {
+  open(): Storage
+  cleanup(): Promise<void>
+}
+
+function sqliteTarget(): Target {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cairn-storage-'))
+  return {
+    open: () => createStorage({ dataDir }),
+    cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+  }
+}
+
+function postgresTarget(databaseUrl: string): Target {
+  const pgSchema = `cairn_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`
+  return {
+    open: () => createStorage({ databaseUrl, dataDir: 'unused', pgSchema }),
+    cleanup: () => dropPgSchema(databaseUrl, pgSchema),
+  }
+}
+
+/** A fresh id prefix per test; zero-padded suffixes sort the same way in every collation. */
+const prefix = () => randomUUID()
+const idOf = (p: string, n: number) => `${p}-${String(n).padStart(4, '0')}`
+
+/** A document write whose JSON text has unusual spacing, to prove reads return the stored text as is. */
+function write(id: string, indexes: DocIndexes = {}, extra: Partial<DocWrite> = {}): DocWrite {
+  const rev = extra.rev ?? '1-a'
+  return {
+    id,
+    rev,
+    doc: `{ "id": "${id}",  "rev": "${rev}", "note": "é ✓" }`,
+    created: 1_700_000_000_000,
+    modified: 1_700_000_000_001,
+    indexes,
+    ...extra,
+  }
+}
+
+/** The next rev of a stored write, as a service would build it. */
+function next(
+  previous: DocWrite,
+  indexes: DocIndexes = previous.indexes,
+  extra: Partial<DocWrite> = {},
+): DocWrite {
+  const rev = `${Number(previous.rev.split('-')[0]) + 1}-b`
+  return write(previous.id, indexes, {
+    rev,
+    expectedRev: previous.rev,
+    modified: previous.modified + 1,
+    ...extra,
+  })
+}
+
+function user(id: string, extra: Partial<UserRow> = {}): UserRow {
+  return {
+    id,
+    rev: '1-u',
+    login: `login-${id}`,
+    email: `${id}@example.org`,
+    mobilePhone: null,
+    dataOwnerId: null,
+    status: 'ACTIVE',
+    passwordHash: '$scrypt$hash',
+    doc: `{"id":"${id}"}`,
+    created: 1_700_000_000_000,
+    modified: 1_700_000_000_000,
+    ...extra,
+  }
+}
+
+/** Asserts that `promise` rejects with a StorageConflict of `reason` on exactly `ids`. */
+async function expectConflict(
+  promise: Promise<unknown>,
+  reason: StorageConflict['reason'],
+  ids: string[],
+): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(StorageConflict)
+  const conflict = error as StorageConflict
+  expect(conflict.reason).toBe(reason)
+  expect([...conflict.ids].sort()).toEqual([...ids].sort())
+}
+
+const ids = (docs: StoredDoc[]) => docs.map((d) => d.id)
+
+function contract(makeTarget: () => Target): void {
+  let target: Target
+  let storage: Storage
+
+  beforeAll(async () => {
+    target = makeTarget()
+    storage = target.open()
+    await storage.init()
+  })
+
+  afterAll(async () => {
+    await storage?.close()
+    await target?.cleanup()
+  })
+
+  it('inserts documents and reads them back as stored', async () => {
+    const p = prefix()
+    const writes = [1, 2, 3].map((n) => write(idOf(p, n), { accessors: ['hcp-1'] }))
+    await storage.insertDocs('patient', writes)
+
+    const got = await storage.getDoc('patient', writes[0].id)
+    expect(got).toEqual({
+      id: writes[0].id,
+      rev: '1-a',
+      doc: writes[0].doc,
+      created: 1_700_000_000_000,
+      modified: 1_700_000_000_001,
+      deleted: false,
+    })
+    expect(typeof got?.created).toBe('number')
+    expect(await storage.getDoc('patient', idOf(p, 9))).toBeUndefined()
+    // Documents live in their own table: the same id is unknown elsewhere.
+    expect(await storage.getDoc('dataSample', writes[0].id)).toBeUndefined()
+
+    const some = await storage.getDocs('patient', [idOf(p, 3), idOf(p, 9), idOf(p, 1), idOf(p, 1)])
+    expect(ids(some).sort()).toEqual([idOf(p, 1), idOf(p, 3)])
+    expect(await storage.getDocs('patient', [])).toEqual([])
+  })
+
+  it('rejects a batch holding an existing id and writes none of it', async () => {
+    const p = prefix()
+    const first = write(idOf(p, 1), { accessors: [`owner-${p}`] })
+    await storage.insertDocs('healthcareElement', [first])
+
+    const fresh = write(idOf(p, 2), { accessors: [`other-${p}`], secretForeignKeys: [`sfk-${p}`] })
+    await expectConflict(storage.insertDocs('healthcareElement', [fresh, write(first.id)]), 'exists', [
+      first.id,
+    ])
+    expect(await storage.getDoc('healthcareElement', fresh.id)).toBeUndefined()
+    expect(await storage.findByAccessor('healthcareElement', `other-${p}`, undefined, 10)).toEqual([])
+    expect((await storage.getDoc('healthcareElement', first.id))?.doc).toBe(first.doc)
+
+    // An id repeated within one batch conflicts the same way.
+    const twice = write(idOf(p, 3))
+    await expectConflict(storage.insertDocs('healthcareElement', [twice, twice]), 'exists', [twice.id])
+    expect(await storage.getDoc('healthcareElement', twice.id)).toBeUndefined()
+  })
+
+  it('lets exactly one of two concurrent inserts of an id win', async () => {
+    const id = idOf(prefix(), 1)
+    const results = await Promise.allSettled([
+      storage.insertDocs('dataSample', [write(id, { accessors: ['a'] }, { rev: '1-x' })]),
+      storage.insertDocs('dataSample', [write(id, { accessors: ['a'] }, { rev: '1-y' })]),
+    ])
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    const failure = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
+    expect(failure.reason).toBeInstanceOf(StorageConflict)
+    expect((failure.reason as StorageConflict).reason).toBe('exists')
+  })
+
+  it('updates documents whose expected rev is current', async () => {
+    const p = prefix()
+    const original = write(idOf(p, 1), { accessors: [`owner-${p}`] })
+    await storage.insertDocs('dataSample', [original])
+    const updated = next(original)
+    await storage.updateDocs('dataSample', [updated])
+    expect(await storage.getDoc('dataSample', original.id)).toMatchObject({
+      rev: updated.rev,
+      doc: updated.doc,
+      modified: updated.modified,
+      deleted: false,
+    })
+
+    // Soft delete: still readable by id, gone from the finds.
+    const deleted = next(updated, updated.indexes, { deleted: true })
+    await storage.updateDocs('dataSample', [deleted])
+    expect((await storage.getDoc('dataSample', original.id))?.deleted).toBe(true)
+    expect(await storage.findByAccessor('dataSample', `owner-${p}`, undefined, 10)).toEqual([])
+  })
+
+  it('rejects a batch with a stale rev and changes nothing, index rows included', async () => {
+    const p = prefix()
+    const a = write(idOf(p, 1), { accessors: [`old-${p}`], secretForeignKeys: [`sfk-old-${p}`] })
+    const b = write(idOf(p, 2), { accessors: [`old-${p}`], secretForeignKeys: [`sfk-old-${p}`] })
+    await storage.insertDocs('patient', [a, b])
+
+    const goodUpdate = next(a, { accessors: [`new-${p}`], secretForeignKeys: [`sfk-new-${p}`] })
+    const staleUpdate = next(b, { accessors: [`new-${p}`] }, { expectedRev: '7-stale' })
+    await expectConflict(storage.updateDocs('patient', [goodUpdate, staleUpdate]), 'stale', [b.id])
+
+    expect(ids(await storage.getDocs('patient', [a.id, b.id])).sort()).toEqual([a.id, b.id])
+    for (const doc of await storage.getDocs('patient', [a.id, b.id])) expect(doc.rev).toBe('1-a')
+    expect(ids(await storage.findByAccessor('patient', `old-${p}`, undefined, 10))).toEqual([a.id, b.id])
+    expect(await storage.findByAccessor('patient', `new-${p}`, undefined, 10)).toEqual([])
+    expect(
+      ids(await storage.findBySecretForeignKeys('patient', `old-${p}`, [`sfk-old-${p}`], undefined, 10)),
+    ).toEqual([a.id, b.id])
+
+    // The same id twice in one batch: the second write was necessarily prepared from a replaced rev.
+    await expectConflict(storage.updateDocs('patient', [next(a), next(a)]), 'stale', [a.id])
+  })
+
+  it('rejects the update of a missing document and changes nothing', async () => {
+    const p = prefix()
+    const present = write(idOf(p, 1))
+    await storage.insertDocs('medicalDevice', [present])
+    const ghost = write(idOf(p, 2), {}, { rev: '2-b', expectedRev: '1-a' })
+    await expectConflict(storage.updateDocs('medicalDevice', [next(present), ghost]), 'missing', [ghost.id])
+    expect((await storage.getDoc('medicalDevice', present.id))?.rev).toBe('1-a')
+    expect(await storage.getDoc('medicalDevice', ghost.id)).toBeUndefined()
+  })
+
+  it('rewrites the index rows of a document with it', async () => {
+    const p = prefix()
+    const [alice, bob] = [`alice-${p}`, `bob-${p}`]
+    const original = write(idOf(p, 1), {
+      accessors: [alice, bob, bob],
+      secretForeignKeys: ['s1', 's2', 's1'],
+    })
+    await storage.insertDocs('dataSample', [original])
+    expect(ids(await storage.findByAccessor('dataSample', alice, undefined, 10))).toEqual([original.id])
+    expect(ids(await storage.findBySecretForeignKeys('dataSample', bob, ['s2'], undefined, 10))).toEqual([
+      original.id,
+    ])
+
+    await storage.updateDocs('dataSample', [next(original, { accessors: [bob], secretForeignKeys: ['s1'] })])
+    expect(await storage.findByAccessor('dataSample', alice, undefined, 10)).toEqual([])
+    expect(ids(await storage.findByAccessor('dataSample', bob, undefined, 10))).toEqual([original.id])
+    expect(await storage.findBySecretForeignKeys('dataSample', bob, ['s2'], undefined, 10)).toEqual([])
+    expect(ids(await storage.findBySecretForeignKeys('dataSample', bob, ['s1'], undefined, 10))).toEqual([
+      original.id,
+    ])
+  })
+
+  it('pages through the documents of an accessor and secret foreign keys, in id order', async () => {
+    const p = prefix()
+    const [hcp, other, sfk] = [`hcp-${p}`, `other-${p}`, `sfk-${p}`]
+    const wanted = Array.from({ length: 25 }, (_, n) =>
+      write(idOf(p, 2 * n), { accessors: [hcp, other], secretForeignKeys: [sfk] }),
+    )
+    const noise = [
+      ...Array.from({ length: 5 }, (_, n) =>
+        write(idOf(p, 100 + n), { accessors: [other], secretForeignKeys: [sfk] }),
+      ),
+      ...Array.from({ length: 5 }, (_, n) =>
+        write(idOf(p, 200 + n), { accessors: [hcp], secretForeignKeys: ['x'] }),
+      ),
+      write(idOf(p, 1), { accessors: [hcp], secretForeignKeys: [sfk] }, { deleted: true }),
+    ]
+    // Inserted out of order, so the order of the results comes from the query.
+    await storage.insertDocs('healthcareElement', [...noise, ...wanted].reverse())
+    const expected = wanted.map((w) => w.id)
+
+    // The SDK's keyset convention: ask one more than the page; the extra one starts the next page.
+    const pages: string[][] = []
+    let startId: string | undefined
+    do {
+      const page = await storage.findBySecretForeignKeys('healthcareElement', hcp, [sfk, 'nope'], startId, 11)
+      pages.push(ids(page.slice(0, 10)))
+      startId = page[10]?.id
+    } while (startId !== undefined)
+    expect(pages.map((page) => page.length)).toEqual([10, 10, 5])
+    expect(pages.flat()).toEqual(expected)
+
+    const both = await storage.findBySecretForeignKeys('healthcareElement', hcp, [sfk, 'x'], undefined, 100)
+    expect(both).toHaveLength(30)
+    expect(await storage.findBySecretForeignKeys('healthcareElement', hcp, [], undefined, 10)).toEqual([])
+    expect(await storage.findBySecretForeignKeys('healthcareElement', hcp, [sfk], undefined, 0)).toEqual([])
+  })
+
+  it('finds every document of an accessor, from a start id', async () => {
+    const p = prefix()
+    const owner = `owner-${p}`
+    const writes = Array.from({ length: 7 }, (_, n) => write(idOf(p, n), { accessors: [owner] }))
+    await storage.insertDocs('patient', [...writes].reverse())
+    const all = await storage.findByAccessor('patient', owner, undefined, 100)
+    expect(ids(all)).toEqual(Array.from({ length: 7 }, (_, n) => idOf(p, n)))
+    expect(all[0].doc).toBe(writes.find((w) => w.id === idOf(p, 0))?.doc)
+    expect(ids(await storage.findByAccessor('patient', owner, idOf(p, 4), 2))).toEqual([
+      idOf(p, 4),
+      idOf(p, 5),
+    ])
+    expect(await storage.findByAccessor('patient', `nobody-${p}`, undefined, 10)).toEqual([])
+  })
+
+  it('finds the exchange keys of an ordered pair, oldest first', async () => {
+    const p = prefix()
+    const [a, b, c] = [`a-${p}`, `b-${p}`, `c-${p}`]
+    const key = (n: number, delegator: string, delegate: string, created: number) =>
+      write(idOf(p, n), { delegator, delegate }, { created })
+    await storage.insertDocs('exchangeKey', [
+      key(1, a, b, 300),
+      key(2, a, b, 100),
+      key(3, a, b, 200),
+      key(4, b, a, 100),
+      key(5, a, c, 100),
+    ])
+    expect(ids(await storage.findExchangeKeys(a, b))).toEqual([idOf(p, 2), idOf(p, 3), idOf(p, 1)])
+    expect(ids(await storage.findExchangeKeys(b, a))).toEqual([idOf(p, 4)])
+    expect(await storage.findExchangeKeys(c, a)).toEqual([])
+
+    // Updating a key may move it to another pair.
+    await storage.updateDocs('exchangeKey', [next(key(5, a, c, 100), { delegator: c, delegate: a })])
+    expect(ids(await storage.findExchangeKeys(c, a))).toEqual([idOf(p, 5)])
+    expect(await storage.findExchangeKeys(a, c)).toEqual([])
+  })
+
+  it('stores users with unique identifiers and optimistic updates', async () => {
+    const p = prefix()
+    const before = await storage.countUsers()
+    const alice = user(`alice-${p}`, { mobilePhone: `+32${p}`, dataOwnerId: `hcp-${p}` })
+    await storage.insertUser(alice)
+    expect(await storage.getUser(alice.id)).toEqual(alice)
+    expect(await storage.getUser(`nobody-${p}`)).toBeUndefined()
+
+    // Taken id, login, email or phone; nullable identifiers may be absent on many users.
+    await expectConflict(storage.insertUser({ ...alice, login: `x-${p}`, email: null }), 'exists', [alice.id])
+    const taken = [
+      user(`b1-${p}`, { login: alice.login }),
+      user(`b2-${p}`, { email: alice.email }),
+      user(`b3-${p}`, { mobilePhone: alice.mobilePhone }),
+      // Identifiers are unique across columns too: a login may not be another user's email.
+      user(`b4-${p}`, { login: alice.email! }),
+    ]
+    for (const row of taken) await expectConflict(storage.insertUser(row), 'exists', [row.id])
+    const bob = user(`bob-${p}`, { email: null, dataOwnerId: `hcp-${p}` })
+    const carol = user(`carol-${p}`, { email: null })
+    await storage.insertUser(bob)
+    await storage.insertUser(carol)
+    expect(await storage.countUsers()).toBe(before + 3)
+
+    expect((await storage.findUserByIdentifier(alice.login))?.id).toBe(alice.id)
+    expect((await storage.findUserByIdentifier(alice.email!))?.id).toBe(alice.id)
+    expect((await storage.findUserByIdentifier(alice.mobilePhone!))?.id).toBe(alice.id)
+    expect(await storage.findUserByIdentifier(`nobody-${p}`)).toBeUndefined()
+    expect((await storage.findUsersByDataOwner(`hcp-${p}`)).map((u) => u.id)).toEqual([alice.id, bob.id])
+
+    const renamed = { ...alice, rev: '2-u', email: `new-${p}@example.org`, status: 'DISABLED' as const }
+    await storage.updateUser(renamed, alice.rev)
+    expect(await storage.getUser(alice.id)).toEqual(renamed)
+    expect((await storage.findUserByIdentifier(`new-${p}@example.org`))?.id).toBe(alice.id)
+    expect(await storage.findUserByIdentifier(alice.email!)).toBeUndefined()
+
+    await expectConflict(storage.updateUser({ ...renamed, rev: '3-u', login: 'stale' }, alice.rev), 'stale', [
+      alice.id,
+    ])
+    await expectConflict(
+      storage.updateUser({ ...bob, rev: '2-u', login: renamed.login }, bob.rev),
+      'exists',
+      [bob.id],
+    )
+    await expectConflict(storage.updateUser(user(`ghost-${p}`), '1-u'), 'missing', [`ghost-${p}`])
+    expect(await storage.getUser(alice.id)).toEqual(renamed)
+    expect(await storage.getUser(bob.id)).toEqual(bob)
+  })
+
+  it('stores long-lived token hashes', async () => {
+    const p = prefix()
+    const userId = `user-${p}`
+    const second = { userId, tokenId: 't2', hash: 'h2', created: 2_000, validity: 3600 }
+    const first = { userId, tokenId: 't1', hash: 'h1', created: 1_000, validity: 60 }
+    await storage.insertUserToken(second)
+    await storage.insertUserToken(first)
+    expect(await storage.getUserToken(userId, 't1')).toEqual(first)
+    expect(await storage.getUserToken(userId, 'nope')).toBeUndefined()
+    expect(await storage.listUserTokens(userId)).toEqual([first, second])
+    expect(await storage.listUserTokens(`other-${p}`)).toEqual([])
+    await expectConflict(storage.insertUserToken({ ...first, hash: 'h3' }), 'exists', ['t1'])
+  })
+
+  it('keeps the first value of a setting, even under concurrent writers', async () => {
+    const key = `secret-${prefix()}`
+    expect(await storage.getSetting(key)).toBeUndefined()
+    const values = await Promise.all(
+      Array.from({ length: 8 }, (_, n) => storage.setSettingIfAbsent(key, `v${n}`)),
+    )
+    expect(new Set(values).size).toBe(1)
+    expect(await storage.getSetting(key)).toBe(values[0])
+    expect(await storage.setSettingIfAbsent(key, 'later')).toBe(values[0])
+  })
+
+  it('round-trips a batch of 1000 documents with several index rows each', { timeout: 60_000 }, async () => {
+    const p = prefix()
+    const [hcp, sfk] = [`hcp-${p}`, `sfk-${p}`]
+    const writes = Array.from({ length: 1000 }, (_, n) =>
+      write(
+        idOf(p, n),
+        { accessors: [hcp, `patient-${p}-${n}`, `device-${p}`], secretForeignKeys: [sfk, `sfk-${p}-${n}`] },
+        { doc: JSON.stringify({ id: idOf(p, n), rev: '1-a', encryptedSelf: 'x'.repeat(1000) }) },
+      ),
+    )
+    let start = performance.now()
+    await storage.insertDocs('dataSample', writes)
+    const insertMs = performance.now() - start
+
+    const stored = await storage.getDocs(
+      'dataSample',
+      writes.map((w) => w.id),
+    )
+    expect(stored).toHaveLength(1000)
+    const byId = new Map(stored.map((d) => [d.id, d]))
+    for (const w of writes) expect(byId.get(w.id)?.doc).toBe(w.doc)
+    expect(ids(await storage.findBySecretForeignKeys('dataSample', hcp, [sfk], undefined, 2000))).toEqual(
+      writes.map((w) => w.id),
+    )
+
+    start = performance.now()
+    await storage.updateDocs(
+      'dataSample',
+      writes.map((w) => next(w, { accessors: [hcp], secretForeignKeys: [sfk] })),
+    )
+    const updateMs = performance.now() - start
+    expect(await storage.findByAccessor('dataSample', `device-${p}`, undefined, 10)).toEqual([])
+    expect(await storage.findByAccessor('dataSample', hcp, undefined, 2000)).toHaveLength(1000)
+    console.info(
+      `[${storage.dialect}] 1000-doc batch: insert ${insertMs.toFixed(0)} ms, update ${updateMs.toFixed(0)} ms`,
+    )
+  })
+
+  it('reopens with its data and refuses use after close', async () => {
+    const p = prefix()
+    const doc = write(idOf(p, 1))
+    await storage.insertDocs('healthcareProfessional', [doc])
+
+    const again = target.open()
+    await again.init() // migrations already applied: nothing to do
+    expect((await again.getDoc('healthcareProfessional', doc.id))?.doc).toBe(doc.doc)
+    await again.close()
+    await again.close() // idempotent
+    await expect(again.getDoc('healthcareProfessional', doc.id)).rejects.toThrow('storage is closed')
+    // The first instance is unaffected.
+    expect((await storage.getDoc('healthcareProfessional', doc.id))?.rev).toBe('1-a')
+  })
+}
+
+describe('Storage contract: SQLite (embedded)', () => contract(sqliteTarget))
+
+describe.skipIf(!process.env.DATABASE_URL)('Storage contract: PostgreSQL (set DATABASE_URL to run)', () =>
+  contract(() => postgresTarget(process.env.DATABASE_URL!)),
+)

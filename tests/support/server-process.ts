@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+
+/** A Cairn server running as its own process, as users run it (`cairn serve`). */
+export interface ServerProcess {
+  url: string
+  adminLogin: string
+  adminPassword: string
+  dataDir: string
+  /** PostgreSQL schema used by this server, when on PostgreSQL. */
+  pgSchema?: string
+  databaseUrl?: string
+  /** Everything the process printed (stdout and stderr): its log. */
+  output(): string
+  /** SIGTERM, then waits for a graceful exit. */
+  stop(): Promise<number | null>
+}
+
+const ROOT = new URL('../..', import.meta.url).pathname
+
+/**
+ * Starts `cairn serve` on a free port with a fresh SQLite data dir, or on PostgreSQL (a fresh
+ * schema) when `databaseUrl` is given, and waits until it listens.
+ */
+export async function startServer(
+  options: { databaseUrl?: string; env?: Record<string, string> } = {},
+): Promise<ServerProcess> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'cairn-e2e-'))
+  const adminPassword = randomBytes(12).toString('hex')
+  const pgSchema = options.databaseUrl ? `e2e_${randomBytes(6).toString('hex')}` : undefined
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    CAIRN_DATA_DIR: dataDir,
+    CAIRN_ADMIN_PASSWORD: adminPassword,
+    LOG_LEVEL: 'info',
+    ...(options.env ?? {}),
+  }
+  delete env.DATABASE_URL
+  if (options.databaseUrl) {
+    env.DATABASE_URL = options.databaseUrl
+    env.CAIRN_PG_SCHEMA = pgSchema!
+  }
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'packages/cli/src/main.ts', 'serve', '--port', '0'],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  let out = ''
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${out}`)), 30_000)
+    const check = () => {
+      const m = /Cairn server listening on (\S+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m[1])
+      }
+    }
+    child.stdout!.on('data', check)
+    exited.then((code) => reject(new Error(`server exited with ${code}:\n${out}`)))
+  })
+  return {
+    url,
+    adminLogin: 'admin',
+    adminPassword,
+    dataDir,
+    pgSchema,
+    databaseUrl: options.databaseUrl,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM')
+      const code = await exited
+      return code
+    },
+  }
+}
+
+/** Removes the data dir of a stopped server. */
+export async function removeDataDir(server: ServerProcess): Promise<void> {
+  await rm(server.dataDir, { recursive: true, force: true })
+}
