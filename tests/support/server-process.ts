@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { dropPgSchema } from '../../packages/server/src/storage/drop-pg-schema.ts'
 
 /** A Cairn server running as its own process, as users run it (`cairn serve`). */
 export interface ServerProcess {
@@ -84,7 +85,10 @@ export async function startServer(
   }
 }
 
-/** Removes the data dir of a stopped server. */
-export async function removeDataDir(server: ServerProcess): Promise<void> {
+/** Stops the server and removes what it stored: its data dir and its PostgreSQL schema. */
+export async function disposeServer(server: ServerProcess | undefined): Promise<void> {
+  if (!server) return
+  await server.stop()
   await rm(server.dataDir, { recursive: true, force: true })
+  if (server.databaseUrl && server.pgSchema) await dropPgSchema(server.databaseUrl, server.pgSchema)
 }
