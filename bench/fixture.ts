@@ -76,6 +76,8 @@ export async function setUp(server: ServerProcess, warmup: number): Promise<Fixt
   const record = await hcp1.api.patientApi.getPatient(p.dataOwnerId)
   await hcp1.api.patientApi.giveAccessTo(record, p.dataOwnerId)
   const patientAsReader = await p.api.patientApi.getPatient(p.dataOwnerId)
+  // p reads its own record's secret ids, one of which p wrapped for itself at login: first use of K(p->p).
+  await p.api.dataSampleApi.getDataSamplesForPatient(patientAsReader)
 
   // Warm-up on another patient: create, read back as p, share with hcp3.
   const other = await hcp1.api.patientApi.createOrModifyPatient(
@@ -94,7 +96,7 @@ export async function setUp(server: ServerProcess, warmup: number): Promise<Fixt
     created.slice(0, 50).map((s) => hcp1.api.dataSampleApi.giveAccessTo(s, hcp3.dataOwnerId)),
   )
 
-  const template = stripServerFields(await wireDoc(hcp1, created[0].id!))
+  const template = stripServerFields(await wireDoc(hcp1, created[created.length - 1].id!))
   const after = await wireDoc(hcp1, sharedSamples[0].id!)
   const shareEntries: ShareEntries = {
     delegations: after.systemMetaData.delegations[hcp3.dataOwnerId] ?? [],

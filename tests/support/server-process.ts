@@ -27,19 +27,27 @@ const ROOT = new URL('../..', import.meta.url).pathname
  * schema) when `databaseUrl` is given, and waits until it listens.
  */
 export async function startServer(
-  options: { databaseUrl?: string; env?: Record<string, string> } = {},
+  options: {
+    databaseUrl?: string
+    env?: Record<string, string>
+    /** Reuse a data dir (a restart); a fresh one otherwise. */
+    dataDir?: string
+    /** Let the server generate and print the admin password instead of setting CAIRN_ADMIN_PASSWORD. */
+    generatedAdminPassword?: boolean
+  } = {},
 ): Promise<ServerProcess> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'cairn-e2e-'))
-  const adminPassword = randomBytes(12).toString('hex')
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cairn-e2e-')))
+  const adminPassword = options.generatedAdminPassword ? '' : randomBytes(12).toString('hex')
   const pgSchema = options.databaseUrl ? `e2e_${randomBytes(6).toString('hex')}` : undefined
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     CAIRN_DATA_DIR: dataDir,
-    CAIRN_ADMIN_PASSWORD: adminPassword,
+    ...(adminPassword ? { CAIRN_ADMIN_PASSWORD: adminPassword } : {}),
     LOG_LEVEL: 'info',
     ...(options.env ?? {}),
   }
   delete env.DATABASE_URL
+  if (!adminPassword) delete env.CAIRN_ADMIN_PASSWORD
   if (options.databaseUrl) {
     env.DATABASE_URL = options.databaseUrl
     env.CAIRN_PG_SCHEMA = pgSchema!

@@ -1,0 +1,92 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { execFile } from 'node:child_process'
+import { readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { Patient } from '@cairn/sdk'
+import { disposeServer, startServer, type ServerProcess } from '../support/server-process.ts'
+import { login } from '../support/actors.ts'
+
+const run = promisify(execFile)
+const ROOT = new URL('../..', import.meta.url).pathname
+
+/** Runs the `cairn` command as a user would. */
+const cairn = (args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
+    cwd: ROOT,
+    env: process.env,
+  })
+
+describe('bootstrap and the cairn CLI', () => {
+  const servers: ServerProcess[] = []
+  afterAll(async () => {
+    for (const s of servers) await disposeServer(s)
+  })
+
+  it('prints the generated admin credentials once, creates a doctor with create-hcp, and the doctor works', async () => {
+    const first = await startServer({ generatedAdminPassword: true })
+    servers.push(first)
+    const printed = /password: (\S+)\s+\(shown once/.exec(first.output())
+    expect(printed).not.toBeNull()
+    const adminPassword = printed![1]
+    expect(first.output()).not.toMatch(/"level".*password/i)
+
+    const out = join(first.dataDir, 'doctor.json')
+    const { stdout } = await cairn([
+      'create-hcp',
+      '--url',
+      first.url,
+      '--admin-login',
+      'admin',
+      '--admin-password',
+      adminPassword,
+      '--login',
+      'jane@example.org',
+      '--first-name',
+      'Jane',
+      '--last-name',
+      'Doe',
+      '--out',
+      out,
+    ])
+    expect(stdout).toMatch(/Created healthcare professional/)
+    expect((await stat(out)).mode & 0o777).toBe(0o600)
+    const file = JSON.parse(await readFile(out, 'utf8'))
+    expect(file.keyPair.privateKey).toMatch(/^[0-9a-f]+$/)
+    expect(file.keyPair.publicKey).toMatch(/^[0-9a-f]+$/)
+    // The server only ever saw the public key.
+    expect(first.output()).not.toContain(file.keyPair.privateKey)
+
+    const api = await login(first, file.login, file.password, [file.keyPair])
+    const hcp = await api.healthcareProfessionalApi.getHealthcareProfessional(file.healthcareProfessionalId)
+    expect(hcp.lastName).toBe('Doe')
+    expect(api.dataOwnerApi.getPublicKeysOf(await api.dataOwnerApi.getDataOwner(hcp.id!))).toEqual([
+      file.keyPair.publicKey,
+    ])
+    const patient = await api.patientApi.createOrModifyPatient(
+      new Patient({ firstName: 'A', lastName: 'B', note: 'n' }),
+    )
+    expect((await api.patientApi.getPatient(patient.id!)).note).toBe('n')
+
+    // A restart on the same data keeps the admin and prints no credentials.
+    await first.stop()
+    const again = await startServer({ dataDir: first.dataDir, generatedAdminPassword: true })
+    servers.push(again)
+    expect(again.output()).not.toMatch(/shown once/)
+    const res = await fetch(`${again.url}/rest/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: adminPassword }),
+    })
+    expect(res.status).toBe(200)
+  })
+
+  it('create-hcp says what is missing', async () => {
+    const error = await cairn(['create-hcp', '--login', 'x@example.org']).then(
+      () => undefined,
+      (e: { stderr: string; code: number }) => e,
+    )
+    expect(error?.code).toBe(1)
+    expect(error?.stderr).toMatch(/missing option\(s\): --first-name, --last-name, --out/)
+  })
+})
