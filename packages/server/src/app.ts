@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import { API_PREFIX } from '@cairn/protocol'
@@ -43,6 +44,9 @@ export async function buildApp(
         res: (res) => ({ statusCode: res.statusCode }),
       },
     },
+    // Every response carries its request id (x-request-id), which the SDK puts in its error messages
+    // so that a user's report can be matched with the server log.
+    genReqId: () => randomUUID(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   })
   installErrorHandler(app)
@@ -58,6 +62,9 @@ export async function buildApp(
     },
   })
 
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
   app.addHook('onRequest', async (request) => {
     if (!request.routeOptions.url || request.routeOptions.config.public) return
     request.caller = await auth.authenticate(request.headers.authorization)
