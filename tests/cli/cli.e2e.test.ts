@@ -69,7 +69,8 @@ describe('bootstrap and the cairn CLI', () => {
     expect((await api.patientApi.getPatient(patient.id!)).note).toBe('n')
 
     // A restart on the same data keeps the admin and prints no credentials.
-    await first.stop()
+    expect(await first.stop()).toBe(0)
+    expect(first.output()).toMatch(/Received SIGTERM, shutting down/)
     const again = await startServer({ dataDir: first.dataDir, generatedAdminPassword: true })
     servers.push(again)
     expect(again.output()).not.toMatch(/shown once/)

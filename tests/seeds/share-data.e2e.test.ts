@@ -197,7 +197,11 @@ for (const backend of BACKENDS) {
     })
 
     it('stores and logs no plaintext of encrypted fields', async () => {
+      const ciphertext = (await hcp1.api.patientApi.getPatient(patient.id!)).systemMetaData?.encryptedSelf
+      expect(ciphertext).toBeDefined()
       const leaks = await findPlaintext(server, PLAINTEXTS)
+      // Logs carry no payloads either: not even ciphertext.
+      expect(server.output()).not.toContain(ciphertext!.slice(0, 40))
       expect(leaks).toEqual([])
       if (backend.databaseUrl) expect(await pgRowCount(server, 'data_sample')).toBeGreaterThanOrEqual(2)
       // The scan can find things: clear fields are stored as sent (names are searchable by design).

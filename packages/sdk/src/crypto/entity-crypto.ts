@@ -52,7 +52,8 @@ export class EntityCrypto {
       encryptionKeys: {},
     }
     const secrets: EntitySecrets = { key, secretIds: [secretId], parentIds: parent ? [parent.patientId] : [] }
-    for (const d of new Set([this.selfId, ...delegates])) await this.addDelegate(meta, type, id, d, secrets)
+    // Delegates are independent: their entries are wrapped concurrently (each `add` replaces one map key).
+    await Promise.all([...new Set([this.selfId, ...delegates])].map((d) => this.addDelegate(meta, type, id, d, secrets)))
     return { meta, key }
   }
 
