@@ -9,6 +9,8 @@ import type { Caller } from './caller.ts'
 
 /** One message for unknown login and wrong password, so logins cannot be probed. */
 const BAD_CREDENTIALS = 'Invalid username or password'
+/** A client address may fail ten times more than one login: many users can share an address (NAT). */
+const ADDRESS_FACTOR = 10
 
 /**
  * Logs users in with login/email/phone + password or long-lived token, issues JWT access and
@@ -25,7 +27,7 @@ export class AuthService {
   /** Checks credentials (rate-limited per login and per address) and issues tokens. */
   async login(username: string, password: string, address: string): Promise<AuthResponseDto> {
     const keys = [`login:${username.toLowerCase()}`, `addr:${address}`]
-    if (keys.some((k) => this.limiter.isBlocked(k))) {
+    if (this.limiter.isBlocked(keys[0]) || this.limiter.isBlocked(keys[1], ADDRESS_FACTOR)) {
       throw new AppError('RATE_LIMITED', 'Too many failed logins; try again later')
     }
     const user = await this.storage.findUserByIdentifier(username)

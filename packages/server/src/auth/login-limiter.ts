@@ -11,15 +11,18 @@ export class LoginLimiter {
     private readonly windowMs: number,
   ) {}
 
-  /** True while the key has used up its failures in the current window. */
-  isBlocked(key: string, now = Date.now()): boolean {
+  /**
+   * True while the key has used up its failures in the current window; `factor` scales the limit
+   * (a client address, shared by many users behind one NAT, gets a larger budget than one login).
+   */
+  isBlocked(key: string, factor = 1, now = Date.now()): boolean {
     const entry = this.failures.get(key)
     if (!entry) return false
     if (entry.resetAt <= now) {
       this.failures.delete(key)
       return false
     }
-    return entry.count >= this.maxFailures
+    return entry.count >= this.maxFailures * factor
   }
 
   /** Records one failure for the key. */
