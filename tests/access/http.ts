@@ -18,7 +18,7 @@ export interface RequestOptions {
   /** Sent as JSON (`content-type: application/json`). */
   json?: unknown
   /** Sent as is, with the given headers (to send malformed bodies). */
-  raw?: string | Uint8Array
+  raw?: string
   headers?: Record<string, string>
   /** Milliseconds before the call is aborted: a hanging server fails the test. */
   timeoutMs?: number
@@ -33,7 +33,7 @@ export async function call(
 ): Promise<Answer> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) }
   if (opts.token) headers.authorization = `Bearer ${opts.token}`
-  let body: string | Uint8Array | undefined = opts.raw
+  let body: string | undefined = opts.raw
   if (opts.json !== undefined) {
     headers['content-type'] ??= 'application/json'
     body = JSON.stringify(opts.json)

@@ -148,7 +148,10 @@ describe('accessorsOf / canReadEntity / assertCanReadEntity', () => {
   })
   it('refuses a data owner that is not a delegate', () => {
     expect(canReadEntity(hcp(C), 'dataSample', doc)).toBe(false)
-    expectForbidden(() => assertCanReadEntity(hcp(C), 'dataSample', doc), /hcp-c has no access to dataSample e1/)
+    expectForbidden(
+      () => assertCanReadEntity(hcp(C), 'dataSample', doc),
+      /hcp-c has no access to dataSample e1/,
+    )
   })
   it('does not grant access through an encryption key alone (only delegation keys count)', () => {
     const onlyKey = entity('e2', [
@@ -167,6 +170,12 @@ describe('accessorsOf / canReadEntity / assertCanReadEntity', () => {
     const sameIdSample = shared(P, [[A, A]])
     expect(canReadEntity(patient(P), 'dataSample', sameIdSample)).toBe(false)
     expect(canReadEntity(patient('other-patient'), 'patient', record)).toBe(false)
+  })
+  it('gives that own-record right to patient users only (not to a professional reusing the id)', () => {
+    const record = shared(P, [[A, A]])
+    expect(canReadEntity(hcp(P), 'patient', record)).toBe(false)
+    expect(canReadEntity(device(P), 'patient', record)).toBe(false)
+    expectForbidden(() => assertCanModifyEntity(hcp(P), 'patient', record, clone(record)), /has no access/)
   })
 })
 
@@ -220,7 +229,10 @@ describe('assertCanCreateEntity', () => {
     expectBadRequest(() => assertCanCreateEntity(hcp(A), 'dataSample', doc), /delegations\.hcp-b .* hcp-c/)
   })
   it('refuses a caller that is no data owner (the admin)', () => {
-    expectForbidden(() => assertCanCreateEntity(admin(), 'patient', shared('n9', [[A, A]])), /not a data owner/)
+    expectForbidden(
+      () => assertCanCreateEntity(admin(), 'patient', shared('n9', [[A, A]])),
+      /not a data owner/,
+    )
   })
   it('lets only the patient itself publish public keys on a patient record', () => {
     const withKey = shared(P, [[A, A]], { publicKey: 'pk' })
@@ -286,6 +298,9 @@ describe('assertCanModifyEntity', () => {
     moved.systemMetaData.cryptedForeignKeys[B] = moved.systemMetaData.delegations[B]
     moved.systemMetaData.delegations[B] = []
     expectForbidden(() => assertCanModifyEntity(hcp(B), 'dataSample', stored, moved), /remove or alter/)
+    const retagged = clone(stored)
+    retagged.systemMetaData.delegations[B][0].tags = ['anything']
+    expectForbidden(() => assertCanModifyEntity(hcp(B), 'dataSample', stored, retagged), /remove or alter/)
   })
   it('refuses adding entries owned by another data owner', () => {
     const next = clone(stored)
@@ -367,7 +382,10 @@ describe('assertCanQueryAs', () => {
     expect(assertCanQueryAs(patient(P), P)).toBe(P)
   })
   it('refuses querying as another data owner', () => {
-    expectForbidden(() => assertCanQueryAs(patient(P), A), /patient-p cannot query the data of data owner hcp-a/)
+    expectForbidden(
+      () => assertCanQueryAs(patient(P), A),
+      /patient-p cannot query the data of data owner hcp-a/,
+    )
     expectForbidden(() => assertCanQueryAs(hcp(B), A), /cannot query/)
   })
   it('refuses a caller that is no data owner', () => {
@@ -407,7 +425,7 @@ describe('assertCanModifyDataOwner', () => {
     expect(() => assertCanModifyDataOwner(hcp(A), 'healthcareProfessional', stored, next)).not.toThrow()
     expect(() => assertCanModifyDataOwner(admin(), 'healthcareProfessional', stored, next)).not.toThrow()
   })
-  it("lets another professional edit the profile but not the keys", () => {
+  it('lets another professional edit the profile but not the keys', () => {
     const profile = withMeta(clone(stored.systemMetaData), { firstName: 'Anna' })
     expect(() => assertCanModifyDataOwner(hcp(B), 'healthcareProfessional', stored, profile)).not.toThrow()
     for (const meta of [
@@ -458,7 +476,11 @@ describe('assertCanCreateUser', () => {
     )
     expectBadRequest(
       () =>
-        assertCanCreateUser(hcp(A), user({ patientId: P, deviceId: D }), facts({ callerHasPatientAccess: true })),
+        assertCanCreateUser(
+          hcp(A),
+          user({ patientId: P, deviceId: D }),
+          facts({ callerHasPatientAccess: true }),
+        ),
       /at most one data owner/,
     )
   })
@@ -506,7 +528,9 @@ describe('assertCanCreateUser', () => {
       () => assertCanCreateUser(hcp(A), user({ healthcarePartyId: B, roles: ['ADMIN'] }), facts()),
       /Only admins may set roles/,
     )
-    expect(() => assertCanCreateUser(hcp(A), user({ healthcarePartyId: B, roles: [] }), facts())).not.toThrow()
+    expect(() =>
+      assertCanCreateUser(hcp(A), user({ healthcarePartyId: B, roles: [] }), facts()),
+    ).not.toThrow()
   })
   it('refuses patients, devices and plain users', () => {
     for (const who of [patient(P), device(D), caller({ userId: 'plain' })]) {
@@ -514,7 +538,10 @@ describe('assertCanCreateUser', () => {
         () => assertCanCreateUser(who, user({ patientId: P }), facts({ callerHasPatientAccess: true })),
         /Only admins and healthcare professionals/,
       )
-      expectForbidden(() => assertCanCreateUser(who, user(), facts()), /Only admins and healthcare professionals/)
+      expectForbidden(
+        () => assertCanCreateUser(who, user(), facts()),
+        /Only admins and healthcare professionals/,
+      )
     }
   })
 })
@@ -538,7 +565,11 @@ describe('assertCanModifyUser', () => {
 
   it('lets a user change its own profile, password and sharing', () => {
     expect(() =>
-      assertCanModifyUser(me, stored, next({ name: 'Patricia', password: 'new', sharingDataWith: { all: [A] } })),
+      assertCanModifyUser(
+        me,
+        stored,
+        next({ name: 'Patricia', password: 'new', sharingDataWith: { all: [A] } }),
+      ),
     ).not.toThrow()
   })
   it('refuses a user changing which data owner it acts as', () => {
@@ -554,6 +585,12 @@ describe('assertCanModifyUser', () => {
   })
   it('refuses a user changing its own status', () => {
     expectForbidden(() => assertCanModifyUser(me, stored, next({ status: 'DISABLED' })), /own status/)
+    const { status: _status, ...noStatus } = stored
+    expectForbidden(() => assertCanModifyUser(me, noStatus, next({ status: 'DISABLED' })), /own status/)
+  })
+  it('counts an absent status as unchanged (the stored status is kept)', () => {
+    expect(() => assertCanModifyUser(me, stored, next({ status: undefined }))).not.toThrow()
+    expect(() => assertCanModifyUser(me, stored, next({ status: 'ACTIVE' }))).not.toThrow()
   })
   it('refuses a user changing its own roles, but accepts the same roles in any order or none given', () => {
     expectForbidden(
@@ -565,7 +602,10 @@ describe('assertCanModifyUser', () => {
     expect(() => assertCanModifyUser(me, stored, next({ roles: undefined }))).not.toThrow()
   })
   it('refuses modifying another user, even as a professional', () => {
-    expectForbidden(() => assertCanModifyUser(hcp(A), stored, next({ name: 'x' })), /may not modify user user-p/)
+    expectForbidden(
+      () => assertCanModifyUser(hcp(A), stored, next({ name: 'x' })),
+      /may not modify user user-p/,
+    )
   })
   it('lets an admin change links, roles and status', () => {
     expect(() =>
@@ -603,7 +643,10 @@ describe('exchange keys', () => {
   it('are read by the two parties of the pair only', () => {
     expect(() => assertCanReadExchangeKeys(hcp(A), A, B)).not.toThrow()
     expect(() => assertCanReadExchangeKeys(hcp(B), A, B)).not.toThrow()
-    expectForbidden(() => assertCanReadExchangeKeys(hcp(C), A, B), /hcp-c cannot read exchange keys of hcp-a -> hcp-b/)
+    expectForbidden(
+      () => assertCanReadExchangeKeys(hcp(C), A, B),
+      /hcp-c cannot read exchange keys of hcp-a -> hcp-b/,
+    )
     expectForbidden(() => assertCanReadExchangeKeys(patient(P), A, B))
     expectForbidden(() => assertCanReadExchangeKeys(admin(), A, B), /not a data owner/)
   })

@@ -27,7 +27,7 @@ export function accessorsOf(doc: EncryptedEntityDto): string[] {
 export function canReadEntity(caller: Caller, type: EntityType, doc: EncryptedEntityDto): boolean {
   const me = caller.dataOwnerId
   if (!me) return false
-  if (type === 'patient' && doc.id === me) return true
+  if (type === 'patient' && caller.dataOwnerType === 'Patient' && doc.id === me) return true
   return Object.prototype.hasOwnProperty.call(doc.systemMetaData.delegations, me)
 }
 
@@ -51,7 +51,9 @@ function assertWellFormed(doc: EncryptedEntityDto): void {
   }
 }
 
-const entryKey = (map: string, e: DelegationDto) => `${map}|${e.delegatedTo}|${e.owner}|${e.key}`
+/** Identity of a delegation entry: every field counts (tags included), so no part of another's entry can change. */
+const entryKey = (map: string, e: DelegationDto) =>
+  `${map}|${e.delegatedTo}|${e.owner}|${e.key}|${JSON.stringify([...(e.tags ?? [])].sort())}`
 
 function entriesOf(doc: EncryptedEntityDto): Map<string, DelegationDto> {
   const all = new Map<string, DelegationDto>()
@@ -214,9 +216,13 @@ export function assertCanModifyUser(
   if (caller.isAdmin) return
   if (caller.userId !== stored.id)
     throw forbidden(`User ${caller.userId} may not modify user ${String(stored.id)}`)
-  for (const field of ['healthcarePartyId', 'patientId', 'deviceId', 'status'] as const) {
+  for (const field of ['healthcarePartyId', 'patientId', 'deviceId'] as const) {
     if ((next[field] ?? null) !== (stored[field] ?? null))
       throw forbidden(`A user cannot change its own ${field}`)
+  }
+  // An absent status keeps the stored one (UserService.modify), so only a different value is a change.
+  if (next.status !== undefined && next.status !== (stored.status ?? 'ACTIVE')) {
+    throw forbidden('A user cannot change its own status')
   }
   if (next.roles !== undefined && !sameKeys(next.roles, stored.roles)) {
     throw forbidden('A user cannot change its own roles')

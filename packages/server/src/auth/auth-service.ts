@@ -37,7 +37,8 @@ export class AuthService {
       throw unauthorized(BAD_CREDENTIALS)
     }
     if (user.status === 'DISABLED') throw forbidden('This user is disabled')
-    keys.forEach((k) => this.limiter.succeed(k))
+    // Only the login's own counter is cleared: one valid account must not reset its address's budget.
+    this.limiter.succeed(keys[0])
     return this.issue(user.id)
   }
 
