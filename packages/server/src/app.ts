@@ -5,7 +5,7 @@ import { API_PREFIX } from '@cairn/protocol'
 import type { ServerConfig } from './config.ts'
 import type { Storage } from './storage/storage.ts'
 import { installErrorHandler } from './http/error-handler.ts'
-import { badRequest } from './http/app-error.ts'
+import { assertJsonDepth, MAX_JSON_DEPTH } from './http/json-depth.ts'
 import type { AuthService } from './auth/auth-service.ts'
 import { registerAuthRoutes } from './auth/auth-routes.ts'
 import { registerPatientRoutes } from './entities/patient/patient-routes.ts'
@@ -21,27 +21,6 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Routes reachable without a bearer token. */
     public?: boolean
-  }
-}
-
-/**
- * Deepest nesting of arrays/objects accepted in a request body. Real documents nest a handful of
- * levels (medical content is inside `encryptedSelf`, a string); unbounded, a body of a few hundred KB
- * nested 100,000 levels deep passes the schemas (free-form fields) and then overflows the stack when
- * the document is serialised: a 500 instead of a 400.
- */
-export const MAX_JSON_DEPTH = 100
-
-/** 400 if `value` nests arrays/objects deeper than `max` levels. Iterative, so it cannot overflow itself. */
-export function assertJsonDepth(value: unknown, max: number): void {
-  if (value === null || typeof value !== 'object') return
-  const stack: [object, number][] = [[value, 1]]
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!
-    if (depth > max) throw badRequest(`Invalid body: JSON nested deeper than ${max} levels`)
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1])
-    }
   }
 }
 
