@@ -14,18 +14,24 @@ import type { ExchangeKeyManager } from './exchange-key-manager.ts'
 
 type MapName = 'encryptionKeys' | 'delegations' | 'cryptedForeignKeys'
 
-/** What the current data owner can recover from an entity's metadata. */
-export interface EntitySecrets {
-  key?: AesKey
-  secretIds: string[]
-  parentIds: string[]
-}
+/**
+ * Tag of a delegation entry whose value (a secret id or the parent id) is wrapped under the entity
+ * key rather than under the pair's exchange key. Such a ciphertext is the same for every delegate
+ * (its AAD names the delegate `*`), so it is computed once per entity and copied when sharing.
+ */
+export const ENTITY_KEY_TAG = 'entity-key'
+/** Delegate component of the AAD of values wrapped under the entity key (never a data owner id: those are UUIDs). */
+const EVERY_DELEGATE = '*'
+
+const decoder = new TextDecoder()
 
 /**
- * Per-entity encryption as CRYPTO.md describes: a random AES-256 key per entity, `encryptedSelf`
- * for the sensitive fields, and for each data owner with access the entity key, the entity's secret
- * id and the parent patient id wrapped under the pair's exchange key (AAD-bound to entity and
- * delegate). Sharing re-wraps these values for the new delegate; no RSA per entity.
+ * Per-entity encryption (CRYPTO.md, with the v1.1 optimisation described in docs/protocol.md): a
+ * random AES-256 key per entity; `encryptedSelf` for the sensitive fields; for each data owner with
+ * access, the entity key wrapped under the pair's exchange key (`encryptionKeys`), and the entity's
+ * secret id (`delegations`) and parent patient id (`cryptedForeignKeys`) wrapped once under the
+ * entity key. Creating costs 3 + (number of delegates) AES operations, sharing 2, reading 2; no RSA
+ * per entity.
  */
 export class EntityCrypto {
   constructor(
@@ -44,16 +50,24 @@ export class EntityCrypto {
     parent?: { patientId: string; secretId: string },
   ): Promise<{ meta: EncryptionMetaDto; key: AesKey }> {
     const key = await generateAesKey()
-    const secretId = globalThis.crypto.randomUUID()
+    const [sid, fk] = await Promise.all([
+      wrapValue(key, 'sid', type, id, EVERY_DELEGATE, globalThis.crypto.randomUUID()),
+      parent ? wrapValue(key, 'fk', type, id, EVERY_DELEGATE, parent.patientId) : undefined,
+    ])
     const meta: EncryptionMetaDto = {
       secretForeignKeys: parent ? [parent.secretId] : [],
       cryptedForeignKeys: {},
       delegations: {},
       encryptionKeys: {},
     }
-    const secrets: EntitySecrets = { key, secretIds: [secretId], parentIds: parent ? [parent.patientId] : [] }
-    // Delegates are independent: their entries are wrapped concurrently (each `add` replaces one map key).
-    await Promise.all([...new Set([this.selfId, ...delegates])].map((d) => this.addDelegate(meta, type, id, d, secrets)))
+    await Promise.all(
+      [...new Set([this.selfId, ...delegates])].map(async (d) => {
+        const ek = await this.wrapForDelegate(d, 'ek', type, id, key.raw)
+        meta.encryptionKeys[d] = [ek]
+        meta.delegations[d] = [this.tagged(d, sid)]
+        if (fk) meta.cryptedForeignKeys[d] = [this.tagged(d, fk)]
+      }),
+    )
     return { meta, key }
   }
 
@@ -79,20 +93,21 @@ export class EntityCrypto {
 
   /** The entity key, if shared with the current data owner. */
   async entityKey(type: EntityType, doc: EncryptedEntityDto): Promise<AesKey | undefined> {
-    const [raw] = await this.unwrapAll(type, doc, 'encryptionKeys', 'ek', true)
-    return raw ? importAesKey(raw) : undefined
+    for (const e of doc.systemMetaData.encryptionKeys?.[this.selfId] ?? []) {
+      const raw = await this.unwrapFromOwner(type, doc.id, e, 'ek')
+      if (raw) return importAesKey(raw)
+    }
+    return undefined
   }
 
   /** The entity's secret ids readable by the current data owner (patients link children with them). */
   async secretIdsOf(type: EntityType, doc: EncryptedEntityDto): Promise<string[]> {
-    return (await this.unwrapAll(type, doc, 'delegations', 'sid')).map((u) => new TextDecoder().decode(u))
+    return this.valuesOf(type, doc, 'delegations', 'sid')
   }
 
   /** Ids of the parent patient readable by the current data owner. */
   async parentIdsOf(type: EntityType, doc: EncryptedEntityDto): Promise<string[]> {
-    return (await this.unwrapAll(type, doc, 'cryptedForeignKeys', 'fk')).map((u) =>
-      new TextDecoder().decode(u),
-    )
+    return this.valuesOf(type, doc, 'cryptedForeignKeys', 'fk')
   }
 
   /** True if `delegate` already has every kind of access the entity gives. */
@@ -109,8 +124,9 @@ export class EntityCrypto {
   }
 
   /**
-   * A copy of the entity shared with `delegate`: the values the current data owner can unwrap are
-   * wrapped again under K(self -> delegate). Returns undefined when it is already shared.
+   * A copy of the entity shared with `delegate`, or undefined when it is already shared. With the
+   * entity key: the key is wrapped for the delegate and the entity-key-wrapped values are copied (2
+   * AES operations); values the current data owner only holds under exchange keys are re-wrapped.
    */
   async share(
     type: EntityType,
@@ -118,107 +134,142 @@ export class EntityCrypto {
     delegate: string,
   ): Promise<EncryptedEntityDto | undefined> {
     if (this.isSharedWith(doc, delegate)) return undefined
-    const [rawKey] = await this.unwrapAll(type, doc, 'encryptionKeys', 'ek', true)
-    const secrets: EntitySecrets = {
-      key: rawKey ? await importAesKey(rawKey) : undefined,
-      secretIds: await this.secretIdsOf(type, doc),
-      parentIds: await this.parentIdsOf(type, doc),
-    }
-    if (!secrets.key && secrets.secretIds.length === 0 && secrets.parentIds.length === 0) {
-      throw new Error(`Data owner ${this.selfId} cannot share ${type} ${doc.id}: it holds none of its keys`)
-    }
+    const key = await this.entityKey(type, doc)
     const meta: EncryptionMetaDto = {
       ...doc.systemMetaData,
       delegations: { ...doc.systemMetaData.delegations },
       encryptionKeys: { ...doc.systemMetaData.encryptionKeys },
       cryptedForeignKeys: { ...doc.systemMetaData.cryptedForeignKeys },
     }
-    await this.addDelegate(meta, type, doc.id, delegate, secrets)
+    const added = await Promise.all([
+      key ? this.wrapForDelegate(delegate, 'ek', type, doc.id, key.raw).then((e) => [e]) : [],
+      this.entriesFor(type, doc, 'delegations', 'sid', delegate, key),
+      this.entriesFor(type, doc, 'cryptedForeignKeys', 'fk', delegate, key),
+    ])
+    if (added.every((entries) => entries.length === 0)) {
+      throw new Error(`Data owner ${this.selfId} cannot share ${type} ${doc.id}: it holds none of its keys`)
+    }
+    ;(['encryptionKeys', 'delegations', 'cryptedForeignKeys'] as const).forEach((map, i) => {
+      if (added[i].length > 0)
+        meta[map] = { ...meta[map], [delegate]: [...(meta[map][delegate] ?? []), ...added[i]] }
+    })
     return { ...doc, systemMetaData: meta }
   }
 
   /**
-   * A copy of the entity with a fresh secret id for the current data owner: how a patient that can
-   * read none of its own record's secret ids becomes able to link new data to itself.
+   * A copy of the entity with a fresh secret id for the current data owner, wrapped under its own
+   * exchange key: how a patient that can read none of its own record's secret ids (and holds no
+   * entity key) becomes able to link new data to itself.
    */
   async withNewSecretIdForSelf(type: EntityType, doc: EncryptedEntityDto): Promise<EncryptedEntityDto> {
-    const meta: EncryptionMetaDto = { ...doc.systemMetaData }
-    await this.addDelegate(meta, type, doc.id, this.selfId, {
-      secretIds: [globalThis.crypto.randomUUID()],
-      parentIds: [],
-    })
-    return { ...doc, systemMetaData: meta }
+    const entry = await this.wrapForDelegate(this.selfId, 'sid', type, doc.id, globalThis.crypto.randomUUID())
+    const delegations = { ...doc.systemMetaData.delegations }
+    delegations[this.selfId] = [...(delegations[this.selfId] ?? []), entry]
+    return { ...doc, systemMetaData: { ...doc.systemMetaData, delegations } }
   }
 
-  /** Adds the current data owner's entries for `delegate` (new arrays, the input maps are not mutated). */
-  private async addDelegate(
-    meta: EncryptionMetaDto,
-    type: EntityType,
-    id: string,
-    delegate: string,
-    secrets: EntitySecrets,
-  ): Promise<void> {
-    const xk = await this.exchangeKeys.keyTo(delegate)
-    const entry = async (purpose: WrapPurpose, value: Uint8Array | string): Promise<DelegationDto> => ({
-      owner: this.selfId,
-      delegatedTo: delegate,
-      key: await wrapValue(xk, purpose, type, id, delegate, value),
-    })
-    const add = (map: MapName, entries: DelegationDto[]) => {
-      if (entries.length > 0)
-        meta[map] = { ...meta[map], [delegate]: [...(meta[map][delegate] ?? []), ...entries] }
-    }
-    const [ek, sids, fks] = await Promise.all([
-      secrets.key ? entry('ek', secrets.key.raw).then((e) => [e]) : Promise.resolve([]),
-      Promise.all(secrets.secretIds.map((s) => entry('sid', s))),
-      Promise.all(secrets.parentIds.map((p) => entry('fk', p))),
-    ])
-    add('encryptionKeys', ek)
-    add('delegations', sids)
-    add('cryptedForeignKeys', fks)
-  }
-
-  /**
-   * Unwraps every entry of `map` addressed to the current data owner, with the exchange keys of each
-   * entry's owner (refreshed once if a newer exchange key may exist). Distinct values only;
-   * `firstOnly` stops at the first success.
-   */
-  private async unwrapAll(
+  /** Entries giving `delegate` the values of `map` the current data owner can read. */
+  private async entriesFor(
     type: EntityType,
     doc: EncryptedEntityDto,
     map: MapName,
     purpose: WrapPurpose,
-    firstOnly = false,
-  ): Promise<Uint8Array[]> {
-    const entries = doc.systemMetaData[map]?.[this.selfId] ?? []
-    const values: Uint8Array[] = []
-    const seen = new Set<string>()
-    for (const e of entries) {
-      const value =
-        (await this.tryUnwrap(type, doc.id, e, purpose, false)) ??
-        (await this.tryUnwrap(type, doc.id, e, purpose, true))
+    delegate: string,
+    key: AesKey | undefined,
+  ): Promise<DelegationDto[]> {
+    const mine = doc.systemMetaData[map]?.[this.selfId] ?? []
+    const out = new Map<string, DelegationDto>()
+    for (const e of mine) {
+      if (key && e.tags?.includes(ENTITY_KEY_TAG)) {
+        out.set(e.key, this.tagged(delegate, e.key))
+        continue
+      }
+      const value = await this.unwrapEntry(type, doc.id, e, purpose, key)
       if (!value) continue
-      const k = value.join(',')
-      if (seen.has(k)) continue
-      seen.add(k)
-      values.push(value)
-      if (firstOnly) break
+      const entry = key
+        ? this.tagged(delegate, await wrapValue(key, purpose, type, doc.id, EVERY_DELEGATE, value))
+        : await this.wrapForDelegate(delegate, purpose, type, doc.id, value)
+      out.set(entry.key, entry)
     }
-    return values
+    return [...out.values()]
   }
 
-  private async tryUnwrap(
+  /** Distinct values of `map` readable by the current data owner. */
+  private async valuesOf(
+    type: EntityType,
+    doc: EncryptedEntityDto,
+    map: MapName,
+    purpose: WrapPurpose,
+  ): Promise<string[]> {
+    const entries = doc.systemMetaData[map]?.[this.selfId] ?? []
+    if (entries.length === 0) return []
+    const key = entries.some((e) => e.tags?.includes(ENTITY_KEY_TAG))
+      ? await this.entityKey(type, doc)
+      : undefined
+    const values = new Set<string>()
+    for (const e of entries) {
+      const value = await this.unwrapEntry(type, doc.id, e, purpose, key)
+      if (value) values.add(decoder.decode(value))
+    }
+    return [...values]
+  }
+
+  /** Unwraps one entry: under the entity key when tagged so, else under the exchange key of its owner. */
+  private async unwrapEntry(
     type: EntityType,
     id: string,
     e: DelegationDto,
     purpose: WrapPurpose,
-    refresh: boolean,
+    key: AesKey | undefined,
   ): Promise<Uint8Array | undefined> {
-    for (const xk of await this.exchangeKeys.keysFrom(e.owner, refresh)) {
-      try {
-        return await unwrapValue(xk, purpose, type, id, this.selfId, e.key)
-      } catch (err) {
-        if (!(err instanceof CryptoError)) throw err
+    if (!e.tags?.includes(ENTITY_KEY_TAG)) return this.unwrapFromOwner(type, id, e, purpose)
+    if (!key) return undefined
+    try {
+      return await unwrapValue(key, purpose, type, id, EVERY_DELEGATE, e.key)
+    } catch (err) {
+      if (err instanceof CryptoError) return undefined
+      throw err
+    }
+  }
+
+  /** An entry for `delegate` holding `value` wrapped under K(self -> delegate). */
+  private async wrapForDelegate(
+    delegate: string,
+    purpose: WrapPurpose,
+    type: EntityType,
+    id: string,
+    value: Uint8Array | string,
+  ): Promise<DelegationDto> {
+    const xk = await this.exchangeKeys.keyTo(delegate)
+    return {
+      owner: this.selfId,
+      delegatedTo: delegate,
+      key: await wrapValue(xk, purpose, type, id, delegate, value),
+    }
+  }
+
+  /** An entry for `delegate` carrying a value wrapped under the entity key. */
+  private tagged(delegate: string, key: string): DelegationDto {
+    return { owner: this.selfId, delegatedTo: delegate, key, tags: [ENTITY_KEY_TAG] }
+  }
+
+  /**
+   * Unwraps a value addressed to the current data owner with the exchange keys of the entry's owner,
+   * refreshing them once (a newer exchange key may exist). Undefined if none opens it.
+   */
+  private async unwrapFromOwner(
+    type: EntityType,
+    id: string,
+    e: DelegationDto,
+    purpose: WrapPurpose,
+  ): Promise<Uint8Array | undefined> {
+    for (const refresh of [false, true]) {
+      for (const xk of await this.exchangeKeys.keysFrom(e.owner, refresh)) {
+        try {
+          return await unwrapValue(xk, purpose, type, id, this.selfId, e.key)
+        } catch (err) {
+          if (!(err instanceof CryptoError)) throw err
+        }
       }
     }
     return undefined
