@@ -34,6 +34,8 @@ export async function startServer(
     dataDir?: string
     /** Let the server generate and print the admin password instead of setting CAIRN_ADMIN_PASSWORD. */
     generatedAdminPassword?: boolean
+    /** Extra Node.js flags for the server process (e.g. `--cpu-prof` to profile it). */
+    nodeArgs?: string[]
   } = {},
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cairn-e2e-')))
@@ -54,7 +56,7 @@ export async function startServer(
   }
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', 'packages/cli/src/main.ts', 'serve', '--port', '0'],
+    [...(options.nodeArgs ?? []), '--import', 'tsx', 'packages/cli/src/main.ts', 'serve', '--port', '0'],
     {
       cwd: ROOT,
       env,
