@@ -1,31 +1,13 @@
 import type { DataOwnerDocDto } from '@cairn/protocol'
-import { HealthcareProfessional, PersonName } from '../models/index.ts'
+import { HealthcareProfessional } from '../models/index.ts'
+import { withOfficialName } from '../mappers/official-name.ts'
 import { forceUuid } from '../mappers/wire.ts'
 import type { ApiContext } from './api-context.ts'
 
-/** Completes names as the original did: an official PersonName from last/first name, and back. */
+/** Completes names as the original did (an official PersonName, and `name` from it). */
 function completeNames(hcp: HealthcareProfessional): HealthcareProfessional {
-  const names = [...hcp.names]
-  if ((hcp.lastName || hcp.name) && !names.some((n) => n.use === 'official')) {
-    names.push(
-      new PersonName({
-        lastName: hcp.lastName,
-        firstNames: hcp.firstName ? [hcp.firstName] : [],
-        prefix: [],
-        suffix: [],
-        text: hcp.name ?? [hcp.lastName, hcp.firstName].filter(Boolean).join(' '),
-        use: 'official',
-      }),
-    )
-  }
-  const official = names.find((n) => n.use === 'official')
-  return new HealthcareProfessional({
-    ...hcp,
-    names,
-    lastName: hcp.lastName ?? official?.lastName,
-    firstName: hcp.firstName ?? official?.firstNames?.[0],
-    name: hcp.name ?? official?.text,
-  })
+  const { names, lastName, firstName, official } = withOfficialName({ ...hcp, text: hcp.name })
+  return new HealthcareProfessional({ ...hcp, names, lastName, firstName, name: hcp.name ?? official?.text })
 }
 
 /** MedTech `HealthcareProfessionalApi` (healthcare professionals are not encrypted). */

@@ -1,5 +1,6 @@
 import type { EncryptedEntityDto } from '@cairn/protocol'
-import { EncryptedPatient, Patient, PersonName, type PotentiallyEncryptedPatient } from '../models/index.ts'
+import { EncryptedPatient, Patient, type PotentiallyEncryptedPatient } from '../models/index.ts'
+import { withOfficialName } from '../mappers/official-name.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
 import { EncryptedEntityStore, type EntityKind } from './encrypted-entity-store.ts'
 
@@ -11,20 +12,7 @@ const PATIENT: EntityKind<Patient> = {
 
 /** Defaults the server-side `newInstance` of the original gave every new patient. */
 function withCreationDefaults(p: Patient): Patient {
-  const names = [...p.names]
-  if (p.lastName && !names.some((n) => n.use === 'official')) {
-    names.push(
-      new PersonName({
-        lastName: p.lastName,
-        firstNames: p.firstName ? [p.firstName] : [],
-        prefix: [],
-        suffix: [],
-        text: [p.lastName, p.firstName].filter(Boolean).join(' '),
-        use: 'official',
-      }),
-    )
-  }
-  const official = names.find((n) => n.use === 'official')
+  const { names, lastName, firstName } = withOfficialName(p)
   return new Patient({
     ...p,
     languages: p.languages ?? [],
@@ -35,8 +23,8 @@ function withCreationDefaults(p: Patient): Patient {
     deactivationReason: p.deactivationReason ?? 'none',
     personalStatus: p.personalStatus ?? 'unknown',
     names,
-    lastName: p.lastName ?? official?.lastName,
-    firstName: p.firstName ?? official?.firstNames?.[0],
+    lastName,
+    firstName,
   })
 }
 
