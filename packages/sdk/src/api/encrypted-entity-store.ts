@@ -157,17 +157,25 @@ export class EncryptedEntityStore<M extends EntityModel> {
       healthcarePartyId: selfId,
       patientSecretForeignKeys: secretIds,
     }
-    const out: M[] = []
-    let start: string | undefined
-    do {
-      const query = `?limit=${DEFAULT_PAGE_SIZE}${start ? `&startDocumentId=${encodeURIComponent(start)}` : ''}`
-      const page = await this.ctx.http.post<PaginatedListDto<EncryptedEntityDto>>(
-        `${this.route}/filter${query}`,
+    const fetchPage = (start?: string) =>
+      this.ctx.http.post<PaginatedListDto<EncryptedEntityDto>>(
+        `${this.route}/filter?limit=${DEFAULT_PAGE_SIZE}${start ? `&startDocumentId=${encodeURIComponent(start)}` : ''}`,
         { filter },
       )
-      out.push(...(await Promise.all(page.rows.map(async (d) => (await this.decrypt(d)).model))))
-      start = page.nextKeyPair.startKeyDocId
-    } while (start)
+    const out: M[] = []
+    // The next page is fetched while the current one is decrypted: network and crypto overlap.
+    let pending: Promise<PaginatedListDto<EncryptedEntityDto>> | undefined = fetchPage()
+    while (pending) {
+      const page: PaginatedListDto<EncryptedEntityDto> = await pending
+      const next = page.nextKeyPair.startKeyDocId
+      pending = next ? fetchPage(next) : undefined
+      try {
+        out.push(...(await Promise.all(page.rows.map(async (d) => (await this.decrypt(d)).model))))
+      } catch (e) {
+        pending?.catch(() => undefined) // the prefetch is abandoned: its failure must not go unhandled
+        throw e
+      }
+    }
     return out
   }
 
