@@ -17,7 +17,7 @@ export class Baseline {
     private readonly tokens: { hcp1: string; p: string },
   ) {}
 
-  /** Phase (a) baseline: POST clones in batches of `batch`, `inFlight` batches at a time; returns the stored docs. */
+  /** Phase (a) baseline: POST clones in batches of `batch`, `inFlight` at a time; returns the stored docs. */
   async create(total: number, batch: number, inFlight: number): Promise<EncryptedEntityDto[]> {
     const starts = Array.from({ length: Math.ceil(total / batch) }, (_, k) => k * batch)
     const out: EncryptedEntityDto[][] = []

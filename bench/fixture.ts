@@ -24,6 +24,8 @@ export interface Fixture {
   hcp3: Actor
   /** Id of the patient record the samples belong to (the record of `p`). */
   patientId: string
+  /** Another patient of hcp1, used by the warm-up and by profiling re-runs of phase (a). */
+  otherPatientId: string
   /** The patient record as `p` reads it (argument of `getDataSamplesForPatient`). */
   patientAsReader: Patient
   /** A real encrypted sample as the SDK sends it (server fields removed), cloned by the baseline. */
@@ -40,13 +42,15 @@ export type ShareEntries = Record<'delegations' | 'encryptionKeys' | 'cryptedFor
 /** Fields the server sets on a stored document and the SDK never sends on create. */
 const SERVER_FIELDS = ['rev', 'created', 'modified', 'author', 'responsible'] as const
 
-/** A heart-rate sample: clear codes/labels/dates, encrypted content and comment (~1.3 kB on the wire). */
+/** A heart-rate sample: clear codes, labels, dates; encrypted content and comment (~3.3 kB stored). */
 export function makeSample(i: number): DataSample {
   return new DataSample({
     labels: new Set([new CodingReference({ type: 'LOINC', code: '8867-4', version: '2.74' })]),
     codes: new Set([new CodingReference({ type: 'SNOMEDCT', code: '364075005', version: '20240301' })]),
     content: {
-      en: new Content({ measureValue: new Measure({ value: 55 + (i % 50), unit: 'bpm', min: 40, max: 180 }) }),
+      en: new Content({
+        measureValue: new Measure({ value: 55 + (i % 50), unit: 'bpm', min: 40, max: 180 }),
+      }),
     },
     comment: `Resting heart rate, measurement #${i}, taken by the patient's wearable`,
     valueDate: 20261123080000 + (i % 60),
@@ -84,10 +88,7 @@ export async function setUp(server: ServerProcess, warmup: number): Promise<Fixt
     new Patient({ firstName: 'Warm', lastName: 'Up' }),
   )
   const shared = await hcp1.api.patientApi.giveAccessTo(other, p.dataOwnerId)
-  const created = await hcp1.api.dataSampleApi.createOrModifyDataSamplesFor(
-    other.id!,
-    makeSamples(0, warmup),
-  )
+  const created = await hcp1.api.dataSampleApi.createOrModifyDataSamplesFor(other.id!, makeSamples(0, warmup))
   const read = await p.api.dataSampleApi.getDataSamplesForPatient(
     await p.api.patientApi.getPatient(shared.id!),
   )
@@ -110,6 +111,7 @@ export async function setUp(server: ServerProcess, warmup: number): Promise<Fixt
     p,
     hcp3,
     patientId: p.dataOwnerId,
+    otherPatientId: other.id!,
     patientAsReader,
     template,
     shareEntries,
@@ -133,7 +135,10 @@ function stripServerFields(doc: EncryptedEntityDto): EncryptedEntityDto {
 }
 
 /** A bearer access token for an actor, from `POST /rest/v1/auth/login`. */
-export async function bearerToken(baseUrl: string, actor: Pick<Actor, 'login' | 'password'>): Promise<string> {
+export async function bearerToken(
+  baseUrl: string,
+  actor: Pick<Actor, 'login' | 'password'>,
+): Promise<string> {
   const res = await fetch(`${baseUrl}/rest/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

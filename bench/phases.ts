@@ -51,7 +51,11 @@ export async function e2eeRead(fx: Fixture): Promise<DataSample[]> {
  * Phase (c), end to end encrypted: hcp1 gives hcp3 access to each sample (`giveAccessTo`, one PUT
  * per entity), `concurrency` shares in flight.
  */
-export async function e2eeShare(fx: Fixture, samples: readonly DataSample[], concurrency: number): Promise<void> {
+export async function e2eeShare(
+  fx: Fixture,
+  samples: readonly DataSample[],
+  concurrency: number,
+): Promise<void> {
   await pool(samples, concurrency, async (s) => {
     await fx.hcp1.api.dataSampleApi.giveAccessTo(s, fx.hcp3.dataOwnerId)
   })

@@ -73,6 +73,7 @@ export async function startServer(
       const m = /Cairn server listening on (\S+)/.exec(out)
       if (m) {
         clearTimeout(timer)
+        child.stdout!.off('data', check)
         resolve(m[1])
       }
     }

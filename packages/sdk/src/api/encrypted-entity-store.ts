@@ -1,4 +1,4 @@
-import { CryptoError } from '@cairn/crypto'
+import { CryptoError, type AesKey } from '@cairn/crypto'
 import {
   DEFAULT_PAGE_SIZE,
   ENTITY_ROUTES,
@@ -107,11 +107,11 @@ export class EncryptedEntityStore<M extends EntityModel> {
   }
 
   /** Decrypts a stored document into its model; `decrypted` tells whether the key was available. */
-  async decrypt(doc: EncryptedEntityDto): Promise<{ model: M; decrypted: boolean }> {
+  async decrypt(doc: EncryptedEntityDto, key?: AesKey): Promise<{ model: M; decrypted: boolean }> {
     const { crypto } = requireSelf(this.ctx)
     let fields: Record<string, unknown> | undefined
     try {
-      fields = await crypto.decryptFields(this.kind.type, doc)
+      fields = await crypto.decryptFields(this.kind.type, doc, key)
     } catch (e) {
       if (e instanceof CryptoError)
         throw new Error(`Cannot decrypt ${this.kind.type} ${doc.id}: ${e.message}`)
@@ -144,8 +144,8 @@ export class EncryptedEntityStore<M extends EntityModel> {
     const doc = await this.wireOf(model)
     const shared = await crypto.share(this.kind.type, doc, delegate)
     if (!shared) return model
-    const saved = await this.ctx.http.put<EncryptedEntityDto>(this.route, shared)
-    return (await this.decrypt(saved)).model
+    const saved = await this.ctx.http.put<EncryptedEntityDto>(this.route, shared.doc)
+    return (await this.decrypt(saved, shared.key)).model
   }
 
   /** Every entity of the given patient secret ids shared with the current data owner, all pages, decrypted. */

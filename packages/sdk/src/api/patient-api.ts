@@ -74,7 +74,7 @@ export class PatientApi {
     const doc = await this.store.wireOf(new Patient(patient))
     const shared = await crypto.share('patient', doc, delegatedTo)
     if (!shared) return patient
-    const saved = await this.ctx.http.put<EncryptedEntityDto>('/patient', shared)
+    const saved = await this.ctx.http.put<EncryptedEntityDto>('/patient', shared.doc)
     return new EncryptedPatient(withoutEncrypted(saved))
   }
 

@@ -68,8 +68,8 @@ describe('EntityCrypto', () => {
 
   it('shares further: the delegate reads everything, and sharing twice is a no-op', async () => {
     const doc = await newDoc(a, [], { patientId: P, secretId: 's' })
-    const toB = (await a.share('dataSample', doc, B))!
-    const toC = (await b.share('dataSample', toB, C))!
+    const toB = (await a.share('dataSample', doc, B))!.doc
+    const toC = (await b.share('dataSample', toB, C))!.doc
     expect(toC.systemMetaData.encryptionKeys[C][0].owner).toBe(B)
     expect(await c.decryptFields('dataSample', toC)).toEqual({ comment: 'secret' })
     expect(await c.parentIdsOf('dataSample', toC)).toEqual([P])
@@ -87,7 +87,7 @@ describe('EntityCrypto', () => {
     const [bSecret] = await b.secretIdsOf('patient', withOwnSecret)
     expect(bSecret).toMatch(/^[0-9a-f-]{36}$/)
     expect(await b.decryptFields('patient', withOwnSecret)).toBeUndefined()
-    const toC = (await b.share('patient', withOwnSecret, C))!
+    const toC = (await b.share('patient', withOwnSecret, C))!.doc
     expect(toC.systemMetaData.delegations[C][0].tags).toBeUndefined()
     expect(await c.secretIdsOf('patient', toC)).toEqual([bSecret])
     await expect(

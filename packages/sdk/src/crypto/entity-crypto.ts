@@ -132,7 +132,7 @@ export class EntityCrypto {
     type: EntityType,
     doc: EncryptedEntityDto,
     delegate: string,
-  ): Promise<EncryptedEntityDto | undefined> {
+  ): Promise<{ doc: EncryptedEntityDto; key?: AesKey } | undefined> {
     if (this.isSharedWith(doc, delegate)) return undefined
     const key = await this.entityKey(type, doc)
     const meta: EncryptionMetaDto = {
@@ -153,7 +153,7 @@ export class EntityCrypto {
       if (added[i].length > 0)
         meta[map] = { ...meta[map], [delegate]: [...(meta[map][delegate] ?? []), ...added[i]] }
     })
-    return { ...doc, systemMetaData: meta }
+    return { doc: { ...doc, systemMetaData: meta }, key }
   }
 
   /**

@@ -70,7 +70,8 @@ export class ExchangeKeyManager {
       recipients: [...this.ownPublic(), ...delegateKeys],
     })
     await this.http.post<ExchangeKeyDto>('/exchangekey', { id: globalThis.crypto.randomUUID(), ...record })
-    if (delegate === this.selfId) this.incoming.delete(this.selfId)
+    // The self pair is also read with: remember the new key instead of reopening it with RSA later.
+    if (delegate === this.selfId) this.incoming.set(this.selfId, Promise.resolve([key]))
     return key
   }
 
