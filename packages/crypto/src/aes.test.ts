@@ -143,3 +143,15 @@ describe('entity helpers', () => {
     )
   })
 })
+
+describe('random IVs', () => {
+  it('never repeat across many encryptions (pooled CSPRNG bytes are used once)', async () => {
+    const key = await generateAesKey()
+    const ivs = new Set<string>()
+    for (let i = 0; i < 2000; i++) {
+      const iv = b64_2ua(await aesEncrypt(key, new Uint8Array([1]), 'ctx')).subarray(0, 12)
+      ivs.add(ua2hex(iv))
+    }
+    expect(ivs.size).toBe(2000)
+  })
+})
