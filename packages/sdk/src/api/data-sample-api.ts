@@ -64,6 +64,8 @@ export class DataSampleApi {
         )
       }
     }
+    // Modifications first: a stale rev (409) then rejects before anything new is saved.
+    const modified = toModify.length > 0 ? await this.store.modify(toModify) : []
     let created: DataSample[] = []
     if (toCreate.length > 0) {
       const [secretId] = await this.patients.secretIdsOfId(patientId)
@@ -87,9 +89,8 @@ export class DataSampleApi {
       })
       created = await this.store.create(prepared, { patientId, secretId })
     }
-    const modified = toModify.length > 0 ? await this.store.modify(toModify) : []
     const byId = new Map([...created, ...modified].map((s) => [s.id, s]))
-    return samples.map((s, i) => (s.rev ? byId.get(s.id) : created[toCreate.indexOf(s)]) ?? created[i])
+    return samples.map((s) => (s.rev ? byId.get(s.id)! : created[toCreate.indexOf(s)]))
   }
 
   /** A sample shared with the current data owner (rejects otherwise); content is `{}` if not decryptable. */

@@ -8,13 +8,16 @@ import type { ExchangeKeyManager } from './exchange-key-manager.ts'
  * Exchange keys for a closed world of data owners: one AES key per ordered pair, as the real
  * manager would return after opening the signed records (tested in @cairn/crypto and end to end).
  */
+const keys = new Map<string, Promise<AesKey>>()
+/** K(a -> b) of the test world. */
+const pairKeyOf = (a: string, b: string) => {
+  const k = `${a}->${b}`
+  if (!keys.has(k)) keys.set(k, generateAesKey())
+  return keys.get(k)!
+}
+
 function pairKeys(): (self: string) => ExchangeKeyManager {
-  const keys = new Map<string, Promise<AesKey>>()
-  const pair = (a: string, b: string) => {
-    const k = `${a}->${b}`
-    if (!keys.has(k)) keys.set(k, generateAesKey())
-    return keys.get(k)!
-  }
+  const pair = pairKeyOf
   return (self) =>
     ({
       keyTo: (delegate: string) => pair(self, delegate),
@@ -97,6 +100,38 @@ describe('EntityCrypto', () => {
         C,
       ),
     ).rejects.toThrow(/holds none of its keys/)
+  })
+
+  it('a bogus entity key another delegate slips in before the genuine one does not hide the entity', async () => {
+    const doc = await newDoc(a, [B, C])
+    // C (a co-delegate, allowed to add its own entries) wraps a random key for B under K(C -> B).
+    const { wrapValue } = await import('@cairn/crypto')
+    const random = await generateAesKey()
+    const fake = {
+      owner: C,
+      delegatedTo: B,
+      key: await wrapValue(await pairKeyOf(C, B), 'ek', 'dataSample', doc.id, B, random.raw),
+    }
+    const attacked = {
+      ...doc,
+      systemMetaData: {
+        ...doc.systemMetaData,
+        encryptionKeys: {
+          ...doc.systemMetaData.encryptionKeys,
+          [B]: [fake, ...doc.systemMetaData.encryptionKeys[B]],
+        },
+      },
+    }
+    expect(await b.decryptFields('dataSample', attacked)).toEqual({ comment: 'secret' })
+    // With only the bogus entry, B is told the content does not authenticate.
+    const only = {
+      ...doc,
+      systemMetaData: {
+        ...doc.systemMetaData,
+        encryptionKeys: { ...doc.systemMetaData.encryptionKeys, [B]: [fake] },
+      },
+    }
+    await expect(b.decryptFields('dataSample', only)).rejects.toThrow(/authentication failed/)
   })
 
   it('an entity-key value is bound to its entity: copied to another entity it does not open', async () => {

@@ -85,18 +85,39 @@ export class EntityCrypto {
     doc: EncryptedEntityDto,
     key?: AesKey,
   ): Promise<Record<string, unknown> | undefined> {
-    const k = key ?? (await this.entityKey(type, doc))
-    if (!k) return undefined
     const encrypted = doc.systemMetaData.encryptedSelf
-    return encrypted ? decryptSelf(k, type, doc.id, encrypted) : {}
+    if (key) return encrypted ? decryptSelf(key, type, doc.id, encrypted) : {}
+    return (await this.open(type, doc))?.fields
   }
 
-  /** The entity key, if shared with the current data owner. */
+  /** The entity key, if shared with the current data owner (one that opens the entity's content). */
   async entityKey(type: EntityType, doc: EncryptedEntityDto): Promise<AesKey | undefined> {
+    return (await this.open(type, doc))?.key
+  }
+
+  /**
+   * Finds the entity key among the entries addressed to the current data owner: the first that
+   * unwraps AND opens `encryptedSelf`, so that a bogus entry another delegate adds cannot hide the
+   * genuine one. Keys found but none opening the content means tampering: CryptoError.
+   */
+  private async open(
+    type: EntityType,
+    doc: EncryptedEntityDto,
+  ): Promise<{ key: AesKey; fields: Record<string, unknown> } | undefined> {
+    const encrypted = doc.systemMetaData.encryptedSelf
+    let failure: CryptoError | undefined
     for (const e of doc.systemMetaData.encryptionKeys?.[this.selfId] ?? []) {
       const raw = await this.unwrapFromOwner(type, doc.id, e, 'ek')
-      if (raw) return importAesKey(raw)
+      if (!raw) continue
+      const key = await importAesKey(raw)
+      try {
+        return { key, fields: encrypted ? await decryptSelf(key, type, doc.id, encrypted) : {} }
+      } catch (err) {
+        if (!(err instanceof CryptoError)) throw err
+        failure = err
+      }
     }
+    if (failure) throw failure
     return undefined
   }
 

@@ -20,6 +20,7 @@ import type { MedTechCryptoStrategies } from './medtech-crypto-strategies.ts'
 export class ExchangeKeyManager {
   private readonly outgoing = new Map<string, Promise<AesKey>>()
   private readonly incoming = new Map<string, Promise<AesKey[]>>()
+  private readonly accepted = new Map<string, Promise<PublicKeyHandle[]>>()
   /** Records refused because they could not be opened or verified (reported, never used). */
   readonly refused: { id: string; delegator: string; reason: string }[] = []
 
@@ -57,6 +58,7 @@ export class ExchangeKeyManager {
   clear(): void {
     this.outgoing.clear()
     this.incoming.clear()
+    this.accepted.clear()
   }
 
   private async findOrCreate(delegate: string): Promise<AesKey> {
@@ -75,9 +77,13 @@ export class ExchangeKeyManager {
     return key
   }
 
+  /**
+   * Incoming keys are verified with the delegator's public keys that the crypto strategies accept
+   * (as for outgoing keys): with a strict strategy, a key the server invents and publishes for the
+   * delegator cannot sign an exchange key the client would use.
+   */
   private async openAll(delegator: string): Promise<AesKey[]> {
-    const delegatorKeys =
-      delegator === this.selfId ? this.ownPublic() : await this.dataOwnerKeys.publicKeysOf(delegator)
+    const delegatorKeys = delegator === this.selfId ? this.ownPublic() : await this.acceptedKeysOf(delegator)
     return this.keysFromRecords(delegator, this.selfId, delegatorKeys)
   }
 
@@ -92,6 +98,16 @@ export class ExchangeKeyManager {
     )
     const keys: AesKey[] = []
     for (const record of records) {
+      // The signature covers the pair, but only of the record itself: a record of another pair (even
+      // a genuine one of ours) returned for this pair would otherwise be used for the wrong party.
+      if (record.delegator !== delegator || record.delegate !== delegate) {
+        this.refused.push({
+          id: record.id,
+          delegator,
+          reason: `record of the pair ${record.delegator} -> ${record.delegate}`,
+        })
+        continue
+      }
       try {
         keys.push(
           await openExchangeKey({ record, ownKeys: this.ownKeys, delegatorPublicKeys: delegatorKeys }),
@@ -104,24 +120,39 @@ export class ExchangeKeyManager {
     return keys
   }
 
+  /** The delegate's public keys to encrypt a new exchange key for; a clear error when there is none. */
   private async verifiedKeysOf(delegate: string): Promise<PublicKeyHandle[]> {
-    const published = await this.dataOwnerKeys.publicKeysOf(delegate)
-    if (published.length === 0) {
+    if ((await this.dataOwnerKeys.publicKeysOf(delegate)).length === 0) {
       throw new Error(
         `Data owner ${delegate} has no public key yet: it must log in once before data can be shared with it`,
       )
     }
-    const accepted = new Set(
-      await this.strategies.verifyDelegatePublicKeys(
-        delegate,
-        published.map((k) => k.publicKeyHex),
-        globalThis.crypto,
-      ),
-    )
-    const verified = published.filter((k) => accepted.has(k.publicKeyHex))
+    const verified = await this.acceptedKeysOf(delegate)
     if (verified.length === 0)
       throw new Error(`No verified public key for data owner ${delegate}: cannot share with it`)
     return verified
+  }
+
+  /** Published public keys of another data owner that `verifyDelegatePublicKeys` accepts (asked once per owner). */
+  private acceptedKeysOf(dataOwnerId: string): Promise<PublicKeyHandle[]> {
+    let found = this.accepted.get(dataOwnerId)
+    if (!found) {
+      found = (async () => {
+        const published = await this.dataOwnerKeys.publicKeysOf(dataOwnerId)
+        if (published.length === 0) return []
+        const accepted = new Set(
+          await this.strategies.verifyDelegatePublicKeys(
+            dataOwnerId,
+            published.map((k) => k.publicKeyHex),
+            globalThis.crypto,
+          ),
+        )
+        return published.filter((k) => accepted.has(k.publicKeyHex))
+      })()
+      found.catch(() => this.accepted.delete(dataOwnerId))
+      this.accepted.set(dataOwnerId, found)
+    }
+    return found
   }
 
   private ownPublic(): PublicKeyHandle[] {
