@@ -3,7 +3,7 @@ import type { Storage, UserRow } from '../storage/storage.ts'
 import { AppError, forbidden, unauthorized } from '../http/app-error.ts'
 import type { JwtService } from './jwt.ts'
 import type { LoginLimiter } from './login-limiter.ts'
-import { verifySecret } from './password.ts'
+import { hashSecret, verifySecret } from './password.ts'
 import { callerFromUser } from './caller-from-user.ts'
 import type { Caller } from './caller.ts'
 
@@ -31,7 +31,10 @@ export class AuthService {
       throw new AppError('RATE_LIMITED', 'Too many failed logins; try again later')
     }
     const user = await this.storage.findUserByIdentifier(username)
-    const ok = user !== undefined && (await this.checkSecret(user, password))
+    // An unknown login costs the same scrypt as a known one, so timing does not tell logins apart.
+    const ok = user
+      ? await this.checkSecret(user, password)
+      : (await verifySecret(password, await this.dummyHash()), false)
     if (!ok || !user) {
       keys.forEach((k) => this.limiter.fail(k))
       throw unauthorized(BAD_CREDENTIALS)
@@ -40,6 +43,14 @@ export class AuthService {
     // Only the login's own counter is cleared: one valid account must not reset its address's budget.
     this.limiter.succeed(keys[0])
     return this.issue(user.id)
+  }
+
+  private dummy?: Promise<string>
+
+  /** A hash of a random secret, computed once, checked against when the login is unknown. */
+  private dummyHash(): Promise<string> {
+    this.dummy ??= hashSecret(crypto.randomUUID())
+    return this.dummy
   }
 
   /** Exchanges a valid refresh token of an active user for new tokens. */
