@@ -56,6 +56,11 @@ export interface UserTokensRow {
   validity: number
 }
 
+/** Every data owner id (patients, professionals, devices): one id names one data owner. */
+export interface DataOwnerIdRow {
+  id: string
+}
+
 /** Server-wide key/value settings (e.g. the generated JWT secret). */
 export interface SettingsRow {
   key: string
@@ -79,4 +84,5 @@ export interface Database {
   users: UsersRow
   user_tokens: UserTokensRow
   settings: SettingsRow
+  data_owner_ids: DataOwnerIdRow
 }

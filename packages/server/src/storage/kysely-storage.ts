@@ -25,6 +25,9 @@ const INDEX_PARAMS = 2
 const ID_PARAMS = 1
 
 /** Order of writes within a transaction: the same everywhere, so concurrent batches never deadlock on row locks. */
+/** Tables whose documents are data owners: their ids are also claimed in `data_owner_ids`. */
+const DATA_OWNER_TABLES: readonly DocTable[] = ['patient', 'healthcareProfessional', 'medicalDevice']
+
 const byId = (a: DocWrite, b: DocWrite): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 /** Values occurring more than once in `values`, each reported once. */
@@ -113,6 +116,15 @@ export class KyselyStorage implements Storage {
         if (existing.length > 0) throw new StorageConflict(existing, 'exists')
         await this.#insertDocRows(trx, table, names, sorted)
         await this.#insertIndexRows(trx, names, index)
+        if (DATA_OWNER_TABLES.includes(table)) {
+          for (const chunk of chunkRows(
+            ids.map((id) => ({ id })),
+            ID_PARAMS,
+            this.#backend.maxParams,
+          )) {
+            await trx.insertInto('data_owner_ids').values(chunk).execute()
+          }
+        }
       })
     } catch (error) {
       if (!isUniqueViolation(error)) throw error

@@ -100,9 +100,35 @@ const initial: Migration = {
   },
 }
 
+/**
+ * One table of every data-owner id, written in the same transaction as the patient, professional or
+ * device it names: two data owners of different kinds can never share an id, even when created
+ * concurrently (a shared id would let one act as, or be read as, the other).
+ */
+const dataOwnerIds: Migration = {
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema
+      .createTable('data_owner_ids')
+      .addColumn('id', 'text', (c) => c.primaryKey().notNull())
+      .execute()
+    await db
+      .insertInto('data_owner_ids')
+      .columns(['id'])
+      .expression(
+        db
+          .selectFrom('patient')
+          .select('id')
+          .union(db.selectFrom('healthcare_professional').select('id'))
+          .union(db.selectFrom('medical_device').select('id')),
+      )
+      .execute()
+  },
+}
+
 /** Every migration by name; names sort in the order they must run. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_data_owner_ids': dataOwnerIds,
 }
 
 const provider: MigrationProvider = {

@@ -172,6 +172,24 @@ function contract(makeTarget: () => Target): void {
     expect((failure.reason as StorageConflict).reason).toBe('exists')
   })
 
+  it('never lets two kinds of data owner share an id, even concurrently', async () => {
+    const id = idOf(prefix(), 1)
+    await storage.insertDocs('patient', [write(id, { accessors: ['a'] })])
+    await expectConflict(storage.insertDocs('healthcareProfessional', [write(id)]), 'exists', [id])
+    expect(await storage.getDoc('healthcareProfessional', id)).toBeUndefined()
+    const raced = idOf(prefix(), 2)
+    const results = await Promise.allSettled([
+      storage.insertDocs('medicalDevice', [write(raced)]),
+      storage.insertDocs('healthcareProfessional', [write(raced)]),
+    ])
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(
+      StorageConflict,
+    )
+    // Samples are not data owners: they claim no data-owner id.
+    await storage.insertDocs('dataSample', [write(idOf(prefix(), 3))])
+  })
+
   it('updates documents whose expected rev is current', async () => {
     const p = prefix()
     const original = write(idOf(p, 1), { accessors: [`owner-${p}`] })
