@@ -38,6 +38,15 @@ describe('authentication', () => {
     expect((await hcp.api.patientApi.getPatient(patient.id!)).note).toBe('x')
   })
 
+  it('logins and emails are matched whatever their case', async () => {
+    const api = await login(server, hcp.login.toUpperCase(), hcp.password)
+    expect((await api.userApi.getLoggedUser()).id).toBe(hcp.user.id)
+    const admin = await login(server, server.adminLogin.toUpperCase(), server.adminPassword)
+    await expect(
+      admin.userApi.createOrModifyUser(new User({ login: hcp.login.toUpperCase(), passwordHash: 'x' })),
+    ).rejects.toThrow(/^409 - A user with this id, login, email or phone already exists/)
+  })
+
   it('wrong credentials reject build() with a 401 and a clear message', async () => {
     await expect(login(server, hcp.login, 'not the password')).rejects.toThrow(
       /^401 - Invalid username or password/,

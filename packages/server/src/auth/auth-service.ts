@@ -30,7 +30,7 @@ export class AuthService {
     if (this.limiter.isBlocked(keys[0]) || this.limiter.isBlocked(keys[1], ADDRESS_FACTOR)) {
       throw new AppError('RATE_LIMITED', 'Too many failed logins; try again later')
     }
-    const user = await this.storage.findUserByIdentifier(username)
+    const user = await this.storage.findUserByIdentifier(username.toLowerCase())
     // An unknown login costs the same scrypt as a known one, so timing does not tell logins apart.
     const ok = user
       ? await this.checkSecret(user, password)

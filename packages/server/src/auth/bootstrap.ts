@@ -42,7 +42,7 @@ export async function bootstrapAdmin(
     await storage.insertUser({
       id: user.id,
       rev,
-      login,
+      login: login.toLowerCase(),
       email: null,
       mobilePhone: null,
       dataOwnerId: null,

@@ -209,8 +209,10 @@ export class UserService {
     return {
       id: user.id,
       rev,
-      login: user.login ?? user.id,
-      email: user.email ?? null,
+      // Logins and emails are matched case-insensitively: the indexed columns hold them lower-cased
+      // (so Jane@Example.org and jane@example.org are one login), the document keeps them as given.
+      login: (user.login ?? user.id).toLowerCase(),
+      email: user.email?.toLowerCase() ?? null,
       mobilePhone: user.mobilePhone ?? null,
       dataOwnerId: user.healthcarePartyId ?? user.patientId ?? user.deviceId ?? null,
       status: user.status ?? 'ACTIVE',
