@@ -82,6 +82,12 @@ describe('bootstrap and the cairn CLI', () => {
     expect(res.status).toBe(200)
   })
 
+  it('the installed cairn command runs (npm links packages/cli/bin/cairn.js)', async () => {
+    const { stdout } = await run(join(ROOT, 'node_modules/.bin/cairn'), ['--help'], { cwd: ROOT })
+    expect(stdout).toMatch(/Usage: cairn <command>/)
+    expect(stdout).toMatch(/create-hcp/)
+  })
+
   it('create-hcp says what is missing', async () => {
     const error = await cairn(['create-hcp', '--login', 'x@example.org']).then(
       () => undefined,
