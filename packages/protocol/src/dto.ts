@@ -1,4 +1,5 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
+import { MAX_BATCH_SIZE, MAX_PAGE_SIZE } from './constants.ts'
 
 /**
  * Wire DTOs and their JSON schemas (TypeBox): the server validates requests against them and
@@ -74,7 +75,10 @@ export const EncryptedEntitySchema = Type.Object(
 export type EncryptedEntityDto = Static<typeof EncryptedEntitySchema> & Record<string, unknown>
 
 /** Batch of encrypted entities (create or modify many in one transaction). */
-export const EncryptedEntityBatchSchema = Type.Array(EncryptedEntitySchema, { minItems: 1, maxItems: 1000 })
+export const EncryptedEntityBatchSchema = Type.Array(EncryptedEntitySchema, {
+  minItems: 1,
+  maxItems: MAX_BATCH_SIZE,
+})
 
 /** Key fields of a data owner that is not an encrypted entity (healthcare professional, device). */
 export const OwnerMetaSchema = Type.Object(
@@ -244,15 +248,10 @@ export interface PaginatedListDto<T> {
 export const PageQuerySchema = Type.Object(
   {
     startDocumentId: Type.Optional(Uuid),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
   },
   { additionalProperties: false },
 )
 
 /** Path parameter `{id}` as a UUID. */
 export const IdParamsSchema = Type.Object({ id: Uuid })
-
-/** Helper for schemas of arrays of documents. */
-export function arrayOf<T extends TSchema>(schema: T, maxItems = 1000) {
-  return Type.Array(schema, { minItems: 1, maxItems })
-}

@@ -8,23 +8,6 @@ import { nextRev } from './revision.ts'
 type Kind = 'healthcareProfessional' | 'medicalDevice'
 
 /**
- * A data owner id names one data owner: a new professional, device or patient record may not reuse
- * the id of a data owner of another kind (`tables`). Otherwise a professional could create a
- * professional with the id of a patient (or a patient record with the id of a professional), create
- * a user for it and act as that data owner: read what is delegated to it, and its own patient record.
- */
-export async function assertDataOwnerIdsFree(
-  storage: Storage,
-  ids: string[],
-  tables: ('patient' | 'healthcareProfessional' | 'medicalDevice')[],
-): Promise<void> {
-  for (const table of tables) {
-    const [taken] = await storage.getDocs(table, ids)
-    if (taken) throw conflict(`Conflict: ${taken.id} already exists (a ${table})`)
-  }
-}
-
-/**
  * Clear (not encrypted) data-owner documents: healthcare professionals and medical devices. Any
  * authenticated user reads them (their public keys are needed to share with them); access-policy
  * decides who creates and modifies them.
@@ -35,13 +18,12 @@ export class DataOwnerDocService {
     readonly kind: Kind,
   ) {}
 
-  /** Creates the document; a taken id is a 409. */
+  /**
+   * Creates the document. A taken id — also one of a data owner of another kind, which storage claims
+   * in the same transaction — is a 409, so nobody can take over a patient's or professional's id.
+   */
   async create(caller: Caller, doc: DataOwnerDocDto): Promise<string> {
     assertCanCreateDataOwner(caller, this.kind)
-    const others = (['patient', 'healthcareProfessional', 'medicalDevice'] as const).filter(
-      (t) => t !== this.kind,
-    )
-    await assertDataOwnerIdsFree(this.storage, [doc.id], others)
     const now = Date.now()
     const { rev: _ignored, ...rest } = doc
     const body = { ...rest, created: typeof doc.created === 'number' ? doc.created : now, modified: now }

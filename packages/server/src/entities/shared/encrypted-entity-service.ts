@@ -10,7 +10,6 @@ import {
 import { badRequest, conflict, notFound } from '../../http/app-error.ts'
 import type { DocTable, DocWrite, Storage, StoredDoc } from '../../storage/storage.ts'
 import { canonicalJson, nextRev } from './revision.ts'
-import { assertDataOwnerIdsFree } from './data-owner-doc-service.ts'
 
 /** A page of stored JSON documents and the id the next page starts at. */
 export interface DocPage {
@@ -49,13 +48,6 @@ export class EncryptedEntityService {
       }
       return this.write(stored, undefined, now)
     })
-    if (this.type === 'patient') {
-      await assertDataOwnerIdsFree(
-        this.storage,
-        docs.map((d) => d.id),
-        ['healthcareProfessional', 'medicalDevice'],
-      )
-    }
     await this.storage.insertDocs(this.table, writes)
     return writes.map((w) => w.doc)
   }
