@@ -3,7 +3,16 @@ import { randomBytes } from 'node:crypto'
 import { DataSample, HealthcareElement, Patient } from '@cairn/sdk'
 import { startServer, disposeServer, type ServerProcess } from '../support/server-process.ts'
 import { newHcp, newPatient, type Actor } from '../support/actors.ts'
-import { client, emptyMeta, expectError, signJwt, uuid, type Client, type Json } from './http.ts'
+import type {
+  DataOwnerDocDto,
+  DataOwnerWithTypeDto,
+  EncryptedEntityDto,
+  EncryptionMetaDto,
+  ExchangeKeyDto,
+  PaginatedListDto,
+  UserDto,
+} from '@cairn/protocol'
+import { client, emptyMeta, expectError, signJwt, uuid, type Client } from './http.ts'
 
 /**
  * The server-side checks of CRYPTO.md ("Server checks on every write") and of the security model,
@@ -15,8 +24,18 @@ const JWT_SECRET = randomBytes(32).toString('hex')
 const R = '/rest/v1'
 const clone = <T>(x: T): T => structuredClone(x)
 
+/** The maps of an entity's `systemMetaData` that hold wrapped keys, by delegate. */
+type EntryMap = 'delegations' | 'encryptionKeys'
+const ENTRY_MAPS: EntryMap[] = ['delegations', 'encryptionKeys']
+
 /** Adds an entry `owner -> to` with a fake wrapped key to `map` of `doc.systemMetaData`. */
-function addEntry(doc: Json, map: string, owner: string, to: string, key = `fake-${owner}-${to}`): Json {
+function addEntry<D extends { systemMetaData: EncryptionMetaDto }>(
+  doc: D,
+  map: EntryMap,
+  owner: string,
+  to: string,
+  key = `fake-${owner}-${to}`,
+): D {
   const meta = doc.systemMetaData
   meta[map] ??= {}
   ;(meta[map][to] ??= []).push({ owner, delegatedTo: to, key })
@@ -38,8 +57,8 @@ describe('server access rules (one real server)', () => {
   let sharedPatientId: string
 
   /** The stored document as its creator (hcpA) reads it. */
-  const readAsA = async (path: string, id: string): Promise<Json> => {
-    const a = await http.get(`${R}/${path}/${id}`, tok.a)
+  const readAsA = async (path: string, id: string): Promise<EncryptedEntityDto> => {
+    const a = await http.get<EncryptedEntityDto>(`${R}/${path}/${id}`, tok.a)
     expect(a.status, a.text).toBe(200)
     return a.body
   }
@@ -125,8 +144,7 @@ describe('server access rules (one real server)', () => {
       for (const { path, type, id } of privateEntities()) {
         const before = await readAsA(path, id)
         const forged = clone(before)
-        for (const map of ['delegations', 'encryptionKeys'])
-          addEntry(forged, map, hcpB.dataOwnerId, hcpB.dataOwnerId)
+        for (const map of ENTRY_MAPS) addEntry(forged, map, hcpB.dataOwnerId, hcpB.dataOwnerId)
         expectError(
           await http.put(`${R}/${path}`, forged, tok.b),
           403,
@@ -149,9 +167,13 @@ describe('server access rules (one real server)', () => {
     })
 
     it('refuses an SDK giveAccessTo by a professional without access', async () => {
-      // bob got hold of the document (e.g. from a stale cache): the server still refuses the write.
+      // bob got hold of the document (e.g. from a stale cache) but holds none of its keys: his SDK
+      // refuses before sending anything (the server refuses such a write too: "refuses sharing it with
+      // oneself" above).
       const asA = await hcpA.api.patientApi.getPatient(privatePatientId)
-      await expect(hcpB.api.patientApi.giveAccessTo(asA, hcpB.dataOwnerId)).rejects.toBeDefined()
+      await expect(hcpB.api.patientApi.giveAccessTo(asA, hcpB.dataOwnerId)).rejects.toThrow(
+        `Data owner ${hcpB.dataOwnerId} cannot share patient ${privatePatientId}: it holds none of its keys`,
+      )
       expect((await readAsA('patient', privatePatientId)).rev).toBe(asA.rev)
     })
   })
@@ -186,7 +208,7 @@ describe('server access rules (one real server)', () => {
     it('cannot be altered by a delegate (key changed: 403, nothing changed)', async () => {
       const before = await readAsA('patient', sharedPatientId)
       const a = hcpA.dataOwnerId
-      for (const map of ['delegations', 'encryptionKeys']) {
+      for (const map of ENTRY_MAPS) {
         for (const delegate of [a, hcpB.dataOwnerId]) {
           const altered = clone(before)
           const entry = altered.systemMetaData[map][delegate][0]
@@ -212,7 +234,7 @@ describe('server access rules (one real server)', () => {
 
     it('stay while the delegate writes an unchanged document or shares further with its own entries', async () => {
       const before = await readAsA('patient', sharedPatientId)
-      const same = await http.put(`${R}/patient`, before, tok.b)
+      const same = await http.put<EncryptedEntityDto>(`${R}/patient`, before, tok.b)
       expect(same.status, same.text).toBe(200)
       expect(same.body.rev).toBe(before.rev)
       const asB = await hcpB.api.patientApi.getPatient(sharedPatientId)
@@ -229,11 +251,10 @@ describe('server access rules (one real server)', () => {
   })
 
   describe('creating an encrypted entity', () => {
-    const newDoc = (extra: Json = {}) => ({
+    const newDoc = (): EncryptedEntityDto => ({
       id: uuid(),
       firstName: 'New',
       systemMetaData: emptyMeta(),
-      ...extra,
     })
 
     it('refuses an entity without a delegation to the caller (403, nothing stored)', async () => {
@@ -274,7 +295,7 @@ describe('server access rules (one real server)', () => {
 
     it('accepts an entity with a delegation from the caller to itself', async () => {
       const good = addEntry(newDoc(), 'delegations', hcpA.dataOwnerId, hcpA.dataOwnerId)
-      const created = await http.post(`${R}/patient`, good, tok.a)
+      const created = await http.post<EncryptedEntityDto>(`${R}/patient`, good, tok.a)
       expect(created.status, created.text).toBe(200)
       expect(created.body.rev).toMatch(/^1-/)
       expect(created.body.responsible).toBe(hcpA.dataOwnerId)
@@ -298,8 +319,8 @@ describe('server access rules (one real server)', () => {
   })
 
   describe('a patient user cannot act as another data owner', () => {
-    const currentUser = async (token: string): Promise<Json> => {
-      const a = await http.get(`${R}/user/current`, token)
+    const currentUser = async (token: string): Promise<UserDto> => {
+      const a = await http.get<UserDto>(`${R}/user/current`, token)
       expect(a.status, a.text).toBe(200)
       return a.body
     }
@@ -307,7 +328,7 @@ describe('server access rules (one real server)', () => {
     it('cannot change which data owner its user acts as, its roles or its status (403, unchanged)', async () => {
       const before = await currentUser(tok.p)
       expect(before.patientId).toBe(pat.dataOwnerId)
-      const attempts: [Json, string][] = [
+      const attempts: [UserDto, string][] = [
         [{ ...before, patientId: privatePatientId }, 'patientId'],
         [{ ...before, healthcarePartyId: hcpA.dataOwnerId }, 'healthcarePartyId'],
         [{ ...before, patientId: undefined, healthcarePartyId: hcpA.dataOwnerId }, 'healthcarePartyId'],
@@ -341,10 +362,11 @@ describe('server access rules (one real server)', () => {
 
     it('can still modify its own profile, with or without repeating its status', async () => {
       const before = await currentUser(tok.p)
-      const renamed = await http.put(`${R}/user`, { ...before, name: 'Paula P.' }, tok.p)
+      const renamed = await http.put<UserDto>(`${R}/user`, { ...before, name: 'Paula P.' }, tok.p)
       expect(renamed.status, renamed.text).toBe(200)
       expect(renamed.body).toMatchObject({ name: 'Paula P.', patientId: pat.dataOwnerId, status: 'ACTIVE' })
-      const { status: _status, ...withoutStatus } = renamed.body
+      // An undefined status is left out of the JSON body.
+      const withoutStatus = { ...renamed.body, status: undefined }
       const again = await http.put(`${R}/user`, { ...withoutStatus, name: 'Paula' }, tok.p)
       expect(again.status, again.text).toBe(200)
       expect(again.body).toMatchObject({ name: 'Paula', patientId: pat.dataOwnerId, status: 'ACTIVE' })
@@ -363,7 +385,7 @@ describe('server access rules (one real server)', () => {
           `Data owner ${pat.dataOwnerId} cannot query the data of data owner ${hcpA.dataOwnerId}`,
         )
         expectError(await http.post(`${R}/${path}/filter`, { filter }, tok.b), 403, 'FORBIDDEN')
-        const own = await http.post(
+        const own = await http.post<PaginatedListDto<EncryptedEntityDto>>(
           `${R}/${path}/filter`,
           { filter: { ...filter, healthcarePartyId: pat.dataOwnerId } },
           tok.p,
@@ -388,9 +410,12 @@ describe('server access rules (one real server)', () => {
         'FORBIDDEN',
         `Data owner ${pat.dataOwnerId} cannot create exchange keys for delegator ${hcpA.dataOwnerId}`,
       )
-      const pair = await http.get(`${R}/exchangekey/${hcpA.dataOwnerId}/${pat.dataOwnerId}`, tok.a)
+      const pair = await http.get<ExchangeKeyDto[]>(
+        `${R}/exchangekey/${hcpA.dataOwnerId}/${pat.dataOwnerId}`,
+        tok.a,
+      )
       expect(pair.status, pair.text).toBe(200)
-      expect(pair.body.map((k: Json) => k.id)).not.toContain(forged.id)
+      expect(pair.body.map((k) => k.id)).not.toContain(forged.id)
       // As its own delegator (to a data owner nobody uses) the same record is accepted.
       const own = { ...forged, id: uuid(), delegator: pat.dataOwnerId, delegate: uuid() }
       const created = await http.post(`${R}/exchangekey`, own, tok.p)
@@ -406,7 +431,7 @@ describe('server access rules (one real server)', () => {
         `Data owner ${pat.dataOwnerId} cannot read exchange keys of ${hcpA.dataOwnerId} -> ${hcpB.dataOwnerId}`,
       )
       for (const token of [tok.a, tok.b]) {
-        const mine = await http.get(path, token)
+        const mine = await http.get<ExchangeKeyDto[]>(path, token)
         expect(mine.status, mine.text).toBe(200)
         expect(mine.body.length).toBeGreaterThan(0)
       }
@@ -415,17 +440,18 @@ describe('server access rules (one real server)', () => {
 
   describe('healthcare professionals and user creation', () => {
     it("refuses a professional changing another professional's public keys (403, unchanged)", async () => {
-      const read = await http.get(`${R}/hcparty/${hcpA.dataOwnerId}`, tok.b)
+      const read = await http.get<DataOwnerDocDto>(`${R}/hcparty/${hcpA.dataOwnerId}`, tok.b)
       expect(read.status).toBe(200)
       const before = read.body
-      expect(before.systemMetaData.publicKeysForOaepWithSha256.length).toBe(1)
-      const variants: Json[] = [
+      const meta = before.systemMetaData ?? {}
+      expect(meta.publicKeysForOaepWithSha256).toHaveLength(1)
+      const variants: Record<string, unknown>[] = [
         {
-          ...before.systemMetaData,
-          publicKeysForOaepWithSha256: [...before.systemMetaData.publicKeysForOaepWithSha256, 'abcd'],
+          ...meta,
+          publicKeysForOaepWithSha256: [...(meta.publicKeysForOaepWithSha256 ?? []), 'abcd'],
         },
-        { ...before.systemMetaData, publicKey: 'abcd' },
-        { ...before.systemMetaData, publicKey: 'abcd', publicKeysForOaepWithSha256: ['abcd'] },
+        { ...meta, publicKey: 'abcd' },
+        { ...meta, publicKey: 'abcd', publicKeysForOaepWithSha256: ['abcd'] },
         {},
       ]
       for (const systemMetaData of variants) {
@@ -447,7 +473,7 @@ describe('server access rules (one real server)', () => {
     })
 
     it('refuses a professional creating a user for a data owner that already has one', async () => {
-      const user = (link: Json) => ({
+      const user = (link: Record<string, string>) => ({
         id: uuid(),
         login: `${uuid()}@example.org`,
         password: 'pw-123456',
@@ -466,13 +492,17 @@ describe('server access rules (one real server)', () => {
         `Data owner ${pat.dataOwnerId} already has a user`,
       )
       // A professional with no user yet gets exactly one.
-      const hcp = await http.post(`${R}/hcparty`, { id: uuid(), firstName: 'No', lastName: 'User' }, tok.a)
+      const hcp = await http.post<DataOwnerDocDto>(
+        `${R}/hcparty`,
+        { id: uuid(), firstName: 'No', lastName: 'User' },
+        tok.a,
+      )
       expect(hcp.status, hcp.text).toBe(200)
       const first = user({ healthcarePartyId: hcp.body.id })
-      const created = await http.post(`${R}/user`, first, tok.a)
+      const created = await http.post<UserDto>(`${R}/user`, first, tok.a)
       expect(created.status, created.text).toBe(200)
       expect(created.body).toMatchObject({ id: first.id, healthcarePartyId: hcp.body.id })
-      expect(created.body.passwordHash).toBeUndefined()
+      expect(created.body).not.toHaveProperty('passwordHash')
       expectError(
         await http.post(`${R}/user`, user({ healthcarePartyId: hcp.body.id }), tok.b),
         403,
@@ -492,7 +522,7 @@ describe('server access rules (one real server)', () => {
         'FORBIDDEN',
         `Data owner ${hcpB.dataOwnerId} has no access to patient ${privatePatientId}`,
       )
-      const hcp = await http.post(
+      const hcp = await http.post<DataOwnerDocDto>(
         `${R}/hcparty`,
         { id: uuid(), firstName: 'Would', lastName: 'BeAdmin' },
         tok.a,
@@ -517,7 +547,11 @@ describe('server access rules (one real server)', () => {
     })
 
     it('refuses a patient creating users', async () => {
-      const hcp = await http.post(`${R}/hcparty`, { id: uuid(), firstName: 'Free', lastName: 'Seat' }, tok.a)
+      const hcp = await http.post<DataOwnerDocDto>(
+        `${R}/hcparty`,
+        { id: uuid(), firstName: 'Free', lastName: 'Seat' },
+        tok.a,
+      )
       expect(hcp.status).toBe(200)
       for (const link of [{}, { healthcarePartyId: hcp.body.id }]) {
         const body = { id: uuid(), login: `${uuid()}@example.org`, password: 'pw', ...link }
@@ -560,11 +594,11 @@ describe('server access rules (one real server)', () => {
         'BAD_REQUEST',
         `Data owner ${privatePatientId} does not exist`,
       )
-      const owner = await http.get(`${R}/dataowner/${privatePatientId}`, tok.a)
+      const owner = await http.get<DataOwnerWithTypeDto>(`${R}/dataowner/${privatePatientId}`, tok.a)
       expect(owner.body.type).toBe('Patient')
 
       // The other way round: a patient record with the id of a professional that has no user yet.
-      const seat = await http.post(
+      const seat = await http.post<DataOwnerDocDto>(
         `${R}/hcparty`,
         { id: uuid(), firstName: 'Empty', lastName: 'Seat' },
         tok.a,
@@ -580,7 +614,7 @@ describe('server access rules (one real server)', () => {
         expectError(await http.post(`${R}/patient`, record, tok.b), 409, 'CONFLICT', `${id} already exists`)
         expectError(await http.get(`${R}/patient/${id}`, tok.b), 404, 'NOT_FOUND')
       }
-      expect((await http.get(`${R}/dataowner/${seat.body.id}`, tok.b)).body.type).toBe(
+      expect((await http.get<DataOwnerWithTypeDto>(`${R}/dataowner/${seat.body.id}`, tok.b)).body.type).toBe(
         'HealthcareProfessional',
       )
     })
@@ -601,7 +635,7 @@ describe('server access rules (one real server)', () => {
         new Patient({ firstName: 'Stale', lastName: 'V1', note: 'v1' }),
       )
       const v1 = await readAsA('patient', created.id!)
-      const v2 = await http.put(`${R}/patient`, { ...v1, lastName: 'V2' }, tok.a)
+      const v2 = await http.put<EncryptedEntityDto>(`${R}/patient`, { ...v1, lastName: 'V2' }, tok.a)
       expect(v2.status, v2.text).toBe(200)
       expect(v2.body.rev).toMatch(/^2-/)
 
@@ -615,6 +649,7 @@ describe('server access rules (one real server)', () => {
       // The SDK sharing an old copy gets the conflict too.
       await expect(hcpA.api.patientApi.giveAccessTo(created, hcpB.dataOwnerId)).rejects.toMatchObject({
         status: 409,
+        code: 'CONFLICT',
       })
       const after = await readAsA('patient', created.id!)
       expect(after.rev).toBe(v2.body.rev)
@@ -623,13 +658,17 @@ describe('server access rules (one real server)', () => {
     })
 
     it('answers 409 to a professional document and a user written with an old rev', async () => {
-      const hcp = await http.post(`${R}/hcparty`, { id: uuid(), firstName: 'Rev', lastName: 'One' }, tok.a)
+      const hcp = await http.post<DataOwnerDocDto>(
+        `${R}/hcparty`,
+        { id: uuid(), firstName: 'Rev', lastName: 'One' },
+        tok.a,
+      )
       const v2 = await http.put(`${R}/hcparty`, { ...hcp.body, lastName: 'Two' }, tok.a)
       expect(v2.status).toBe(200)
       expectError(await http.put(`${R}/hcparty`, { ...hcp.body, lastName: 'Three' }, tok.a), 409, 'CONFLICT')
       expect((await http.get(`${R}/hcparty/${hcp.body.id}`, tok.a)).body).toEqual(v2.body)
 
-      const user = (await http.get(`${R}/user/current`, tok.b)).body
+      const user = (await http.get<UserDto>(`${R}/user/current`, tok.b)).body
       const renamed = await http.put(`${R}/user`, { ...user, name: 'Bob 2' }, tok.b)
       expect(renamed.status).toBe(200)
       expectError(await http.put(`${R}/user`, { ...user, name: 'Bob 3' }, tok.b), 409, 'CONFLICT', /stale/)
@@ -699,13 +738,13 @@ describe('server access rules (one real server)', () => {
     it('refuses a disabled user: login 403, its access and refresh tokens stop working (401)', async () => {
       const login = `disabled-${uuid()}@example.org`
       const password = 'a long enough password'
-      const created = await http.post(`${R}/user`, { id: uuid(), login, password }, tok.admin)
+      const created = await http.post<UserDto>(`${R}/user`, { id: uuid(), login, password }, tok.admin)
       expect(created.status, created.text).toBe(200)
       const session = await http.login(login, password)
       expect((await http.get(`${R}/user/current`, session.token)).status).toBe(200)
 
-      const user = (await http.get(`${R}/user/${created.body.id}`, tok.admin)).body
-      const disabled = await http.put(`${R}/user`, { ...user, status: 'DISABLED' }, tok.admin)
+      const user = (await http.get<UserDto>(`${R}/user/${created.body.id}`, tok.admin)).body
+      const disabled = await http.put<UserDto>(`${R}/user`, { ...user, status: 'DISABLED' }, tok.admin)
       expect(disabled.status, disabled.text).toBe(200)
       expect(disabled.body.status).toBe('DISABLED')
 

@@ -1,7 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { request as httpRequest } from 'node:http'
 import { startServer, disposeServer, type ServerProcess } from '../support/server-process.ts'
-import { client, emptyMeta, expectError, uuid, type Answer, type Client, type Json } from './http.ts'
+import type { DataOwnerDocDto, EncryptedEntityDto } from '@cairn/protocol'
+import { client, emptyMeta, expectError, uuid, type Answer, type Client } from './http.ts'
 
 /**
  * Malformed requests against one real server: each gets a 4xx with `{error: {code, message}}` whose
@@ -12,6 +13,17 @@ import { client, emptyMeta, expectError, uuid, type Answer, type Client, type Js
 const R = '/rest/v1'
 const JSON_HEADERS = { 'content-type': 'application/json' }
 
+/** The parts of the server's OpenAPI document that the tests read. */
+interface OpenApiDocument {
+  openapi: string
+  info: unknown
+  paths: Record<
+    string,
+    Record<string, { requestBody: { content: Record<string, { schema: unknown }> }; parameters: unknown[] }>
+  >
+  components: { securitySchemes: Record<string, unknown> }
+}
+
 describe('bad input (one real server)', () => {
   let server: ServerProcess
   let http: Client
@@ -19,17 +31,17 @@ describe('bad input (one real server)', () => {
   let me: string
 
   /** A valid new entity of the logged-in professional (delegation to itself). */
-  const newDoc = (extra: Json = {}): Json => {
+  const newDoc = (extra: Record<string, unknown> = {}) => {
     const meta = emptyMeta()
     meta.delegations[me] = [{ owner: me, delegatedTo: me, key: 'a2V5' }]
     return { id: uuid(), firstName: 'Valid', systemMetaData: meta, ...extra }
   }
-  const withMeta = (meta: Json): Json => {
+  const withMeta = (meta: Record<string, unknown>) => {
     const doc = newDoc()
     Object.assign(doc.systemMetaData, meta)
     return doc
   }
-  const filterBody = (extra: Json = {}) => ({
+  const filterBody = (extra: Record<string, unknown> = {}) => ({
     filter: { $type: 'DataSampleByHealthcarePartyPatientFilter', patientSecretForeignKeys: ['s'], ...extra },
   })
   const raw = (method: string, path: string, body: string, headers: Record<string, string> = JSON_HEADERS) =>
@@ -41,7 +53,11 @@ describe('bad input (one real server)', () => {
     http = client(server.url)
     // A professional made with raw HTTP (no key pair needed: the server never uses keys).
     const admin = (await http.login(server.adminLogin, server.adminPassword)).token
-    const hcp = await http.post(`${R}/hcparty`, { id: uuid(), firstName: 'Bad', lastName: 'Input' }, admin)
+    const hcp = await http.post<DataOwnerDocDto>(
+      `${R}/hcparty`,
+      { id: uuid(), firstName: 'Bad', lastName: 'Input' },
+      admin,
+    )
     expect(hcp.status, hcp.text).toBe(200)
     me = hcp.body.id
     const login = `bad-input-${uuid()}@example.org`
@@ -65,12 +81,14 @@ describe('bad input (one real server)', () => {
   })
 
   it('GET /openapi.json is an OpenAPI 3 document listing the /rest/v1 paths', async () => {
-    const a = await http.get('/openapi.json')
+    const a = await http.get<OpenApiDocument>('/openapi.json')
     expect(a.status).toBe(200)
     expect(a.contentType).toMatch(/application\/json/)
     const doc = a.body
     expect(doc.openapi).toMatch(/^3\.\d+\.\d+$/)
-    expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) })
+    // `as unknown` here and below: vitest types its asymmetric matchers as `any`.
+    const aString = expect.any(String) as unknown
+    expect(doc.info).toMatchObject({ title: aString, version: aString })
     for (const path of [
       '/rest/v1/auth/login',
       '/rest/v1/auth/refresh',
@@ -91,7 +109,7 @@ describe('bad input (one real server)', () => {
     }
     expect(doc.paths['/rest/v1/patient'].post.requestBody.content['application/json'].schema).toMatchObject({
       type: 'object',
-      required: expect.arrayContaining(['id', 'systemMetaData']),
+      required: expect.arrayContaining(['id', 'systemMetaData']) as unknown,
     })
     expect(doc.paths['/rest/v1/patient/{id}'].get.parameters).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'id', in: 'path', required: true })]),
@@ -148,7 +166,7 @@ describe('bad input (one real server)', () => {
   })
 
   it('missing required fields get 400 naming the field', async () => {
-    const cases: [string, Json, string][] = [
+    const cases: [string, unknown, string][] = [
       [`${R}/patient`, { id: uuid() }, "body must have required property 'systemMetaData'"],
       [`${R}/patient`, { systemMetaData: emptyMeta() }, "body must have required property 'id'"],
       [
@@ -388,7 +406,7 @@ describe('bad input (one real server)', () => {
 
   it('a body over the size limit gets 413 PAYLOAD_TOO_LARGE before it is even sent', async () => {
     // Announce 33 MiB (the limit is 32 MiB) and send nothing: the server answers from the header alone.
-    const answer = await new Promise<{ status: number; body: Json }>((resolve, reject) => {
+    const answer = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
       const req = httpRequest(
         `${server.url}${R}/patient`,
         {
@@ -441,7 +459,7 @@ describe('bad input (one real server)', () => {
       `Duplicate id ${doc.id} in the batch`,
     )
     expectError(await http.get(`${R}/patient/${doc.id}`, token), 404, 'NOT_FOUND')
-    const created = await http.post(`${R}/patient`, doc, token)
+    const created = await http.post<EncryptedEntityDto>(`${R}/patient`, doc, token)
     expect(created.status, created.text).toBe(200)
     const stored = created.body
     expect400(

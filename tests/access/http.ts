@@ -1,16 +1,17 @@
 import { createHmac, randomUUID } from 'node:crypto'
 import { expect } from 'vitest'
+import type { EncryptionMetaDto, ErrorBody } from '@cairn/protocol'
 
-/** A parsed JSON answer (documents are free-form JSON objects). */
-export type Json = any
-
-/** What a raw HTTP call gave back. */
-export interface Answer {
+/**
+ * What a raw HTTP call gave back. `T` is the body the test expects (a wire DTO of @cairn/protocol):
+ * it is not checked, so read the body only after asserting the status.
+ */
+export interface Answer<T = unknown> {
   status: number
   contentType: string
   text: string
   /** The body parsed as JSON, or undefined when it is not JSON. */
-  body: Json
+  body: T
 }
 
 export interface RequestOptions {
@@ -25,12 +26,12 @@ export interface RequestOptions {
 }
 
 /** One HTTP call against `baseUrl + path`, never throwing on an error status. */
-export async function call(
+export async function call<T = unknown>(
   baseUrl: string,
   method: string,
   path: string,
   opts: RequestOptions = {},
-): Promise<Answer> {
+): Promise<Answer<T>> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) }
   if (opts.token) headers.authorization = `Bearer ${opts.token}`
   let body: string | undefined = opts.raw
@@ -45,27 +46,35 @@ export async function call(
     signal: AbortSignal.timeout(opts.timeoutMs ?? 20_000),
   })
   const text = await res.text()
-  let parsed: Json
+  let parsed: unknown
   try {
     parsed = text ? JSON.parse(text) : undefined
   } catch {
     parsed = undefined
   }
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, body: parsed }
+  return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, body: parsed as T }
 }
 
 /** A client bound to one server: `api.get('/rest/v1/...', token)`. */
 export function client(baseUrl: string) {
   return {
-    call: (method: string, path: string, opts?: RequestOptions) => call(baseUrl, method, path, opts),
-    get: (path: string, token?: string) => call(baseUrl, 'GET', path, { token }),
-    post: (path: string, json: unknown, token?: string) => call(baseUrl, 'POST', path, { token, json }),
-    put: (path: string, json: unknown, token?: string) => call(baseUrl, 'PUT', path, { token, json }),
+    call: <T = unknown>(method: string, path: string, opts?: RequestOptions) =>
+      call<T>(baseUrl, method, path, opts),
+    get: <T = unknown>(path: string, token?: string) => call<T>(baseUrl, 'GET', path, { token }),
+    post: <T = unknown>(path: string, json: unknown, token?: string) =>
+      call<T>(baseUrl, 'POST', path, { token, json }),
+    put: <T = unknown>(path: string, json: unknown, token?: string) =>
+      call<T>(baseUrl, 'PUT', path, { token, json }),
     /** Logs in and returns the access and refresh tokens; fails the test if the login fails. */
     login: async (username: string, password: string) => {
-      const a = await call(baseUrl, 'POST', '/rest/v1/auth/login', { json: { username, password } })
+      const a = await call<{ token: string; refreshToken: string; userId: string }>(
+        baseUrl,
+        'POST',
+        '/rest/v1/auth/login',
+        { json: { username, password } },
+      )
       expect(a.status, a.text).toBe(200)
-      return a.body as { token: string; refreshToken: string; userId: string }
+      return a.body
     },
   }
 }
@@ -75,9 +84,11 @@ export type Client = ReturnType<typeof client>
 export function expectError(a: Answer, status: number, code: string, message?: RegExp | string): void {
   expect(a.status, a.text).toBe(status)
   expect(a.contentType).toMatch(/application\/json/)
-  expect(a.body).toEqual({ error: { code, message: expect.any(String) } })
-  expect(a.body.error.message.length).toBeGreaterThan(0)
-  if (message !== undefined) expect(a.body.error.message).toMatch(message)
+  // `as unknown`: vitest types its asymmetric matchers as `any`.
+  expect(a.body).toEqual({ error: { code, message: expect.any(String) as unknown } })
+  const error = (a.body as ErrorBody).error
+  expect(error.message.length).toBeGreaterThan(0)
+  if (message !== undefined) expect(error.message).toMatch(message)
 }
 
 /** An HS256 JWT signed with `secret`, shaped like the server's (`kind`, `sub`, `iat`, `exp`). */
@@ -88,7 +99,7 @@ export function signJwt(secret: string, claims: Record<string, unknown>): string
 }
 
 /** Empty crypto metadata of an encrypted entity, to which tests add entries. */
-export function emptyMeta(): Json {
+export function emptyMeta(): EncryptionMetaDto {
   return { secretForeignKeys: [], delegations: {}, encryptionKeys: {}, cryptedForeignKeys: {} }
 }
 

@@ -4,15 +4,21 @@ import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Patient } from '@cairn/sdk'
-import { disposeServer, startServer, type ServerProcess } from '../support/server-process.ts'
+import {
+  SOURCE_NODE_ARGS,
+  disposeServer,
+  startServer,
+  type ServerProcess,
+} from '../support/server-process.ts'
 import { login } from '../support/actors.ts'
+import type { HcpCredentialsFile } from '../../packages/cli/src/commands/create-hcp.ts'
 
 const run = promisify(execFile)
 const ROOT = new URL('../..', import.meta.url).pathname
 
-/** Runs the `cairn` command as a user would. */
+/** Runs the `cairn` command from its sources (no build needed). */
 const cairn = (args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
+  run(process.execPath, [...SOURCE_NODE_ARGS, 'packages/cli/src/main.ts', ...args], {
     cwd: ROOT,
     env: process.env,
   })
@@ -51,7 +57,7 @@ describe('bootstrap and the cairn CLI', () => {
     ])
     expect(stdout).toMatch(/Created healthcare professional/)
     expect((await stat(out)).mode & 0o777).toBe(0o600)
-    const file = JSON.parse(await readFile(out, 'utf8'))
+    const file = JSON.parse(await readFile(out, 'utf8')) as HcpCredentialsFile
     expect(file.keyPair.privateKey).toMatch(/^[0-9a-f]+$/)
     expect(file.keyPair.publicKey).toMatch(/^[0-9a-f]+$/)
     // The server only ever saw the public key.
@@ -82,10 +88,24 @@ describe('bootstrap and the cairn CLI', () => {
     expect(res.status).toBe(200)
   })
 
-  it('the installed cairn command runs (npm links packages/cli/bin/cairn.js)', async () => {
-    const { stdout } = await run(join(ROOT, 'node_modules/.bin/cairn'), ['--help'], { cwd: ROOT })
+  it('the installed cairn command runs the build (npm links packages/cli/bin/cairn.js)', async () => {
+    const installed = (args: string[]) => run(join(ROOT, 'node_modules/.bin/cairn'), args, { cwd: ROOT })
+    const { stdout } = await installed(['--help'])
     expect(stdout).toMatch(/Usage: cairn <command>/)
     expect(stdout).toMatch(/create-hcp/)
+    expect(stdout).toMatch(/--version/)
+
+    const { version } = JSON.parse(await readFile(join(ROOT, 'packages/cli/package.json'), 'utf8')) as {
+      version: string
+    }
+    expect(version).toMatch(/^\d+\.\d+\.\d+/)
+    for (const flag of ['--version', '-v']) {
+      const printed = await installed([flag])
+      expect(printed.stdout).toBe(`${version}\n`)
+      expect(printed.stderr).toBe('')
+    }
+    // The sources answer the same.
+    expect((await cairn(['--version'])).stdout).toBe(`${version}\n`)
   })
 
   it('create-hcp says what is missing', async () => {

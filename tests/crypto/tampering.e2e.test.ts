@@ -143,11 +143,7 @@ describe('the SDK refuses tampered and forged data', () => {
     // The server knows every public key; it makes K' for hcp1 -> hcp2 and signs with its own key.
     const serverKey = await importKeyPair(await generateKeyPairHex())
     const hcp2Key = await importPublicKey(
-      (
-        await hcp2.api.dataOwnerApi.getPublicKeysOf(
-          await hcp2.api.dataOwnerApi.getDataOwner(hcp2.dataOwnerId),
-        )
-      )[0],
+      hcp2.api.dataOwnerApi.getPublicKeysOf(await hcp2.api.dataOwnerApi.getDataOwner(hcp2.dataOwnerId))[0],
     )
     const { record, key: forgedKey } = await createExchangeKey({
       delegatorId: hcp1.dataOwnerId,
@@ -157,11 +153,7 @@ describe('the SDK refuses tampered and forged data', () => {
     })
     const hcp1Fingerprint = (
       await importPublicKey(
-        (
-          await hcp1.api.dataOwnerApi.getPublicKeysOf(
-            await hcp1.api.dataOwnerApi.getDataOwner(hcp1.dataOwnerId),
-          )
-        )[0],
+        hcp1.api.dataOwnerApi.getPublicKeysOf(await hcp1.api.dataOwnerApi.getDataOwner(hcp1.dataOwnerId))[0],
       )
     ).fingerprint
     for (const signerFingerprint of [record.signerFingerprint, hcp1Fingerprint]) {
@@ -207,7 +199,7 @@ describe('the SDK refuses tampered and forged data', () => {
         },
         delegations: { ...doc.systemMetaData.delegations, [hcp2.dataOwnerId]: [await entry('sid', 'x')] },
       },
-    } as EncryptedEntityDto)
+    })
     await hcp2.api.forceReload()
     await expect(hcp2.api.patientApi.getPatient(patient.id!)).rejects.toThrow(
       `Could not decrypt patient ${patient.id}`,

@@ -23,6 +23,12 @@ export interface ServerProcess {
 const ROOT = new URL('../..', import.meta.url).pathname
 
 /**
+ * Node.js flags that run the TypeScript sources: tsx, and the "@cairn/source" export condition so
+ * that workspace packages (@cairn/server...) resolve to their sources too, never to a stale dist/.
+ */
+export const SOURCE_NODE_ARGS = ['--conditions=@cairn/source', '--import', 'tsx']
+
+/**
  * Starts `cairn serve` on a free port with a fresh SQLite data dir, or on PostgreSQL (a fresh
  * schema) when `databaseUrl` is given, and waits until it listens.
  */
@@ -56,7 +62,7 @@ export async function startServer(
   }
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', 'packages/cli/src/main.ts', 'serve', '--port', '0'],
+    [...(options.nodeArgs ?? []), ...SOURCE_NODE_ARGS, 'packages/cli/src/main.ts', 'serve', '--port', '0'],
     {
       cwd: ROOT,
       env,
@@ -79,7 +85,8 @@ export async function startServer(
       }
     }
     child.stdout!.on('data', check)
-    exited.then((code) => reject(new Error(`server exited with ${code}:\n${out}`)))
+    // `exited` never rejects: nothing to catch.
+    void exited.then((code) => reject(new Error(`server exited with ${code}:\n${out}`)))
   })
   return {
     url,

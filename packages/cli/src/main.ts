@@ -1,5 +1,4 @@
-import { runServe } from './commands/serve.ts'
-import { runCreateHcp } from './commands/create-hcp.ts'
+import { readFileSync } from 'node:fs'
 
 const USAGE = `Usage: cairn <command> [options]
 
@@ -7,16 +6,43 @@ Commands:
   serve        Start the Cairn server (embedded SQLite in ./.cairn by default; DATABASE_URL=postgres://... for PostgreSQL)
   create-hcp   Create a healthcare professional with a user and a key pair generated here (client side)
 
+Options:
+  -h, --help     Show this help
+  -v, --version  Print the version of cairn
+
 Run "cairn <command> --help" for the options of a command.`
 
-/** Entry point of the `cairn` command: dispatches to a sub-command and turns failures into exit codes. */
+/**
+ * Version of the cli package. Read from its package.json next to src/ and dist/ (both one level
+ * down), so `--version` loads neither the server nor the SDK.
+ */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+  return pkg.version
+}
+
+/**
+ * Entry point of the `cairn` command: dispatches to a sub-command and turns failures into exit codes.
+ * Sub-commands are imported only when asked for (the server and the SDK take time to load), so
+ * `--help` and `--version` answer at once.
+ */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   switch (command) {
-    case 'serve':
+    case 'serve': {
+      const { runServe } = await import('./commands/serve.ts')
       return runServe(rest)
-    case 'create-hcp':
+    }
+    case 'create-hcp': {
+      const { runCreateHcp } = await import('./commands/create-hcp.ts')
       return runCreateHcp(rest)
+    }
+    case '--version':
+    case '-v':
+      console.log(version())
+      return 0
     case undefined:
     case '--help':
     case '-h':

@@ -64,7 +64,7 @@ export function hex2ua(hex: string): Uint8Array<ArrayBuffer> {
 
 /** UTF-8 encoding of a string (the form every string takes before encryption or signing). */
 export function utf8_2ua(s: string): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(s) as Uint8Array<ArrayBuffer>
+  return new TextEncoder().encode(s)
 }
 
 /**

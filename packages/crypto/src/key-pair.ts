@@ -33,7 +33,7 @@ export async function generateKeyPairHex(): Promise<KeyPairHex> {
   // Generated as RSA-OAEP but the exported bytes carry the algorithm-neutral rsaEncryption OID, so the
   // same bytes import as RSA-PSS too.
   const pair = await subtle().generateKey(
-    { ...OAEP, modulusLength: MODULUS_BITS, publicExponent: PUBLIC_EXPONENT } as RsaHashedKeyGenParams,
+    { ...OAEP, modulusLength: MODULUS_BITS, publicExponent: PUBLIC_EXPONENT },
     true,
     ['encrypt', 'decrypt'],
   )

@@ -30,7 +30,7 @@ beforeAll(async () => {
 })
 
 describe('key pairs', () => {
-  it('generates hex PKCS#8 / SPKI of a 2048-bit key with e = 65537', async () => {
+  it('generates hex PKCS#8 / SPKI of a 2048-bit key with e = 65537', () => {
     expect(hexA.privateKey).toMatch(/^[0-9a-f]+$/)
     expect(hexA.publicKey).toMatch(/^[0-9a-f]+$/)
     // DER SPKI of RSA 2048 is 294 bytes.

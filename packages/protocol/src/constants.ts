@@ -11,10 +11,6 @@ export const MAX_PAGE_SIZE = 5000
 /** Largest number of entities accepted in one batch request. */
 export const MAX_BATCH_SIZE = 1000
 
-/** Encrypted entity types, as used in routes, storage and crypto AAD. */
-export const ENTITY_TYPES = ['patient', 'dataSample', 'healthcareElement'] as const
-export type EntityType = (typeof ENTITY_TYPES)[number]
-
 /** Data owner kinds, named as the MedTech `DataOwnerTypeEnum`. */
 export const DATA_OWNER_TYPES = ['HealthcareProfessional', 'Patient', 'MedicalDevice'] as const
 export type DataOwnerType = (typeof DATA_OWNER_TYPES)[number]
@@ -38,13 +34,6 @@ export type SharedDataType = (typeof SHARED_DATA_TYPES)[number]
 export function normaliseSharedDataType(kind: string | undefined): SharedDataType | undefined {
   const k = kind === undefined ? 'all' : kind === 'administrativeInformation' ? 'administrativeData' : kind
   return (SHARED_DATA_TYPES as readonly string[]).includes(k) ? (k as SharedDataType) : undefined
-}
-
-/** Route of the HTTP API per encrypted entity type. */
-export const ENTITY_ROUTES: Record<EntityType, string> = {
-  patient: '/patient',
-  dataSample: '/datasample',
-  healthcareElement: '/helement',
 }
 
 /** Role name of administrators. */

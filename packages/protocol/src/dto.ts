@@ -1,10 +1,17 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { MAX_BATCH_SIZE, MAX_PAGE_SIZE } from './constants.ts'
 
 /**
- * Wire DTOs and their JSON schemas (TypeBox): the server validates requests against them and
- * publishes them in its OpenAPI document; the SDK uses the static types.
+ * Wire DTOs and their JSON schemas (TypeBox): the server validates requests and serialises responses
+ * with them and publishes them in its OpenAPI document; the SDK uses the static types. Schemas with
+ * an `$id` are named OpenAPI components; routes refer to them with `ref()`.
  */
+
+/** A reference to a named schema, typed as the schema it names (the server registers every named schema). */
+export function ref<T extends TSchema>(schema: T): ReturnType<typeof Type.Unsafe<Static<T>>> {
+  if (!schema.$id) throw new Error('ref() needs a schema with an $id')
+  return Type.Unsafe<Static<T>>(Type.Ref(schema.$id))
+}
 
 const Uuid = Type.String({
   pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
@@ -34,7 +41,7 @@ const DelegationMap = Type.Record(
 )
 export type DelegationMapDto = Record<string, DelegationDto[]>
 
-/** Crypto bookkeeping of an encrypted entity (CRYPTO.md: entity key, secret ids, parent link). */
+/** Crypto bookkeeping of an encrypted entity (docs/protocol.md: entity key, secret ids, parent link). */
 export const EncryptionMetaSchema = Type.Object(
   {
     secretForeignKeys: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 50 }),
@@ -70,12 +77,12 @@ const BaseFields = {
  */
 export const EncryptedEntitySchema = Type.Object(
   { ...BaseFields, systemMetaData: EncryptionMetaSchema },
-  { additionalProperties: true },
+  { $id: 'EncryptedEntity', additionalProperties: true },
 )
 export type EncryptedEntityDto = Static<typeof EncryptedEntitySchema> & Record<string, unknown>
 
 /** Batch of encrypted entities (create or modify many in one transaction). */
-export const EncryptedEntityBatchSchema = Type.Array(EncryptedEntitySchema, {
+export const EncryptedEntityBatchSchema = Type.Array(ref(EncryptedEntitySchema), {
   minItems: 1,
   maxItems: MAX_BATCH_SIZE,
 })
@@ -94,41 +101,60 @@ export const OwnerMetaSchema = Type.Object(
 /** A healthcare professional or a medical device document. */
 export const DataOwnerDocSchema = Type.Object(
   { ...BaseFields, systemMetaData: Type.Optional(OwnerMetaSchema) },
-  { additionalProperties: true },
+  { $id: 'DataOwnerDoc', additionalProperties: true },
 )
 export type DataOwnerDocDto = Static<typeof DataOwnerDocSchema> & Record<string, unknown>
 
 /** `GET /dataowner/{id}` answer. A patient the caller cannot access comes back with its key fields only. */
-export interface DataOwnerWithTypeDto {
+export const DataOwnerWithTypeSchema = Type.Object(
+  {
+    type: Type.Union([
+      Type.Literal('HealthcareProfessional'),
+      Type.Literal('Patient'),
+      Type.Literal('MedicalDevice'),
+    ]),
+    dataOwner: Type.Object(
+      {
+        id: Type.String(),
+        rev: Type.Optional(Type.String()),
+        systemMetaData: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      },
+      { additionalProperties: true },
+    ),
+  },
+  { $id: 'DataOwnerWithType', additionalProperties: false },
+)
+export type DataOwnerWithTypeDto = {
   type: 'HealthcareProfessional' | 'Patient' | 'MedicalDevice'
   dataOwner: Record<string, unknown> & { id: string; rev?: string; systemMetaData?: Record<string, unknown> }
 }
 
 /** Metadata of a long-lived token (the secret itself is never returned after creation). */
-export interface AuthenticationTokenDto {
-  creationTime: number
-  validity: number
-}
+const AuthenticationTokenSchema = Type.Object({ creationTime: Type.Number(), validity: Type.Number() })
+export type AuthenticationTokenDto = Static<typeof AuthenticationTokenSchema>
 
 /** A user as the server returns it (never any hash). */
-export interface UserDto {
-  id: string
-  rev?: string
-  created?: number
-  name?: string
-  login?: string
-  email?: string
-  mobilePhone?: string
-  healthcarePartyId?: string
-  patientId?: string
-  deviceId?: string
-  roles: string[]
-  properties: unknown[]
-  sharingDataWith: Record<string, string[]>
-  authenticationTokens: Record<string, AuthenticationTokenDto>
-  status?: 'ACTIVE' | 'DISABLED'
-  [k: string]: unknown
-}
+export const UserSchema = Type.Object(
+  {
+    id: Type.String(),
+    rev: Type.Optional(Type.String()),
+    created: Type.Optional(Type.Number()),
+    name: Type.Optional(Type.String()),
+    login: Type.Optional(Type.String()),
+    email: Type.Optional(Type.String()),
+    mobilePhone: Type.Optional(Type.String()),
+    healthcarePartyId: Type.Optional(Type.String()),
+    patientId: Type.Optional(Type.String()),
+    deviceId: Type.Optional(Type.String()),
+    roles: Type.Array(Type.String()),
+    properties: Type.Array(Type.Unknown()),
+    sharingDataWith: Type.Record(Type.String(), Type.Array(Type.String())),
+    authenticationTokens: Type.Record(Type.String(), AuthenticationTokenSchema),
+    status: Type.Optional(Type.Union([Type.Literal('ACTIVE'), Type.Literal('DISABLED')])),
+  },
+  { $id: 'User', additionalProperties: true },
+)
+export type UserDto = Static<typeof UserSchema>
 
 /** Create or modify a user. `passwordHash` (MedTech name) or `password` carries a clear password that the server hashes. */
 export const UserWriteSchema = Type.Object(
@@ -152,52 +178,58 @@ export const UserWriteSchema = Type.Object(
     ),
     status: Type.Optional(Type.Union([Type.Literal('ACTIVE'), Type.Literal('DISABLED')])),
   },
-  { additionalProperties: true },
+  { $id: 'UserWrite', additionalProperties: true },
 )
 export type UserWriteDto = Static<typeof UserWriteSchema>
 
-/** `POST /user/current/sharing` and `DELETE`-like removal: edit the caller's automatic sharing. */
+/** Adds data owners to, or removes them from, the caller's automatic sharing of one kind. */
 export const SharingChangeSchema = Type.Object(
   {
     dataOwnerIds: Type.Array(Uuid, { minItems: 1, maxItems: 1000 }),
     type: Type.Optional(Type.String({ maxLength: 100 })),
   },
-  { additionalProperties: false },
+  { $id: 'SharingChange', additionalProperties: false },
 )
 export type SharingChangeDto = Static<typeof SharingChangeSchema>
 
 /** `POST /user/{id}/token`: validity in seconds. */
 export const CreateTokenSchema = Type.Object(
   { validity: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 * 365 * 24 * 3600 })) },
-  { additionalProperties: false },
+  { $id: 'CreateToken', additionalProperties: false },
 )
+
+/** A new long-lived token `<tokenId>.<secret>`, shown once. */
+export const TokenSchema = Type.Object({ token: Type.String() }, { $id: 'Token', additionalProperties: false })
 
 export const LoginSchema = Type.Object(
   {
     username: Type.String({ minLength: 1, maxLength: 320 }),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
   },
-  { additionalProperties: false },
+  { $id: 'Login', additionalProperties: false },
 )
 export type LoginDto = Static<typeof LoginSchema>
 
 export const RefreshSchema = Type.Object(
   { refreshToken: Type.String({ minLength: 1, maxLength: 4096 }) },
-  { additionalProperties: false },
+  { $id: 'Refresh', additionalProperties: false },
 )
 
-/** Answer of login and refresh. */
-export interface AuthResponseDto {
-  token: string
-  refreshToken: string
-  userId: string
-  /** Seconds until `token` expires. */
-  expiresIn: number
-}
+/** Answer of login and refresh; `expiresIn` is in seconds. */
+export const AuthResponseSchema = Type.Object(
+  {
+    token: Type.String(),
+    refreshToken: Type.String(),
+    userId: Type.String(),
+    expiresIn: Type.Number({ description: 'Seconds until `token` expires' }),
+  },
+  { $id: 'AuthResponse', additionalProperties: false },
+)
+export type AuthResponseDto = Static<typeof AuthResponseSchema>
 
 /**
- * An exchange key record (CRYPTO.md): a random AES key K(delegator->delegate) encrypted with RSA for
- * each public key (by fingerprint) of both parties, and signed by the delegator.
+ * An exchange key record (docs/protocol.md): a random AES key K(delegator->delegate) encrypted with
+ * RSA for each public key (by fingerprint) of both parties, and signed by the delegator.
  */
 export const ExchangeKeySchema = Type.Object(
   {
@@ -213,28 +245,9 @@ export const ExchangeKeySchema = Type.Object(
     signature: Type.String({ minLength: 1, maxLength: 4096 }),
     signerFingerprint: Type.String({ minLength: 1, maxLength: 64 }),
   },
-  { additionalProperties: false },
+  { $id: 'ExchangeKey', additionalProperties: false },
 )
 export type ExchangeKeyDto = Static<typeof ExchangeKeySchema>
-
-/** Filters understood by the server's filter endpoints (MedTech `$type` names). */
-export const ByPatientFilterSchema = Type.Object(
-  {
-    $type: Type.Union([
-      Type.Literal('DataSampleByHealthcarePartyPatientFilter'),
-      Type.Literal('HealthcareElementByHealthcarePartyPatientFilter'),
-    ]),
-    healthcarePartyId: Type.Optional(Type.String({ maxLength: 200 })),
-    patientSecretForeignKeys: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 }),
-    description: Type.Optional(Type.String({ maxLength: 1000 })),
-  },
-  { additionalProperties: false },
-)
-export const FilterRequestSchema = Type.Object(
-  { filter: ByPatientFilterSchema },
-  { additionalProperties: false },
-)
-export type FilterDto = Static<typeof ByPatientFilterSchema>
 
 /** One page of a filter answer; `nextKeyPair.startKeyDocId` is the id to start the next page from. */
 export interface PaginatedListDto<T> {
@@ -243,6 +256,20 @@ export interface PaginatedListDto<T> {
   rows: T[]
   nextKeyPair: { startKey?: unknown; startKeyDocId?: string }
 }
+
+/** A page of encrypted entities (MedTech `PaginatedList` shape); `totalSize` counts every match. */
+export const EncryptedEntityPageSchema = Type.Object(
+  {
+    pageSize: Type.Integer(),
+    totalSize: Type.Integer(),
+    rows: Type.Array(ref(EncryptedEntitySchema)),
+    nextKeyPair: Type.Object({
+      startKey: Type.Optional(Type.Unknown()),
+      startKeyDocId: Type.Optional(Type.String()),
+    }),
+  },
+  { $id: 'EncryptedEntityPage' },
+)
 
 /** Query of filter endpoints: keyset pagination. */
 export const PageQuerySchema = Type.Object(
@@ -255,3 +282,23 @@ export const PageQuerySchema = Type.Object(
 
 /** Path parameter `{id}` as a UUID. */
 export const IdParamsSchema = Type.Object({ id: Uuid })
+
+/** Path parameters of an exchange-key pair. */
+export const PairParamsSchema = Type.Object({ delegator: Uuid, delegate: Uuid })
+
+/** Body of every error response. */
+export const ErrorBodySchema = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'One of the closed set of error codes' }),
+      message: Type.String(),
+    }),
+  },
+  { $id: 'Error' },
+)
+
+/** `GET /health`: liveness and the database dialect. */
+export const HealthSchema = Type.Object(
+  { status: Type.Literal('ok'), database: Type.String() },
+  { $id: 'Health', additionalProperties: false },
+)

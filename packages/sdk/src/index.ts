@@ -18,7 +18,8 @@ export type { StorageFacade, KeyStorageFacade } from './storage/storage-facade.t
 export { LocalStorageImpl } from './storage/local-storage-impl.ts'
 export { KeyStorageImpl } from './storage/key-storage-impl.ts'
 export { MemoryStorage } from './storage/memory-storage.ts'
-export { SdkError } from './http/sdk-error.ts'
+export { SdkError, type SdkErrorCode } from './http/sdk-error.ts'
+export { AnonymousMedTechApiBuilder } from './api/anonymous-medtech-api-builder.ts'
 export { formatICureApiUrl } from './util/format-url.ts'
 export {
   ua2hex,

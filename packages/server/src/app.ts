@@ -1,21 +1,24 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
-import { API_PREFIX } from '@cairn/protocol'
+import swaggerUi from '@fastify/swagger-ui'
+import { NAMED_SCHEMAS, ROUTES } from '@cairn/protocol'
 import type { ServerConfig } from './config.ts'
 import type { Storage } from './storage/storage.ts'
+import type { EventBus } from './events/event-bus.ts'
 import { installErrorHandler } from './http/error-handler.ts'
 import { assertJsonDepth, MAX_JSON_DEPTH } from './http/json-depth.ts'
+import { serveRoute } from './http/serve-route.ts'
+import { AppError } from './http/app-error.ts'
 import type { AuthService } from './auth/auth-service.ts'
 import { registerAuthRoutes } from './auth/auth-routes.ts'
-import { registerPatientRoutes } from './entities/patient/patient-routes.ts'
-import { registerDataSampleRoutes } from './entities/data-sample/data-sample-routes.ts'
-import { registerHealthcareElementRoutes } from './entities/healthcare-element/healthcare-element-routes.ts'
+import { registerEncryptedEntityRoutes } from './entities/encrypted-entity/encrypted-entity-routes.ts'
 import { registerHealthcareProfessionalRoutes } from './entities/healthcare-professional/healthcare-professional-routes.ts'
 import { registerMedicalDeviceRoutes } from './entities/medical-device/medical-device-routes.ts'
 import { registerDataOwnerRoutes } from './entities/data-owner/data-owner-routes.ts'
 import { registerExchangeKeyRoutes } from './entities/exchange-key/exchange-key-routes.ts'
 import { registerUserRoutes } from './entities/user/user-routes.ts'
+import { API_VERSION } from './version.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -26,12 +29,14 @@ declare module 'fastify' {
 
 /**
  * Builds the Fastify instance: logging that never carries secrets or payloads, the central error
- * handler, authentication on every non-public route, the OpenAPI document and the API routes.
+ * handler, authentication on every non-public route, the named schemas, the OpenAPI document (with
+ * Swagger UI at /docs) and every route of the protocol's route table.
  */
 export async function buildApp(
   config: ServerConfig,
   storage: Storage,
   auth: AuthService,
+  events: EventBus,
 ): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: config.bodyLimit,
@@ -51,16 +56,28 @@ export async function buildApp(
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   })
   installErrorHandler(app)
+  for (const schema of NAMED_SCHEMAS) app.addSchema(schema)
   await app.register(swagger, {
     openapi: {
+      openapi: '3.0.3',
       info: {
         title: 'Cairn API',
-        version: '0.1.0',
-        description: 'End-to-end encrypted health data: the server only sees ciphertext.',
+        version: API_VERSION,
+        description:
+          'End-to-end encrypted health data: the server stores, indexes and access-checks ciphertext it cannot read.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },
+    // Named schemas become components/schemas entries under their $id instead of def-N names.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  })
+  // Swagger UI's own routes are public: they serve the documentation, never data.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...(route.config ?? {}), public: true }
+    })
+    await docs.register(swaggerUi, { routePrefix: '/docs' })
   })
 
   app.addHook('onSend', async (request, reply) => {
@@ -68,35 +85,28 @@ export async function buildApp(
   })
   app.addHook('onRequest', async (request) => {
     if (!request.routeOptions.url || request.routeOptions.config.public) return
-    request.caller = await auth.authenticate(request.headers.authorization)
+    request.caller = await auth.authenticate(request.headers.authorization, request.id)
   })
   app.addHook('preValidation', async (request) => {
     if (request.body !== undefined) assertJsonDepth(request.body, MAX_JSON_DEPTH)
   })
 
-  app.get('/health', { config: { public: true }, schema: { tags: ['health'] } }, async (_req, reply) => {
+  serveRoute(app, ROUTES.health, async () => {
     try {
       await storage.countUsers()
-      return { status: 'ok', database: storage.dialect }
     } catch {
-      return reply.status(503).send({ error: { code: 'UNAVAILABLE', message: 'database unreachable' } })
+      throw new AppError('UNAVAILABLE', 'database unreachable')
     }
+    return { status: 'ok' as const, database: storage.dialect }
   })
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger())
 
-  await app.register(
-    async (api) => {
-      registerAuthRoutes(api, auth)
-      registerUserRoutes(api, storage)
-      registerDataOwnerRoutes(api, storage)
-      registerHealthcareProfessionalRoutes(api, storage)
-      registerMedicalDeviceRoutes(api, storage)
-      registerExchangeKeyRoutes(api, storage)
-      registerPatientRoutes(api, storage)
-      registerDataSampleRoutes(api, storage)
-      registerHealthcareElementRoutes(api, storage)
-    },
-    { prefix: API_PREFIX },
-  )
+  registerAuthRoutes(app, auth)
+  registerUserRoutes(app, storage, events)
+  registerDataOwnerRoutes(app, storage)
+  registerHealthcareProfessionalRoutes(app, storage, events)
+  registerMedicalDeviceRoutes(app, storage, events)
+  registerExchangeKeyRoutes(app, storage, events)
+  registerEncryptedEntityRoutes(app, storage, events)
   return app
 }

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util'
-import { CairnServer, loadConfig } from '@cairn/server'
 
 const HELP = `Usage: cairn serve [--port N] [--host H] [--data-dir DIR]
 
@@ -25,6 +24,8 @@ export async function runServe(argv: string[]): Promise<number> {
     console.log(HELP)
     return 0
   }
+  // Loaded here, not at the top: `cairn serve --help` should not wait for the server code.
+  const { CairnServer, loadConfig } = await import('@cairn/server')
   const overrides: Parameters<typeof loadConfig>[1] = {}
   if (values.port !== undefined) {
     const port = Number(values.port)

@@ -1,4 +1,5 @@
-import type { DataOwnerWithTypeDto, EncryptedEntityDto } from '@cairn/protocol'
+import { ROUTES, type DataOwnerWithTypeDto, type EncryptedEntityDto } from '@cairn/protocol'
+import { notAvailable } from '../http/sdk-error.ts'
 import {
   EncryptedPatient,
   HealthcareProfessional,
@@ -53,8 +54,13 @@ export class DataOwnerApi {
 
   /** A data owner by id, typed; a patient the caller cannot access comes with its public keys only. */
   async getDataOwner(ownerId: string): Promise<DataOwnerWithType> {
-    const dto = await this.ctx.http.get<DataOwnerWithTypeDto>(`/dataowner/${encodeURIComponent(ownerId)}`)
+    const dto = await this.ctx.http.call(ROUTES.getDataOwner, { params: { id: ownerId } })
     return dataOwnerFromDto(dto, this.patients)
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  giveAccessBackTo(_ownerId: string, _ownerNewPublicKey: string): Promise<void> {
+    return Promise.reject(notAvailable('dataOwnerApi.giveAccessBackTo'))
   }
 
   /** Hex SPKI public keys of a data owner. */

@@ -1,13 +1,9 @@
 import type { EncryptedEntityDto } from '@cairn/protocol'
-import { DataSample, type Patient } from '../models/index.ts'
+import { DataSample, type Connection, type Document, type PaginatedListDataSample, type Patient } from '../models/index.ts'
+import { notAvailable } from '../http/sdk-error.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
-import { EncryptedEntityStore, type EntityKind } from './encrypted-entity-store.ts'
-
-const DATA_SAMPLE: EntityKind<DataSample> = {
-  type: 'dataSample',
-  encryptedFields: ['content', 'comment'],
-  fromJson: (json) => new DataSample(json),
-}
+import { EncryptedEntityStore } from './encrypted-entity-store.ts'
+import { ENTITY_KINDS } from './entity-models.ts'
 
 /** Current local time as the MedTech fuzzy date-time YYYYMMDDhhmmss. */
 export function nowAsFuzzyDateTime(d = new Date()): number {
@@ -31,7 +27,7 @@ export class DataSampleApi {
       secretIdsOf(p: Patient): Promise<string[]>
     },
   ) {
-    this.store = new EncryptedEntityStore(ctx, DATA_SAMPLE)
+    this.store = new EncryptedEntityStore(ctx, ENTITY_KINDS.dataSample)
   }
 
   /** Creates or modifies one sample of a patient. */
@@ -105,11 +101,71 @@ export class DataSampleApi {
 
   /** Every sample of the patient shared with the current data owner (all pages). */
   async getDataSamplesForPatient(patient: Patient): Promise<DataSample[]> {
-    requireSelf(this.ctx)
-    return this.store.forPatientSecretIds(
-      'DataSampleByHealthcarePartyPatientFilter',
-      await this.patients.secretIdsOf(patient),
-    )
+    const { selfId } = requireSelf(this.ctx)
+    const secretIds = await this.patients.secretIdsOf(patient)
+    if (secretIds.length === 0) return []
+    return this.store.all({
+      $type: 'DataSampleByHealthcarePartyPatientFilter',
+      healthcarePartyId: selfId,
+      patientSecretForeignKeys: secretIds,
+    })
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  deleteDataSample(_dataSampleId: string): Promise<string> {
+    return Promise.reject(notAvailable('dataSampleApi.deleteDataSample'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  deleteDataSamples(_requestBody: string[]): Promise<string[]> {
+    return Promise.reject(notAvailable('dataSampleApi.deleteDataSamples'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  filterDataSample(_filter: unknown, _nextDataSampleId?: string, _limit?: number): Promise<PaginatedListDataSample> {
+    return Promise.reject(notAvailable('dataSampleApi.filterDataSample'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  matchDataSample(_filter: unknown): Promise<string[]> {
+    return Promise.reject(notAvailable('dataSampleApi.matchDataSample'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  subscribeToDataSampleEvents(
+    _eventTypes: ('CREATE' | 'UPDATE' | 'DELETE')[],
+    _filter: unknown,
+    _eventFired: (dataSample: DataSample) => Promise<void>,
+    _options?: { connectionMaxRetry?: number; connectionRetryIntervalMs?: number },
+  ): Promise<Connection> {
+    return Promise.reject(notAvailable('dataSampleApi.subscribeToDataSampleEvents'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  setDataSampleAttachment(
+    _dataSampleId: string,
+    _body: ArrayBuffer,
+    _documentName?: string,
+    _documentVersion?: string,
+    _documentExternalUuid?: string,
+    _documentLanguage?: string,
+  ): Promise<Document> {
+    return Promise.reject(notAvailable('dataSampleApi.setDataSampleAttachment'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  getDataSampleAttachmentContent(_dataSampleId: string, _documentId: string): Promise<ArrayBuffer> {
+    return Promise.reject(notAvailable('dataSampleApi.getDataSampleAttachmentContent'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  getDataSampleAttachmentDocument(_dataSampleId: string, _documentId: string): Promise<Document> {
+    return Promise.reject(notAvailable('dataSampleApi.getDataSampleAttachmentDocument'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  deleteAttachment(_dataSampleId: string, _documentId: string): Promise<string> {
+    return Promise.reject(notAvailable('dataSampleApi.deleteAttachment'))
   }
 
   /** The owning patient id, if readable by the current data owner. */

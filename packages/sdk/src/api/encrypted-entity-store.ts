@@ -1,6 +1,7 @@
 import { CryptoError, type AesKey } from '@cairn/crypto'
 import {
   DEFAULT_PAGE_SIZE,
+  ENTITY_DESCRIPTORS,
   ENTITY_ROUTES,
   MAX_BATCH_SIZE,
   type EncryptedEntityDto,
@@ -8,6 +9,7 @@ import {
   type FilterDto,
   type PaginatedListDto,
 } from '@cairn/protocol'
+import { SdkError } from '../http/sdk-error.ts'
 import { forceUuid, metaToWire, modelJson, splitFields, type Marshallable } from '../mappers/wire.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
 
@@ -18,11 +20,9 @@ export interface EntityModel extends Marshallable {
   systemMetaData?: Marshallable
 }
 
-/** How one entity type maps between its model and the wire. */
+/** How one entity type maps between its model and the wire (see entity-models.ts). */
 export interface EntityKind<M extends EntityModel> {
   type: EntityType
-  /** Fields that only exist inside `encryptedSelf` (CRYPTO.md defaults). */
-  encryptedFields: readonly string[]
   /** Builds the model from JSON (clear fields, decrypted fields and metadata). */
   fromJson(json: Record<string, unknown>): M
 }
@@ -36,13 +36,16 @@ const AUTO_SHARE_KINDS = ['all', 'medicalInformation'] as const
  * in one request (one transaction) per MAX_BATCH_SIZE entities.
  */
 export class EncryptedEntityStore<M extends EntityModel> {
-  private readonly route: string
+  private readonly routes: (typeof ENTITY_ROUTES)[EntityType]
+  /** Fields that only exist inside `encryptedSelf`, from the entity's descriptor. */
+  private readonly encryptedFields: readonly string[]
 
   constructor(
     private readonly ctx: ApiContext,
     private readonly kind: EntityKind<M>,
   ) {
-    this.route = ENTITY_ROUTES[kind.type]
+    this.routes = ENTITY_ROUTES[kind.type]
+    this.encryptedFields = ENTITY_DESCRIPTORS[kind.type].encryptedFields
   }
 
   /** Data owners the current user automatically shares new medical data with (never itself). */
@@ -64,7 +67,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
         const id = forceUuid(model.id)
         const { clear, secret } = splitFields(
           model.marshal() as Record<string, unknown>,
-          this.kind.encryptedFields,
+          this.encryptedFields,
         )
         const { meta, key } = await crypto.newMetadata(this.kind.type, id, delegates, parent)
         meta.encryptedSelf = await crypto.encryptFields(this.kind.type, id, key, secret)
@@ -83,7 +86,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
         const id = forceUuid(model.id)
         const { clear, secret } = splitFields(
           model.marshal() as Record<string, unknown>,
-          this.kind.encryptedFields,
+          this.encryptedFields,
         )
         const meta = metaToWire(model.systemMetaData) ?? (await this.fetch(id)).systemMetaData
         const doc = { ...clear, id, rev: model.rev, systemMetaData: meta } as EncryptedEntityDto
@@ -103,7 +106,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
 
   /** The stored document (403/404 reject). */
   fetch(id: string): Promise<EncryptedEntityDto> {
-    return this.ctx.http.get<EncryptedEntityDto>(`${this.route}/${encodeURIComponent(id)}`)
+    return this.ctx.http.call(this.routes.get, { params: { id } })
   }
 
   /** Decrypts a stored document into its model; `decrypted` tells whether the key was available. */
@@ -114,7 +117,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
       fields = await crypto.decryptFields(this.kind.type, doc, key)
     } catch (e) {
       if (e instanceof CryptoError)
-        throw new Error(`Cannot decrypt ${this.kind.type} ${doc.id}: ${e.message}`)
+        throw new SdkError('DECRYPTION', `Cannot decrypt ${this.kind.type} ${doc.id}: ${e.message}`, { cause: e })
       throw e
     }
     return { model: this.kind.fromJson(modelJson(doc, fields)), decrypted: fields !== undefined }
@@ -131,7 +134,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
     const id = forceUuid(model.id)
     const meta = metaToWire(model.systemMetaData)
     if (!meta || !model.rev) return this.fetch(id)
-    const { clear } = splitFields(model.marshal() as Record<string, unknown>, this.kind.encryptedFields)
+    const { clear } = splitFields(model.marshal() as Record<string, unknown>, this.encryptedFields)
     return { ...clear, id, rev: model.rev, systemMetaData: meta } as EncryptedEntityDto
   }
 
@@ -144,24 +147,18 @@ export class EncryptedEntityStore<M extends EntityModel> {
     const doc = await this.wireOf(model)
     const shared = await crypto.share(this.kind.type, doc, delegate)
     if (!shared) return model
-    const saved = await this.ctx.http.put<EncryptedEntityDto>(this.route, shared.doc)
+    const saved = await this.ctx.http.call(this.routes.modify, { body: shared.doc })
     return (await this.decrypt(saved, shared.key)).model
   }
 
-  /** Every entity of the given patient secret ids shared with the current data owner, all pages, decrypted. */
-  async forPatientSecretIds(filterType: FilterDto['$type'], secretIds: string[]): Promise<M[]> {
-    const { selfId } = requireSelf(this.ctx)
-    if (secretIds.length === 0) return []
-    const filter: FilterDto = {
-      $type: filterType,
-      healthcarePartyId: selfId,
-      patientSecretForeignKeys: secretIds,
-    }
-    const fetchPage = (start?: string) =>
-      this.ctx.http.post<PaginatedListDto<EncryptedEntityDto>>(
-        `${this.route}/filter?limit=${DEFAULT_PAGE_SIZE}${start ? `&startDocumentId=${encodeURIComponent(start)}` : ''}`,
-        { filter },
-      )
+  /** Every entity matching `filter` (all pages), decrypted. */
+  async all(filter: FilterDto): Promise<M[]> {
+    requireSelf(this.ctx)
+    const fetchPage = (start?: string): Promise<PaginatedListDto<EncryptedEntityDto>> =>
+      this.ctx.http.call(this.routes.filter, {
+        body: { filter },
+        query: { limit: DEFAULT_PAGE_SIZE, startDocumentId: start },
+      })
     const out: M[] = []
     // The next page is fetched while the current one is decrypted: network and crypto overlap.
     let pending: Promise<PaginatedListDto<EncryptedEntityDto>> | undefined = fetchPage()
@@ -188,10 +185,10 @@ export class EncryptedEntityStore<M extends EntityModel> {
     for (let i = 0; i < prepared.length; i += MAX_BATCH_SIZE) {
       const chunk = prepared.slice(i, i + MAX_BATCH_SIZE)
       const docs = chunk.map((p) => p.doc)
-      const saved =
-        method === 'POST'
-          ? await this.ctx.http.post<EncryptedEntityDto[]>(`${this.route}/batch`, docs)
-          : await this.ctx.http.put<EncryptedEntityDto[]>(`${this.route}/batch`, docs)
+      const saved = await this.ctx.http.call(
+        method === 'POST' ? this.routes.createBatch : this.routes.modifyBatch,
+        { body: docs },
+      )
       saved.forEach((doc, j) => out.push(this.kind.fromJson(modelJson(doc, chunk[j].secret))))
     }
     return out

@@ -1,12 +1,13 @@
-import { HealthcareElement, type Patient } from '../models/index.ts'
-import { type ApiContext } from './api-context.ts'
-import { EncryptedEntityStore, type EntityKind } from './encrypted-entity-store.ts'
-
-const HEALTHCARE_ELEMENT: EntityKind<HealthcareElement> = {
-  type: 'healthcareElement',
-  encryptedFields: ['description', 'note'],
-  fromJson: (json) => new HealthcareElement(json),
-}
+import {
+  HealthcareElement,
+  type Connection,
+  type PaginatedListHealthcareElement,
+  type Patient,
+} from '../models/index.ts'
+import { notAvailable } from '../http/sdk-error.ts'
+import { requireSelf, type ApiContext } from './api-context.ts'
+import { EncryptedEntityStore } from './encrypted-entity-store.ts'
+import { ENTITY_KINDS } from './entity-models.ts'
 
 /** MedTech `HealthcareElementApi`: encrypted healthcare elements linked to a patient. */
 export class HealthcareElementApi {
@@ -19,7 +20,7 @@ export class HealthcareElementApi {
       secretIdsOf(p: Patient): Promise<string[]>
     },
   ) {
-    this.store = new EncryptedEntityStore(ctx, HEALTHCARE_ELEMENT)
+    this.store = new EncryptedEntityStore(ctx, ENTITY_KINDS.healthcareElement)
   }
 
   /** Creates (no rev, patientId required) or modifies (rev) a healthcare element. */
@@ -38,7 +39,11 @@ export class HealthcareElementApi {
     return saved
   }
 
-  /** Creates the elements without rev (patientId required) then modifies those with one; created first. */
+  /**
+   * Modifies the elements with a rev, then creates those without (patientId required); results come
+   * in the order given. Modifications go first so that a stale rev (409) rejects before anything new
+   * is saved.
+   */
   async createOrModifyHealthcareElements(
     healthcareElements: HealthcareElement[],
     patientId?: string,
@@ -46,26 +51,28 @@ export class HealthcareElementApi {
     const all = healthcareElements.map((h) => (h instanceof HealthcareElement ? h : new HealthcareElement(h)))
     const toCreate = all.filter((h) => !h.rev)
     const toModify = all.filter((h) => h.rev)
-    let created: HealthcareElement[] = []
+    // Everything that can refuse the creation is checked before the modifications are saved.
+    let secretId: string | undefined
     if (toCreate.length > 0) {
       if (!patientId)
-        throw new Error(
-          'Error while creating: patientId should be provided to create new healthcare elements',
-        )
-      const [secretId] = await this.patients.secretIdsOfId(patientId)
+        throw new Error('Error while creating: patientId should be provided to create new healthcare elements')
+      ;[secretId] = await this.patients.secretIdsOfId(patientId)
       if (!secretId) {
         throw new Error(
           `Data owner ${this.ctx.selfId} cannot link data to patient ${patientId}: none of its secret ids is shared with it`,
         )
       }
+    }
+    const modified = toModify.length > 0 ? await this.store.modify(toModify) : []
+    let created: HealthcareElement[] = []
+    if (patientId && secretId) {
       const prepared = toCreate.map((h) => {
         const id = h.id ?? globalThis.crypto.randomUUID()
         return new HealthcareElement({ ...h, id, healthcareElementId: h.healthcareElementId ?? id })
       })
       created = await this.store.create(prepared, { patientId, secretId })
     }
-    const modified = toModify.length > 0 ? await this.store.modify(toModify) : []
-    return [...created, ...modified]
+    return all.map((h) => (h.rev ? modified[toModify.indexOf(h)] : created[toCreate.indexOf(h)]))
   }
 
   /** A healthcare element shared with the current data owner (rejects otherwise). */
@@ -80,9 +87,42 @@ export class HealthcareElementApi {
 
   /** Every element of the patient shared with the current data owner (all pages). */
   async getHealthcareElementsForPatient(patient: Patient): Promise<HealthcareElement[]> {
-    return this.store.forPatientSecretIds(
-      'HealthcareElementByHealthcarePartyPatientFilter',
-      await this.patients.secretIdsOf(patient),
-    )
+    const { selfId } = requireSelf(this.ctx)
+    const secretIds = await this.patients.secretIdsOf(patient)
+    if (secretIds.length === 0) return []
+    return this.store.all({
+      $type: 'HealthcareElementByHealthcarePartyPatientFilter',
+      healthcarePartyId: selfId,
+      patientSecretForeignKeys: secretIds,
+    })
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  deleteHealthcareElement(_id: string): Promise<string> {
+    return Promise.reject(notAvailable('healthcareElementApi.deleteHealthcareElement'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  filterHealthcareElement(
+    _filter: unknown,
+    _nextHealthElementId?: string,
+    _limit?: number,
+  ): Promise<PaginatedListHealthcareElement> {
+    return Promise.reject(notAvailable('healthcareElementApi.filterHealthcareElement'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  matchHealthcareElement(_filter: unknown): Promise<string[]> {
+    return Promise.reject(notAvailable('healthcareElementApi.matchHealthcareElement'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  subscribeToHealthcareElementEvents(
+    _eventTypes: ('CREATE' | 'UPDATE' | 'DELETE')[],
+    _filter: unknown,
+    _eventFired: (healthcareElement: HealthcareElement) => Promise<void>,
+    _options?: { connectionMaxRetry?: number; connectionRetryIntervalMs?: number },
+  ): Promise<Connection> {
+    return Promise.reject(notAvailable('healthcareElementApi.subscribeToHealthcareElementEvents'))
   }
 }

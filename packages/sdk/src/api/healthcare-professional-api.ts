@@ -1,7 +1,8 @@
-import type { DataOwnerDocDto } from '@cairn/protocol'
-import { HealthcareProfessional } from '../models/index.ts'
+import { ROUTES } from '@cairn/protocol'
+import { HealthcareProfessional, type PaginatedListHealthcareProfessional } from '../models/index.ts'
 import { withOfficialName } from '../mappers/official-name.ts'
 import { forceUuid } from '../mappers/wire.ts'
+import { notAvailable } from '../http/sdk-error.ts'
 import type { ApiContext } from './api-context.ts'
 
 /** Completes names as the original did (an official PersonName, and `name` from it). */
@@ -24,16 +25,33 @@ export class HealthcareProfessionalApi {
         : new HealthcareProfessional(healthcareProfessional),
     )
     const body = { ...(hcp.marshal() as Record<string, unknown>), id: forceUuid(hcp.id) }
-    const saved = hcp.rev
-      ? await this.ctx.http.put<DataOwnerDocDto>('/hcparty', body)
-      : await this.ctx.http.post<DataOwnerDocDto>('/hcparty', body)
-    return new HealthcareProfessional(saved)
+    const routes = ROUTES.healthcareProfessional
+    return new HealthcareProfessional(await this.ctx.http.call(hcp.rev ? routes.modify : routes.create, { body }))
   }
 
   /** A healthcare professional by id. */
   async getHealthcareProfessional(hcpId: string): Promise<HealthcareProfessional> {
     return new HealthcareProfessional(
-      await this.ctx.http.get<DataOwnerDocDto>(`/hcparty/${encodeURIComponent(hcpId)}`),
+      await this.ctx.http.call(ROUTES.healthcareProfessional.get, { params: { id: hcpId } }),
     )
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  deleteHealthcareProfessional(_hcpId: string): Promise<string> {
+    return Promise.reject(notAvailable('healthcareProfessionalApi.deleteHealthcareProfessional'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  filterHealthcareProfessionalBy(
+    _filter: unknown,
+    _nextHcpId?: string,
+    _limit?: number,
+  ): Promise<PaginatedListHealthcareProfessional> {
+    return Promise.reject(notAvailable('healthcareProfessionalApi.filterHealthcareProfessionalBy'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  matchHealthcareProfessionalBy(_filter: unknown): Promise<string[]> {
+    return Promise.reject(notAvailable('healthcareProfessionalApi.matchHealthcareProfessionalBy'))
   }
 }

@@ -1,5 +1,4 @@
-import type { DataOwnerWithTypeDto, EncryptedEntityDto, UserDto } from '@cairn/protocol'
-import { DEFAULT_PORT } from '@cairn/protocol'
+import { DEFAULT_PORT, ENTITY_ROUTES, ROUTES, type EncryptedEntityDto } from '@cairn/protocol'
 import { HttpClient } from '../http/http-client.ts'
 import { formatICureApiUrl } from '../util/format-url.ts'
 import { userFromDto } from '../mappers/user-mapper.ts'
@@ -101,6 +100,9 @@ export class MedTechApiBuilder {
       .withKeyStorage(s.keyStorage)
       .withCryptoStrategies(s.cryptoStrategies)
     if (s.crypto) b.withCrypto(s.crypto)
+    b.withMsgGwUrl(s.msgGwUrl).withMsgGwSpecId(s.msgGwSpecId)
+    if (s.authProcessByEmailId) b.withAuthProcessByEmailId(s.authProcessByEmailId)
+    if (s.authProcessBySmsId) b.withAuthProcessBySmsId(s.authProcessBySmsId)
     return b
   }
 
@@ -115,7 +117,7 @@ export class MedTechApiBuilder {
     const keyStorage = this.keyStorage ?? new KeyStorageImpl(storage)
     const http = new HttpClient(this.baseUrl, { username: this.userName, password: this.password })
     await http.login()
-    const user = userFromDto(await http.get<UserDto>('/user/current'))
+    const user = userFromDto(await http.call(ROUTES.currentUser, {}))
     const dataOwnerKeys = new DataOwnerKeys(http)
     const settings = {
       baseUrl: this.baseUrl,
@@ -125,11 +127,15 @@ export class MedTechApiBuilder {
       keyStorage,
       cryptoStrategies: strategies,
       crypto: this.crypto,
+      msgGwUrl: this.msgGwUrl,
+      msgGwSpecId: this.msgGwSpecId,
+      authProcessByEmailId: this.authProcessByEmailId,
+      authProcessBySmsId: this.authProcessBySmsId,
     }
     const selfId = user.healthcarePartyId ?? user.patientId ?? user.deviceId
     if (!selfId) return new MedTechApi({ http, user, dataOwnerKeys }, settings)
 
-    const current = await http.get<DataOwnerWithTypeDto>('/dataowner/current')
+    const current = await http.call(ROUTES.currentDataOwner, {})
     const { keys, self } = await initialiseOwnKeys({
       http,
       self: current,
@@ -143,7 +149,7 @@ export class MedTechApiBuilder {
     if (self.type === 'Patient') {
       const doc = self.dataOwner as unknown as EncryptedEntityDto
       if ((await crypto.secretIdsOf('patient', doc)).length === 0) {
-        await http.put('/patient', await crypto.withNewSecretIdForSelf('patient', doc))
+        await http.call(ENTITY_ROUTES.patient.modify, { body: await crypto.withNewSecretIdForSelf('patient', doc) })
       }
     }
     const ctx: ApiContext = { http, user, selfId, crypto, exchangeKeys, dataOwnerKeys }

@@ -8,6 +8,20 @@ import { UserApi } from './user-api.ts'
 import { DataOwnerApi } from './data-owner-api.ts'
 import type { MedTechCryptoStrategies } from '../crypto/medtech-crypto-strategies.ts'
 import type { KeyStorageFacade, StorageFacade } from '../storage/storage-facade.ts'
+import { notAvailable } from '../http/sdk-error.ts'
+
+/**
+ * An API object of the MedTech SDK that Cairn does not have yet: each named method exists and
+ * rejects with a NOT_AVAILABLE SdkError naming docs/compatibility.md.
+ */
+function notAvailableApi<const M extends string>(
+  api: string,
+  methods: readonly M[],
+): { readonly [K in M]: (...args: unknown[]) => Promise<never> } {
+  return Object.freeze(
+    Object.fromEntries(methods.map((m) => [m, () => Promise.reject(notAvailable(`${api}.${m}`))])),
+  ) as { readonly [K in M]: (...args: unknown[]) => Promise<never> }
+}
 
 /** Settings a MedTechApi was built with (copied by `medTechApi(api)`). */
 export interface MedTechApiSettings {
@@ -18,6 +32,11 @@ export interface MedTechApiSettings {
   keyStorage: KeyStorageFacade
   cryptoStrategies: MedTechCryptoStrategies
   crypto?: Crypto
+  /** Message gateway and authentication processes (invitations, sign-up; kept and copied). */
+  msgGwUrl?: string
+  msgGwSpecId?: string
+  authProcessByEmailId?: string
+  authProcessBySmsId?: string
 }
 
 /**
@@ -32,6 +51,26 @@ export class MedTechApi {
   readonly medicalDeviceApi: MedicalDeviceApi
   readonly userApi: UserApi
   readonly dataOwnerApi: DataOwnerApi
+  /** Not available yet in Cairn: every method rejects with NOT_AVAILABLE (docs/compatibility.md). */
+  readonly notificationApi = notAvailableApi('notificationApi', [
+    'createOrModifyNotification',
+    'deleteNotification',
+    'deleteNotifications',
+    'filterNotifications',
+    'getNotification',
+    'getPendingNotificationsAfter',
+    'matchNotifications',
+    'updateNotificationStatus',
+    'subscribeToNotificationEvents',
+  ])
+  /** Not available yet in Cairn: every method rejects with NOT_AVAILABLE (docs/compatibility.md). */
+  readonly codingApi = notAvailableApi('codingApi', [
+    'createOrModifyCoding',
+    'createOrModifyCodings',
+    'filterCoding',
+    'getCoding',
+    'matchCoding',
+  ])
 
   /** @internal */
   constructor(
@@ -45,6 +84,11 @@ export class MedTechApi {
     this.medicalDeviceApi = new MedicalDeviceApi(ctx)
     this.userApi = new UserApi(ctx)
     this.dataOwnerApi = new DataOwnerApi(ctx, this.patientApi)
+  }
+
+  /** Not available yet in Cairn: registration and login by code come later (docs/compatibility.md). */
+  get authenticationApi(): never {
+    throw notAvailable('authenticationApi')
   }
 
   get iCureBaseUrl(): string {

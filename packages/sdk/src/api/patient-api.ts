@@ -1,14 +1,16 @@
-import type { EncryptedEntityDto } from '@cairn/protocol'
-import { EncryptedPatient, Patient, type PotentiallyEncryptedPatient } from '../models/index.ts'
+import { ENTITY_DESCRIPTORS, ENTITY_ROUTES, type EncryptedEntityDto } from '@cairn/protocol'
+import {
+  EncryptedPatient,
+  Patient,
+  type Connection,
+  type PaginatedListPatient,
+  type PotentiallyEncryptedPatient,
+} from '../models/index.ts'
 import { withOfficialName } from '../mappers/official-name.ts'
+import { notAvailable } from '../http/sdk-error.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
-import { EncryptedEntityStore, type EntityKind } from './encrypted-entity-store.ts'
-
-const PATIENT: EntityKind<Patient> = {
-  type: 'patient',
-  encryptedFields: ['note', 'administrativeNote'],
-  fromJson: (json) => new Patient(json),
-}
+import { EncryptedEntityStore } from './encrypted-entity-store.ts'
+import { ENTITY_KINDS } from './entity-models.ts'
 
 /** Defaults the server-side `newInstance` of the original gave every new patient. */
 function withCreationDefaults(p: Patient): Patient {
@@ -34,7 +36,7 @@ export class PatientApi {
   readonly store: EncryptedEntityStore<Patient>
 
   constructor(private readonly ctx: ApiContext) {
-    this.store = new EncryptedEntityStore(ctx, PATIENT)
+    this.store = new EncryptedEntityStore(ctx, ENTITY_KINDS.patient)
   }
 
   /** Creates (no rev) or modifies (rev; stale -> 409) a patient; returns it decrypted. */
@@ -74,8 +76,45 @@ export class PatientApi {
     const doc = await this.store.wireOf(new Patient(patient))
     const shared = await crypto.share('patient', doc, delegatedTo)
     if (!shared) return patient
-    const saved = await this.ctx.http.put<EncryptedEntityDto>('/patient', shared.doc)
+    const saved = await this.ctx.http.call(ENTITY_ROUTES.patient.modify, { body: shared.doc })
     return new EncryptedPatient(withoutEncrypted(saved))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  deletePatient(_patientId: string): Promise<string> {
+    return Promise.reject(notAvailable('patientApi.deletePatient'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  filterPatients(_filter: unknown, _nextPatientId?: string, _limit?: number): Promise<PaginatedListPatient> {
+    return Promise.reject(notAvailable('patientApi.filterPatients'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  matchPatients(_filter: unknown): Promise<string[]> {
+    return Promise.reject(notAvailable('patientApi.matchPatients'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  giveAccessToAllDataOf(_patientId: string): Promise<unknown> {
+    return Promise.reject(notAvailable('patientApi.giveAccessToAllDataOf'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  modifyPotentiallyEncryptedPatient(
+    _modifiedPatient: PotentiallyEncryptedPatient,
+  ): Promise<PotentiallyEncryptedPatient> {
+    return Promise.reject(notAvailable('patientApi.modifyPotentiallyEncryptedPatient'))
+  }
+
+  /** Not available yet in Cairn (docs/compatibility.md). */
+  subscribeToPatientEvents(
+    _eventTypes: ('CREATE' | 'UPDATE' | 'DELETE')[],
+    _filter: unknown,
+    _eventFired: (patient: Patient) => Promise<void>,
+    _options?: { connectionMaxRetry?: number; connectionRetryIntervalMs?: number },
+  ): Promise<Connection> {
+    return Promise.reject(notAvailable('patientApi.subscribeToPatientEvents'))
   }
 
   /** Secret ids of the stored patient `patientId` readable by the current data owner. @internal */
@@ -92,7 +131,9 @@ export class PatientApi {
   }
 }
 
+/** The stored document without the patient's encrypted fields (an EncryptedPatient has none). */
 function withoutEncrypted(doc: EncryptedEntityDto): Record<string, unknown> {
-  const { note: _n, administrativeNote: _a, ...rest } = doc as Record<string, unknown>
+  const rest: Record<string, unknown> = { ...doc }
+  for (const field of ENTITY_DESCRIPTORS.patient.encryptedFields) delete rest[field]
   return rest
 }

@@ -1,5 +1,5 @@
 import { importPublicKey, type PublicKeyHandle } from '@cairn/crypto'
-import type { DataOwnerWithTypeDto } from '@cairn/protocol'
+import { ROUTES } from '@cairn/protocol'
 import type { HttpClient } from '../http/http-client.ts'
 
 /** Hex SPKI public keys published on a data-owner document (`publicKey` and `publicKeysForOaepWithSha256`). */
@@ -25,7 +25,7 @@ export class DataOwnerKeys {
     let found = this.cache.get(dataOwnerId)
     if (!found) {
       found = this.http
-        .get<DataOwnerWithTypeDto>(`/dataowner/${encodeURIComponent(dataOwnerId)}`)
+        .call(ROUTES.getDataOwner, { params: { id: dataOwnerId } })
         .then((d) => Promise.all(publishedKeysOf(d.dataOwner).map((k) => importPublicKey(k))))
       found.catch(() => this.cache.delete(dataOwnerId))
       this.cache.set(dataOwnerId, found)

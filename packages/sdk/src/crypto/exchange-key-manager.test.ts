@@ -14,13 +14,11 @@ import type { MedTechCryptoStrategies } from './medtech-crypto-strategies.ts'
 function lyingServer(answers: Record<string, unknown>) {
   const posted: unknown[] = []
   const http = {
-    get: async (path: string) => {
-      if (!(path in answers)) throw new Error(`unexpected GET ${path}`)
-      return answers[path]
-    },
-    post: async (_path: string, body: unknown) => {
+    get: (path: string) =>
+      path in answers ? Promise.resolve(answers[path]) : Promise.reject(new Error(`unexpected GET ${path}`)),
+    post: (_path: string, body: unknown) => {
       posted.push(body)
-      return body
+      return Promise.resolve(body)
     },
   } as unknown as HttpClient
   return { http, posted }
@@ -90,10 +88,11 @@ describe('ExchangeKeyManager against a malicious server', () => {
     }
     const strict: MedTechCryptoStrategies = {
       ...new SimpleMedTechCryptoStrategies(),
-      recoverAndVerifyKeys: async () => ({ recoveredKeyPairs: [], verifiedKeys: {} }),
-      allowNewKeyPairGeneration: async () => false,
-      notifyKeyPairGeneration: async () => undefined,
-      verifyDelegatePublicKeys: async (_id, keys) => keys.filter((k) => k !== forger.publicKeyHex),
+      recoverAndVerifyKeys: () => Promise.resolve({ recoveredKeyPairs: [], verifiedKeys: {} }),
+      allowNewKeyPairGeneration: () => Promise.resolve(false),
+      notifyKeyPairGeneration: () => Promise.resolve(),
+      verifyDelegatePublicKeys: (_id, keys) =>
+        Promise.resolve(keys.filter((k) => k !== forger.publicKeyHex)),
     }
     const { http } = lyingServer(answers)
     expect(await new ExchangeKeyManager(http, ME, [me], new DataOwnerKeys(http), strict).keysFrom(O)).toEqual(

@@ -6,7 +6,7 @@ import {
   type KeyPairHandle,
   type PublicKeyHandle,
 } from '@cairn/crypto'
-import type { ExchangeKeyDto } from '@cairn/protocol'
+import { ROUTES } from '@cairn/protocol'
 import type { HttpClient } from '../http/http-client.ts'
 import type { DataOwnerKeys } from './data-owner-keys.ts'
 import type { MedTechCryptoStrategies } from './medtech-crypto-strategies.ts'
@@ -71,7 +71,7 @@ export class ExchangeKeyManager {
       signer: this.ownKeys[0],
       recipients: [...this.ownPublic(), ...delegateKeys],
     })
-    await this.http.post<ExchangeKeyDto>('/exchangekey', { id: globalThis.crypto.randomUUID(), ...record })
+    await this.http.call(ROUTES.createExchangeKey, { body: { id: globalThis.crypto.randomUUID(), ...record } })
     // The self pair is also read with: remember the new key instead of reopening it with RSA later.
     if (delegate === this.selfId) this.incoming.set(this.selfId, Promise.resolve([key]))
     return key
@@ -93,9 +93,7 @@ export class ExchangeKeyManager {
     delegate: string,
     delegatorKeys: PublicKeyHandle[],
   ): Promise<AesKey[]> {
-    const records = await this.http.get<ExchangeKeyDto[]>(
-      `/exchangekey/${encodeURIComponent(delegator)}/${encodeURIComponent(delegate)}`,
-    )
+    const records = await this.http.call(ROUTES.getExchangeKeys, { params: { delegator, delegate } })
     const keys: AesKey[] = []
     for (const record of records) {
       // The signature covers the pair, but only of the record itself: a record of another pair (even

@@ -5,7 +5,13 @@ import {
   type KeyPairHandle,
   type KeyPairHex,
 } from '@cairn/crypto'
-import type { DataOwnerWithTypeDto } from '@cairn/protocol'
+import {
+  ENTITY_ROUTES,
+  ROUTES,
+  type DataOwnerDocDto,
+  type DataOwnerWithTypeDto,
+  type EncryptedEntityDto,
+} from '@cairn/protocol'
 import type { HttpClient } from '../http/http-client.ts'
 import type { DataOwnerWithType } from '../models/index.ts'
 import type { KeyStorageFacade, StorageFacade } from '../storage/storage-facade.ts'
@@ -18,12 +24,6 @@ const keyEntry = (dataOwnerId: string, fp: string) => `cairn.rsa.device.${dataOw
 /** Storage entry of the local verification decisions about own public keys (JSON {fingerprint: boolean}). */
 const verificationEntry = (dataOwnerId: string) => `cairn.rsa.${dataOwnerId}.verification.self`
 
-/** Routes where each data-owner type is saved. */
-const OWNER_ROUTES = {
-  HealthcareProfessional: '/hcparty',
-  MedicalDevice: '/device',
-  Patient: '/patient',
-} as const
 
 /** What key initialisation needs. */
 export interface OwnKeysParams {
@@ -118,16 +118,23 @@ async function publishKeys(
   publicKeys: string[],
 ): Promise<DataOwnerWithTypeDto> {
   const doc = self.dataOwner
-  const meta = (doc.systemMetaData ?? {}) as Record<string, unknown>
+  const meta: Record<string, unknown> = doc.systemMetaData ?? {}
   const existing = (meta.publicKeysForOaepWithSha256 as string[] | undefined) ?? []
   const systemMetaData = {
     ...meta,
     publicKey: (meta.publicKey as string | undefined) ?? publicKeys[0],
     publicKeysForOaepWithSha256: [...new Set([...existing, ...publicKeys])],
   }
-  const saved = await http.put<DataOwnerWithTypeDto['dataOwner']>(OWNER_ROUTES[self.type], {
-    ...doc,
-    systemMetaData,
-  })
+  const next = { ...doc, systemMetaData }
+  // Each data-owner type is saved through its own route; a patient is an encrypted entity.
+  const saved =
+    self.type === 'Patient'
+      ? await http.call(ENTITY_ROUTES.patient.modify, { body: next as EncryptedEntityDto })
+      : await http.call(
+          self.type === 'HealthcareProfessional'
+            ? ROUTES.healthcareProfessional.modify
+            : ROUTES.medicalDevice.modify,
+          { body: next as DataOwnerDocDto },
+        )
   return { type: self.type, dataOwner: saved }
 }

@@ -22,7 +22,7 @@ export class SimpleMedTechCryptoStrategies implements MedTechCryptoStrategies {
   }
 
   /** Recovers the given pairs that are missing; marks the given public keys verified, others temporarily unverified. */
-  async recoverAndVerifyKeys(
+  recoverAndVerifyKeys(
     _self: DataOwnerWithType,
     missingKeys: string[],
     unverifiedKeys: string[],
@@ -40,22 +40,23 @@ export class SimpleMedTechCryptoStrategies implements MedTechCryptoStrategies {
         ? MedTechCryptoStrategies.KeyVerificationBehaviour.MARK_VERIFIED
         : MedTechCryptoStrategies.KeyVerificationBehaviour.TEMPORARILY_UNVERIFIED
     }
-    return { recoveredKeyPairs, verifiedKeys }
+    return Promise.resolve({ recoveredKeyPairs, verifiedKeys })
   }
 
   /** Always allows a new key pair. */
-  async allowNewKeyPairGeneration(): Promise<boolean> {
-    return true
+  allowNewKeyPairGeneration(): Promise<boolean> {
+    return Promise.resolve(true)
   }
 
   /** Keeps the generated pair (readable through `generatedKeyPair`). */
-  async notifyKeyPairGeneration(keyPair: KeyPair<string>): Promise<void> {
-    if (this.generated) throw new Error('A new key pair was already created')
+  notifyKeyPairGeneration(keyPair: KeyPair<string>): Promise<void> {
+    if (this.generated) return Promise.reject(new Error('A new key pair was already created'))
     this.generated = { ...keyPair }
+    return Promise.resolve()
   }
 
   /** Trusts every key the server publishes for the delegate. */
-  async verifyDelegatePublicKeys(_delegateId: string, publicKeys: string[]): Promise<string[]> {
-    return publicKeys
+  verifyDelegatePublicKeys(_delegateId: string, publicKeys: string[]): Promise<string[]> {
+    return Promise.resolve(publicKeys)
   }
 }

@@ -1,12 +1,28 @@
-import { API_PREFIX, errorCodeForStatus, type AuthResponseDto, type ErrorBody } from '@cairn/protocol'
-import { SdkError } from './sdk-error.ts'
+import {
+  API_PREFIX,
+  ROUTES,
+  errorCodeForStatus,
+  routePath,
+  type AuthResponseDto,
+  type ErrorBody,
+  type ResponseOf,
+  type RouteDef,
+  type RouteInput,
+} from '@cairn/protocol'
+import { SdkError, networkError } from './sdk-error.ts'
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
+/** Loose view of a route input, for building the request. */
+interface AnyInput {
+  params?: Record<string, string>
+  query?: Record<string, string | number | boolean | undefined>
+  body?: unknown
+}
 
 /**
- * JSON over HTTP to a Cairn server with authentication: logs in with the user's credentials, sends
- * the JWT access token, refreshes it when it expires and logs in again when the refresh token is
- * gone. Failures become SdkError with the server's `{error: {code, message}}`.
+ * JSON over HTTP to a Cairn server, route by route from the protocol's route table (no path is
+ * written here), with authentication: logs in with the user's credentials, sends the JWT access
+ * token, refreshes it when it expires and logs in again when the refresh token is gone. Failures
+ * become SdkError with the server's `{error: {code, message}}`.
  */
 export class HttpClient {
   private tokens?: AuthResponseDto
@@ -23,33 +39,23 @@ export class HttpClient {
   /** Logs in now (the builder calls it so that bad credentials fail `build()`). */
   async login(): Promise<void> {
     if (!this.credentials) throw new Error('No credentials to log in with')
-    this.tokens = await this.send<AuthResponseDto>('POST', '/auth/login', this.credentials, false)
+    this.tokens = await this.send(ROUTES.login, { body: this.credentials }, false)
   }
 
-  /** GET returning parsed JSON. */
-  get<T>(path: string): Promise<T> {
-    return this.request<T>('GET', path)
-  }
-
-  /** POST of a JSON body returning parsed JSON. */
-  post<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('POST', path, body)
-  }
-
-  /** PUT of a JSON body returning parsed JSON. */
-  put<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('PUT', path, body)
+  /** Calls a route of the route table, authenticated (public routes too: the token is harmless there). */
+  call<R extends RouteDef>(route: R, input: RouteInput<R>): Promise<ResponseOf<R>> {
+    return this.request(route, input)
   }
 
   /** An authenticated request, retried once after refreshing (or renewing) expired tokens. */
-  async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  private async request<R extends RouteDef>(route: R, input: RouteInput<R>): Promise<ResponseOf<R>> {
     if (!this.tokens) await this.authenticate(false)
     try {
-      return await this.send<T>(method, path, body, true)
+      return await this.send(route, input, true)
     } catch (e) {
       if (!(e instanceof SdkError) || e.status !== 401 || !this.credentials) throw e
       await this.authenticate(true)
-      return this.send<T>(method, path, body, true)
+      return this.send(route, input, true)
     }
   }
 
@@ -60,12 +66,7 @@ export class HttpClient {
       this.pendingAuth = (async () => {
         if (expired && stale) {
           try {
-            this.tokens = await this.send<AuthResponseDto>(
-              'POST',
-              '/auth/refresh',
-              { refreshToken: stale.refreshToken },
-              false,
-            )
+            this.tokens = await this.send(ROUTES.refresh, { body: { refreshToken: stale.refreshToken } }, false)
             return
           } catch {
             // The refresh token expired too: fall back to a fresh login below.
@@ -79,20 +80,21 @@ export class HttpClient {
     return this.pendingAuth
   }
 
-  private async send<T>(method: Method, path: string, body: unknown, auth: boolean): Promise<T> {
-    const url = `${this.baseUrl}${API_PREFIX}${path}`
+  private async send<R extends RouteDef>(route: R, input: RouteInput<R>, auth: boolean): Promise<ResponseOf<R>> {
+    const { params, query, body } = input as AnyInput
+    const url = `${this.baseUrl}${route.root ? '' : API_PREFIX}${routePath(route, params, query)}`
     const headers: Record<string, string> = { accept: 'application/json' }
     if (body !== undefined) headers['content-type'] = 'application/json'
     if (auth && this.tokens) headers.authorization = `Bearer ${this.tokens.token}`
     let res: Response
     try {
       res = await this.fetchImpl(url, {
-        method,
+        method: route.method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
       })
     } catch (e) {
-      throw new Error(`Cannot reach the Cairn server at ${this.baseUrl}: ${(e as Error).message}`)
+      throw networkError(this.baseUrl, `${route.method} ${url}`, e)
     }
     const text = await res.text()
     if (!res.ok) {
@@ -107,14 +109,14 @@ export class HttpClient {
       } catch {
         // Not JSON (e.g. a proxy error page): keep the raw text.
       }
-      throw new SdkError(
+      throw SdkError.fromResponse(
         res.status,
         code,
         message,
-        `${method} ${url}`,
+        `${route.method} ${url}`,
         res.headers.get('x-request-id') ?? undefined,
       )
     }
-    return (text ? JSON.parse(text) : undefined) as T
+    return (text ? JSON.parse(text) : undefined) as ResponseOf<R>
   }
 }

@@ -6,12 +6,14 @@ export function userFromDto(dto: UserDto): User {
   return new User({ ...dto } as unknown as ConstructorParameters<typeof User>[0])
 }
 
+/** Model fields that are not sent in the body of `POST/PUT /user`. */
+const NOT_SENT: ReadonlySet<string> = new Set(['authenticationTokens', 'secret', 'use2fa', 'deletionDate'])
+
 /**
  * The MedTech model -> the body of `POST/PUT /user`. `passwordHash` carries a clear password that
  * the server hashes (as the original API did); the server never returns it.
  */
 export function userToDto(user: User): Record<string, unknown> {
   const m = user.marshal() as Record<string, unknown>
-  const { authenticationTokens: _tokens, secret: _secret, use2fa: _use2fa, deletionDate: _d, ...rest } = m
-  return rest
+  return Object.fromEntries(Object.entries(m).filter(([key]) => !NOT_SENT.has(key)))
 }

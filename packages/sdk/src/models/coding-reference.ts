@@ -37,6 +37,6 @@ export class CodingReference {
 
   /** Plain JSON form of this reference. */
   marshal(): Marshalled<CodingReference> {
-    return marshalFields(this) as Marshalled<CodingReference>
+    return marshalFields(this)
   }
 }

@@ -13,6 +13,8 @@ export const DataOwnerTypeEnum = {
 export type DataOwnerTypeEnum = (typeof DataOwnerTypeEnum)[keyof typeof DataOwnerTypeEnum]
 
 /** Members of {@link DataOwnerTypeEnum} usable as types, as with the original TypeScript enum. */
+// A namespace is the only way to give the const object type members (`DataOwnerTypeEnum.X` as a type).
+// eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace DataOwnerTypeEnum {
   /** A patient data owner. */
   type Patient = typeof DataOwnerTypeEnum.Patient

@@ -32,6 +32,6 @@ export class Identifier {
 
   /** Plain JSON form of this identifier. */
   marshal(): Marshalled<Identifier> {
-    return marshalFields(this) as Marshalled<Identifier>
+    return marshalFields(this)
   }
 }

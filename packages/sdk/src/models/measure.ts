@@ -48,6 +48,6 @@ export class Measure {
   marshal(): Marshalled<Measure> {
     const json = marshalFields(this)
     if (!this.unitCodes?.size) delete json.unitCodes
-    return json as Marshalled<Measure>
+    return json
   }
 }

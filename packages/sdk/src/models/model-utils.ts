@@ -7,7 +7,10 @@
  * JSON-serialisable object from which `new X(...)` rebuilds an equal instance.
  */
 
-/** True when `T` is `any` (used to keep `any` fields untouched by the mapped types below). */
+/**
+ * True when `T` is `any`: such a field maps to `unknown` below, rather than to the union of every branch of
+ * the conditional types (which is what `any` would give).
+ */
 type IsAny<T> = 0 extends 1 & T ? true : false
 
 /** The keys of `T` that hold data (methods such as `marshal` are left out). */
@@ -18,7 +21,7 @@ type DataKeys<T> = {
 /** What a constructor accepts in place of a field value of type `V` (see {@link ModelInit}). */
 export type InitValue<V> =
   IsAny<V> extends true
-    ? any
+    ? unknown
     : V extends ArrayBuffer
       ? ArrayBuffer | ArrayBufferView | string
       : V extends Set<infer U>
@@ -39,7 +42,7 @@ export type ModelInit<T> = { [K in DataKeys<T>]?: InitValue<T[K]> }
 /** The JSON shape of a field value of type `V` once marshalled (see {@link Marshalled}). */
 export type MarshalledValue<V> =
   IsAny<V> extends true
-    ? any
+    ? unknown
     : V extends ArrayBuffer
       ? string
       : V extends Set<infer U>
@@ -58,15 +61,18 @@ export type Marshalled<T> = {
   [K in keyof T as T[K] extends (...args: never[]) => unknown ? never : K]: MarshalledValue<T[K]>
 }
 
-/** A model class, as taken by the wrapping helpers: anything constructible from a JSON-like value. */
-export type ModelClass<T> = new (json: any) => T
+/**
+ * A model class, as taken by the wrapping helpers. The helpers hand it whatever JSON-like value they were
+ * given (typed as its init only by assertion): the constructor is what normalises it.
+ */
+export type ModelClass<T> = new (json: ModelInit<T>) => T
 
 /** Maps one element of a collection; model classes are turned into such a function by {@link wrapWith}. */
-type Mapper<T> = (value: any) => T
+type Mapper<T> = (value: unknown) => T
 
 /** Turns a model class into a mapper, or keeps values as they are when no class is given. */
 function wrapWith<T>(cls?: ModelClass<T>): Mapper<T> {
-  return cls ? (value) => new cls(value) : (value) => value as T
+  return cls ? (value) => new cls(value as ModelInit<T>) : (value) => value as T
 }
 
 /** True for a non-null object that is neither an array nor a Set: a record (map) value. */
@@ -82,7 +88,7 @@ function isCollection(value: unknown): value is Iterable<unknown> {
 /** True for plain objects (object literals, parsed JSON): the only objects marshalling recurses into. */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false
-  const proto = Object.getPrototypeOf(value)
+  const proto: unknown = Object.getPrototypeOf(value)
   return proto === Object.prototype || proto === null
 }
 
@@ -103,7 +109,7 @@ export function applyFields<T extends object>(
   for (const key of Object.keys(fields) as (keyof T)[]) {
     const value = fields[key]
     if (value === undefined) Reflect.deleteProperty(target, key)
-    else target[key] = value as T[keyof T]
+    else target[key] = value
   }
 }
 

@@ -25,6 +25,8 @@ export const NotificationTypeEnum = {
 export type NotificationTypeEnum = (typeof NotificationTypeEnum)[keyof typeof NotificationTypeEnum]
 
 /** Members of {@link NotificationTypeEnum} usable as types, as with the original TypeScript enum. */
+// A namespace is the only way to give the const object type members (`NotificationTypeEnum.X` as a type).
+// eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace NotificationTypeEnum {
   /** A data owner has a new key pair and asks for access to his data with it. */
   type KEY_PAIR_UPDATE = typeof NotificationTypeEnum.KEY_PAIR_UPDATE
@@ -82,6 +84,6 @@ export class Notification {
 
   /** Plain JSON form of this notification. */
   marshal(): Marshalled<Notification> {
-    return marshalFields(this) as Marshalled<Notification>
+    return marshalFields(this)
   }
 }

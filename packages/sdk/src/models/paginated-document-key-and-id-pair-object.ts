@@ -3,7 +3,7 @@ import { marshalFields, type Marshalled, type ModelInit } from './model-utils.ts
 /** The position of the next page of a paginated list: the start key and the id of its first document. */
 export class PaginatedDocumentKeyAndIdPairObject {
   /** Key of the first element of the next page (its shape depends on the query). */
-  declare startKey?: any
+  declare startKey?: unknown
   /** Id of the first element of the next page. */
   declare startKeyDocId?: string
 
@@ -14,6 +14,6 @@ export class PaginatedDocumentKeyAndIdPairObject {
 
   /** Plain JSON form of this key pair. */
   marshal(): Marshalled<PaginatedDocumentKeyAndIdPairObject> {
-    return marshalFields(this) as Marshalled<PaginatedDocumentKeyAndIdPairObject>
+    return marshalFields(this)
   }
 }

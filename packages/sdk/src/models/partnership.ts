@@ -58,6 +58,6 @@ export class Partnership {
 
   /** Plain JSON form of this partnership. */
   marshal(): Marshalled<Partnership> {
-    return marshalFields(this) as Marshalled<Partnership>
+    return marshalFields(this)
   }
 }

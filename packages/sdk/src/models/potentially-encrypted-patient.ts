@@ -164,4 +164,4 @@ export abstract class PatientBase {
  * A patient that may or may not have been decrypted: either a {@link Patient} or an
  * {@link EncryptedPatient} (tell them apart with `instanceof`).
  */
-export interface PotentiallyEncryptedPatient extends PatientBase {}
+export type PotentiallyEncryptedPatient = PatientBase

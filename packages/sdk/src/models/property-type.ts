@@ -17,6 +17,6 @@ export class PropertyType {
 
   /** Plain JSON form of this property type. */
   marshal(): Marshalled<PropertyType> {
-    return marshalFields(this) as Marshalled<PropertyType>
+    return marshalFields(this)
   }
 }

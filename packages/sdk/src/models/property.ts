@@ -25,6 +25,6 @@ export class Property {
 
   /** Plain JSON form of this property. */
   marshal(): Marshalled<Property> {
-    return marshalFields(this) as Marshalled<Property>
+    return marshalFields(this)
   }
 }

@@ -10,6 +10,8 @@ export const AccessLevelEnum = {
 export type AccessLevelEnum = (typeof AccessLevelEnum)[keyof typeof AccessLevelEnum]
 
 /** Members of {@link AccessLevelEnum} usable as types, as with the original TypeScript enum. */
+// A namespace is the only way to give the const object type members (`AccessLevelEnum.X` as a type).
+// eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace AccessLevelEnum {
   /** Read access. */
   type READ = typeof AccessLevelEnum.READ

@@ -33,6 +33,6 @@ export class Telecom {
 
   /** Plain JSON form of this telecom. */
   marshal(): Marshalled<Telecom> {
-    return marshalFields(this) as Marshalled<Telecom>
+    return marshalFields(this)
   }
 }

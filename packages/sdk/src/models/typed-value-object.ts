@@ -26,6 +26,6 @@ export class TypedValueObject {
 
   /** Plain JSON form of this value. */
   marshal(): Marshalled<TypedValueObject> {
-    return marshalFields(this) as Marshalled<TypedValueObject>
+    return marshalFields(this)
   }
 }

@@ -5,17 +5,19 @@ export class MemoryStorage implements StorageFacade<string> {
   private readonly items = new Map<string, string>()
 
   /** Value under `key`, or undefined. */
-  async getItem(key: string): Promise<string | undefined> {
-    return this.items.get(key)
+  getItem(key: string): Promise<string | undefined> {
+    return Promise.resolve(this.items.get(key))
   }
 
   /** Stores `value` under `key`. */
-  async setItem(key: string, value: string): Promise<void> {
+  setItem(key: string, value: string): Promise<void> {
     this.items.set(key, value)
+    return Promise.resolve()
   }
 
   /** Forgets `key`. */
-  async removeItem(key: string): Promise<void> {
+  removeItem(key: string): Promise<void> {
     this.items.delete(key)
+    return Promise.resolve()
   }
 }

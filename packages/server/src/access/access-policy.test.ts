@@ -35,19 +35,7 @@ function caller(
   const userId = opts.userId ?? `user-of-${opts.dataOwnerId ?? 'nobody'}`
   return {
     userId,
-    user: {
-      id: userId,
-      rev: '1-x',
-      login: userId,
-      email: null,
-      mobilePhone: null,
-      dataOwnerId: opts.dataOwnerId ?? null,
-      status: 'ACTIVE',
-      passwordHash: null,
-      doc: '{}',
-      created: 0,
-      modified: 0,
-    },
+    requestId: 'request-under-test',
     dataOwnerId: opts.dataOwnerId,
     dataOwnerType: opts.dataOwnerId ? (opts.type ?? 'HealthcareProfessional') : undefined,
     isAdmin: opts.admin ?? false,

@@ -1,4 +1,5 @@
 import type { AuthResponseDto } from '@cairn/protocol'
+import type { EventBus } from '../events/event-bus.ts'
 import type { Storage, UserRow } from '../storage/storage.ts'
 import { AppError, forbidden, unauthorized } from '../http/app-error.ts'
 import type { JwtService } from './jwt.ts'
@@ -22,10 +23,11 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly limiter: LoginLimiter,
     private readonly ttl: { access: number; refresh: number },
+    private readonly events: EventBus,
   ) {}
 
   /** Checks credentials (rate-limited per login and per address) and issues tokens. */
-  async login(username: string, password: string, address: string): Promise<AuthResponseDto> {
+  async login(username: string, password: string, address: string, requestId: string): Promise<AuthResponseDto> {
     const keys = [`login:${username.toLowerCase()}`, `addr:${address}`]
     if (this.limiter.isBlocked(keys[0]) || this.limiter.isBlocked(keys[1], ADDRESS_FACTOR)) {
       throw new AppError('RATE_LIMITED', 'Too many failed logins; try again later')
@@ -42,7 +44,19 @@ export class AuthService {
     if (user.status === 'DISABLED') throw forbidden('This user is disabled')
     // Only the login's own counter is cleared: one valid account must not reset its address's budget.
     this.limiter.succeed(keys[0])
-    return this.issue(user.id)
+    const tokens = await this.issue(user.id)
+    this.events.emit([
+      {
+        kind: 'login',
+        entityType: 'user',
+        id: user.id,
+        actor: { userId: user.id, dataOwnerId: user.dataOwnerId ?? undefined },
+        requestId,
+        delegates: [],
+        at: Date.now(),
+      },
+    ])
+    return tokens
   }
 
   private dummy?: Promise<string>
@@ -61,13 +75,13 @@ export class AuthService {
   }
 
   /** Resolves the caller of a request from its `Authorization: Bearer` header. */
-  async authenticate(authorization: string | undefined): Promise<Caller> {
+  async authenticate(authorization: string | undefined, requestId: string): Promise<Caller> {
     if (!authorization) throw unauthorized('Missing Authorization header (Bearer access token)')
     const [scheme, token] = authorization.split(' ')
     if (scheme?.toLowerCase() !== 'bearer' || !token)
       throw unauthorized('Authorization must be "Bearer <token>"')
     const userId = await this.jwt.verify(token, 'access')
-    return callerFromUser(await this.activeUser(userId))
+    return callerFromUser(await this.activeUser(userId), requestId)
   }
 
   private async activeUser(userId: string): Promise<UserRow> {

@@ -2,10 +2,10 @@ import { ADMIN_ROLE, type UserDto } from '@cairn/protocol'
 import type { UserRow } from '../storage/storage.ts'
 import type { Caller } from './caller.ts'
 
-/** Derives the caller context from a stored user: which data owner it acts as, and whether it is an admin. */
-export function callerFromUser(row: UserRow): Caller {
+/** Derives the caller of request `requestId` from a stored user: its data owner, and whether it is an admin. */
+export function callerFromUser(row: UserRow, requestId: string): Caller {
   const user = JSON.parse(row.doc) as UserDto
-  const base = { userId: row.id, user: row, isAdmin: user.roles.includes(ADMIN_ROLE) }
+  const base = { userId: row.id, requestId, isAdmin: user.roles.includes(ADMIN_ROLE) }
   if (user.healthcarePartyId)
     return { ...base, dataOwnerId: user.healthcarePartyId, dataOwnerType: 'HealthcareProfessional' }
   if (user.patientId) return { ...base, dataOwnerId: user.patientId, dataOwnerType: 'Patient' }

@@ -1,14 +1,18 @@
 import type { DataOwnerType } from '@cairn/protocol'
-import type { UserRow } from '../storage/storage.ts'
 
-/** Who is calling: the authenticated user and the data owner it acts as. */
+/**
+ * Who is calling: the authenticated user, the data owner it acts as, and the request (for write
+ * events). Deliberately no secret material: the stored user row (with its password hash) never
+ * travels with the request.
+ */
 export interface Caller {
-  userId: string
-  user: UserRow
+  readonly userId: string
   /** The data owner the user acts as; undefined for users that are not data owners (e.g. the admin). */
-  dataOwnerId?: string
-  dataOwnerType?: DataOwnerType
-  isAdmin: boolean
+  readonly dataOwnerId?: string
+  readonly dataOwnerType?: DataOwnerType
+  readonly isAdmin: boolean
+  /** Id of the request being served (its x-request-id). */
+  readonly requestId: string
 }
 
 declare module 'fastify' {

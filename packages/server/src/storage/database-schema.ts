@@ -1,3 +1,5 @@
+import type { ENTITY_DESCRIPTORS, EntityType } from '@cairn/protocol'
+
 /**
  * Row types of the SQL schema as Kysely sees it (snake_case, as created by migrations.ts). Timestamps
  * are epoch milliseconds: BIGINT columns, read back as JS numbers on both dialects (the PostgreSQL
@@ -86,3 +88,19 @@ export interface Database {
   settings: SettingsRow
   data_owner_ids: DataOwnerIdRow
 }
+
+type Descriptors = typeof ENTITY_DESCRIPTORS
+/** SQL tables every entity descriptor implies: its document table and one table per index kind. */
+type DescribedTables = {
+  [T in EntityType]: Descriptors[T]['table'] | `${Descriptors[T]['table']}_${Descriptors[T]['indexes'][number]}`
+}[EntityType]
+type Undeclared = Exclude<DescribedTables, keyof Database>
+
+/**
+ * Compile-time check that `Database` declares every table an entity descriptor implies: a new
+ * descriptor without its row types (and so, most likely, without its migration) fails the build here,
+ * naming the missing tables.
+ */
+export const DATABASE_DECLARES_EVERY_ENTITY_TABLE: [Undeclared] extends [never]
+  ? true
+  : { missingTables: Undeclared } = true

@@ -1,30 +1,43 @@
-import type { AccessRow, SfkRow } from './database-schema.ts'
+import type { IndexKind } from '@cairn/protocol'
 import type { DocTable, DocWrite } from './storage.ts'
-import type { TableNames } from './table-names.ts'
+import { INDEX_COLUMNS, TABLES, indexTable } from './storage-tables.ts'
 
-/** The index rows of a batch of documents, one per (value, document). */
-export interface IndexRows {
-  access: AccessRow[]
-  sfk: SfkRow[]
+/** The rows of one index table for a batch of documents, one per (value, document). */
+export interface IndexTableRows {
+  kind: IndexKind
+  table: string
+  column: string
+  rows: Record<string, string>[]
 }
 
 /**
- * Builds the access and secret-foreign-key rows of `writes`. Values repeated within one document are
- * kept once (they would break the index's primary key). Index values given for a table that has no
- * such index throw: they would otherwise be dropped silently, leaving the document unfindable.
+ * Builds the index rows of `writes` for every index kind of `table`. Values repeated within one
+ * document are kept once (they would break the index's primary key). Index values given for a kind
+ * the table does not keep throw: they would otherwise be dropped silently, leaving the document
+ * unfindable; so does a delegator/delegate pair outside the exchange key table.
  */
-export function indexRows(table: DocTable, names: TableNames, writes: readonly DocWrite[]): IndexRows {
-  const rows: IndexRows = { access: [], sfk: [] }
+export function indexRows(table: DocTable, writes: readonly DocWrite[]): IndexTableRows[] {
+  const spec = TABLES[table]
+  const out: IndexTableRows[] = spec.indexes.map((kind) => ({
+    kind,
+    table: indexTable(table, kind),
+    column: INDEX_COLUMNS[kind],
+    rows: [],
+  }))
   for (const write of writes) {
-    const { accessors = [], secretForeignKeys = [], delegator, delegate } = write.indexes
-    if ((accessors.length > 0 && !names.access) || (secretForeignKeys.length > 0 && !names.sfk)) {
-      throw new Error(`${table} documents have no access or secret foreign key index (document ${write.id})`)
+    for (const kind of Object.keys(INDEX_COLUMNS) as IndexKind[]) {
+      if ((write.indexes[kind]?.length ?? 0) > 0 && !spec.indexes.includes(kind)) {
+        throw new Error(`${table} documents have no ${kind} index (document ${write.id})`)
+      }
     }
-    if ((delegator !== undefined || delegate !== undefined) && table !== 'exchangeKey') {
+    if ((write.indexes.delegator !== undefined || write.indexes.delegate !== undefined) && !spec.pair) {
       throw new Error(`only exchange keys carry a delegator/delegate pair (${table} document ${write.id})`)
     }
-    for (const owner of new Set(accessors)) rows.access.push({ data_owner_id: owner, entity_id: write.id })
-    for (const sfk of new Set(secretForeignKeys)) rows.sfk.push({ sfk, entity_id: write.id })
+    for (const index of out) {
+      for (const value of new Set(write.indexes[index.kind] ?? [])) {
+        index.rows.push({ [index.column]: value, entity_id: write.id })
+      }
+    }
   }
-  return rows
+  return out
 }

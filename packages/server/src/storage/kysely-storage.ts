@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely'
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely'
 import type { Database, DocRow } from './database-schema.ts'
 import type { StorageBackend } from './storage-backend.ts'
 import {
   StorageConflict,
+  type DocPage,
   type DocTable,
   type DocWrite,
   type Storage,
@@ -12,10 +13,11 @@ import {
 } from './storage.ts'
 import { bulkUpdateDocs } from './bulk-update-docs.ts'
 import { chunkRows } from './chunk.ts'
-import { indexRows, type IndexRows } from './index-rows.ts'
+import type { IndexQuery } from './index-query.ts'
+import { indexRows, type IndexTableRows } from './index-rows.ts'
 import { migrateToLatest } from './migrations.ts'
 import { DOC_COLUMNS, fromUserRow, toStoredDoc, toUserRow, toUserTokenRow } from './row-mapping.ts'
-import { tableNames, type TableNames } from './table-names.ts'
+import { DATA_OWNER_TABLES, INDEX_COLUMNS, TABLES, indexTable } from './storage-tables.ts'
 import { isUniqueViolation } from './unique-violation.ts'
 
 /** Parameters bound per row: document rows (exchange keys add the pair), index rows, id lists. */
@@ -25,9 +27,6 @@ const INDEX_PARAMS = 2
 const ID_PARAMS = 1
 
 /** Order of writes within a transaction: the same everywhere, so concurrent batches never deadlock on row locks. */
-/** Tables whose documents are data owners: their ids are also claimed in `data_owner_ids`. */
-const DATA_OWNER_TABLES: readonly DocTable[] = ['patient', 'healthcareProfessional', 'medicalDevice']
-
 const byId = (a: DocWrite, b: DocWrite): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 /** Values occurring more than once in `values`, each reported once. */
@@ -37,6 +36,23 @@ function repeated(values: readonly string[]): string[] {
   for (const value of values) (seen.has(value) ? twice : seen).add(value)
   return [...twice]
 }
+
+/**
+ * SQL name of a document table, typed as `patient` so that queries over any document table type-check:
+ * every document table has the columns of `patient` (exchange_key adds two, written through their own
+ * code path). This cast is the one place where a dynamic table name meets Kysely's static typing.
+ */
+function docTable(table: DocTable): 'patient' {
+  return TABLES[table].sql as 'patient'
+}
+
+/**
+ * Index tables have names built from descriptors, unknown to the static `Database` type; they are
+ * queried through this untyped view of the same connection or transaction.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- dynamic index table names (see above)
+type AnyDb = Kysely<any>
+const untyped = (db: Kysely<Database>): AnyDb => db as unknown as AnyDb
 
 /**
  * The Storage contract over Kysely, written once for SQLite and PostgreSQL; the backend supplies what
@@ -75,7 +91,7 @@ export class KyselyStorage implements Storage {
   /** One document by id, deleted or not. */
   async getDoc(table: DocTable, id: string): Promise<StoredDoc | undefined> {
     const row = await this.#db
-      .selectFrom(tableNames(table).doc)
+      .selectFrom(docTable(table))
       .select(DOC_COLUMNS)
       .where('id', '=', id)
       .executeTakeFirst()
@@ -88,7 +104,7 @@ export class KyselyStorage implements Storage {
     const docs: StoredDoc[] = []
     for (const part of chunkRows([...new Set(ids)], ID_PARAMS, this.#backend.maxParams)) {
       const rows = await db
-        .selectFrom(tableNames(table).doc)
+        .selectFrom(docTable(table))
         .select(DOC_COLUMNS)
         .where('id', 'in', part)
         .execute()
@@ -107,15 +123,14 @@ export class KyselyStorage implements Storage {
     const ids = writes.map((w) => w.id)
     const twice = repeated(ids)
     if (twice.length > 0) throw new StorageConflict(twice, 'exists')
-    const names = tableNames(table)
     const sorted = [...writes].sort(byId)
-    const index = indexRows(table, names, sorted)
+    const index = indexRows(table, sorted)
     try {
       await this.#backend.writeTransaction(async (trx) => {
-        const existing = await this.#existingIds(trx, names, ids)
+        const existing = await this.#existingIds(trx, table, ids)
         if (existing.length > 0) throw new StorageConflict(existing, 'exists')
-        await this.#insertDocRows(trx, table, names, sorted)
-        await this.#insertIndexRows(trx, names, index)
+        await this.#insertDocRows(trx, table, sorted)
+        await this.#insertIndexRows(trx, index)
         if (DATA_OWNER_TABLES.includes(table)) {
           for (const chunk of chunkRows(
             ids.map((id) => ({ id })),
@@ -128,7 +143,7 @@ export class KyselyStorage implements Storage {
       })
     } catch (error) {
       if (!isUniqueViolation(error)) throw error
-      const existing = await this.#existingIds(this.#db, names, ids)
+      const existing = await this.#existingIds(this.#db, table, ids)
       throw new StorageConflict(existing.length > 0 ? existing : ids, 'exists')
     }
   }
@@ -147,88 +162,97 @@ export class KyselyStorage implements Storage {
     if (unchecked) throw new Error(`updateDocs needs expectedRev (document ${unchecked.id})`)
     const twice = repeated(writes.map((w) => w.id))
     if (twice.length > 0) throw new StorageConflict(twice, 'stale')
-    const names = tableNames(table)
     const sorted = [...writes].sort(byId)
-    const index = indexRows(table, names, sorted)
+    const index = indexRows(table, sorted)
     await this.#backend.writeTransaction(async (trx) => {
       const ids = sorted.map((w) => w.id)
-      if (this.dialect === 'postgres') await this.#lockInIdOrder(trx, names, ids)
+      if (this.dialect === 'postgres') await this.#lockInIdOrder(trx, table, ids)
       const updated = await bulkUpdateDocs(
         trx,
-        names.doc,
-        table === 'exchangeKey',
+        docTable(table),
+        TABLES[table].pair,
         sorted,
         this.#backend.maxParams,
       )
       const failed = ids.filter((id) => !updated.has(id))
       if (failed.length > 0) {
-        const existing = new Set(await this.#existingIds(trx, names, failed))
+        const existing = new Set(await this.#existingIds(trx, table, failed))
         const missing = failed.filter((id) => !existing.has(id))
         throw missing.length > 0
           ? new StorageConflict(missing, 'missing')
           : new StorageConflict(failed, 'stale')
       }
-      await this.#deleteIndexRows(trx, names, ids)
-      await this.#insertIndexRows(trx, names, index)
+      await this.#deleteIndexRows(trx, index, ids)
+      await this.#insertIndexRows(trx, index)
     })
   }
 
   /**
-   * Keyset page of the non-deleted documents `accessor` can access that carry one of
-   * `secretForeignKeys`. Both index primary keys end with the entity id, so the planner can walk either
-   * one in id order (SQLite walks the accessor's, PostgreSQL the rarer one) and stop after `limit` rows.
+   * Keyset page of the non-deleted documents `accessor` can access that `query` selects, plus the count
+   * of all of them. The walk starts from the accessor's rows of the access index, whose primary key
+   * (data_owner_id, entity_id) yields them in id order, so a page costs the same whatever its position;
+   * the query becomes EXISTS conditions on the other index tables (see #condition).
    */
-  async findBySecretForeignKeys(
+  async findPage(
     table: DocTable,
     accessor: string,
-    secretForeignKeys: readonly string[],
+    query: IndexQuery,
     startId: string | undefined,
     limit: number,
-  ): Promise<StoredDoc[]> {
-    const names = tableNames(table)
-    if (!names.access || !names.sfk) throw new Error(`${table} documents have no secret foreign key index`)
-    const keys = [...new Set(secretForeignKeys)]
-    if (keys.length === 0 || limit <= 0) return []
-    const sfkTable = `${names.sfk} as s` as const
-    let query = this.#db
-      .selectFrom(`${names.access} as a` as const)
-      .innerJoin(`${names.doc} as d` as const, 'd.id', 'a.entity_id')
-      .select(['d.id', 'd.rev', 'd.doc', 'd.created', 'd.modified', 'd.deleted'])
-      .where('a.data_owner_id', '=', accessor)
-      .where('d.deleted', '=', 0)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom(sfkTable)
-            .select('s.sfk')
-            .whereRef('s.entity_id', '=', 'a.entity_id')
-            .where('s.sfk', 'in', keys),
-        ),
-      )
-    if (startId !== undefined) query = query.where('a.entity_id', '>=', startId)
-    const rows: DocRow[] = await query.orderBy('a.entity_id').limit(limit).execute()
-    return rows.map(toStoredDoc)
+  ): Promise<DocPage> {
+    if (!TABLES[table].indexes.includes('access')) throw new Error(`${table} documents have no access index`)
+    const db = untyped(this.#db)
+    const matches = () =>
+      db
+        .selectFrom(`${indexTable(table, 'access')} as a`)
+        .innerJoin(`${TABLES[table].sql} as d`, 'd.id', 'a.entity_id')
+        .where('a.data_owner_id', '=', accessor)
+        .where('d.deleted', '=', 0)
+        .where((eb) => this.#condition(eb, table, query))
+    let page = matches().select(['d.id', 'd.rev', 'd.doc', 'd.created', 'd.modified', 'd.deleted'])
+    if (startId !== undefined) page = page.where('a.entity_id', '>=', startId)
+    const rows = (limit > 0 ? await page.orderBy('a.entity_id').limit(limit).execute() : []) as DocRow[]
+    const count = (await matches()
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow()) as { n: number | string | bigint }
+    return { docs: rows.map(toStoredDoc), total: Number(count.n) }
   }
 
-  /** Keyset page of the non-deleted documents `accessor` can access, along the access index in id order. */
-  async findByAccessor(
+  /** The SQL condition on `a.entity_id` selecting what `query` selects (index tables by EXISTS). */
+  #condition(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- dynamic index table names
+    eb: ExpressionBuilder<any, any>,
     table: DocTable,
-    accessor: string,
-    startId: string | undefined,
-    limit: number,
-  ): Promise<StoredDoc[]> {
-    const names = tableNames(table)
-    if (!names.access) throw new Error(`${table} documents have no access index`)
-    if (limit <= 0) return []
-    let query = this.#db
-      .selectFrom(`${names.access} as a` as const)
-      .innerJoin(`${names.doc} as d` as const, 'd.id', 'a.entity_id')
-      .select(['d.id', 'd.rev', 'd.doc', 'd.created', 'd.modified', 'd.deleted'])
-      .where('a.data_owner_id', '=', accessor)
-      .where('d.deleted', '=', 0)
-    if (startId !== undefined) query = query.where('a.entity_id', '>=', startId)
-    const rows: DocRow[] = await query.orderBy('a.entity_id').limit(limit).execute()
-    return rows.map(toStoredDoc)
+    query: IndexQuery,
+    depth = 0,
+  ): Expression<SqlBool> {
+    switch (query.op) {
+      case 'all':
+        return sql<SqlBool>`1 = 1`
+      case 'none':
+        return sql<SqlBool>`1 = 0`
+      case 'ids':
+        return query.ids.length === 0 ? sql<SqlBool>`1 = 0` : eb('a.entity_id', 'in', [...new Set(query.ids)])
+      case 'index': {
+        if (!TABLES[table].indexes.includes(query.index))
+          throw new Error(`${table} documents have no ${query.index} index`)
+        if (query.values.length === 0) return sql<SqlBool>`1 = 0`
+        const alias = `i${depth}`
+        return eb.exists(
+          eb
+            .selectFrom(`${indexTable(table, query.index)} as ${alias}`)
+            .select(sql`1`.as('one'))
+            .whereRef(`${alias}.entity_id`, '=', 'a.entity_id')
+            .where(`${alias}.${INDEX_COLUMNS[query.index]}`, 'in', [...new Set(query.values)]),
+        )
+      }
+      case 'and':
+        return eb.and(query.of.map((q, i) => this.#condition(eb, table, q, depth * 10 + i + 1)))
+      case 'or':
+        return query.of.length === 0
+          ? sql<SqlBool>`1 = 0`
+          : eb.or(query.of.map((q, i) => this.#condition(eb, table, q, depth * 10 + i + 1)))
+    }
   }
 
   /** Non-deleted exchange keys of the ordered pair, oldest first (id breaks ties deterministically). */
@@ -371,28 +395,6 @@ export class KyselyStorage implements Storage {
     return row && toUserTokenRow(row)
   }
 
-  /** Every token of a user, oldest first. */
-  async listUserTokens(userId: string): Promise<UserTokenRow[]> {
-    const rows = await this.#db
-      .selectFrom('user_tokens')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .orderBy('created')
-      .orderBy('token_id')
-      .execute()
-    return rows.map(toUserTokenRow)
-  }
-
-  /** One setting. */
-  async getSetting(key: string): Promise<string | undefined> {
-    const row = await this.#db
-      .selectFrom('settings')
-      .select('value')
-      .where('key', '=', key)
-      .executeTakeFirst()
-    return row?.value
-  }
-
   /**
    * First writer wins: `INSERT ... ON CONFLICT DO NOTHING` (which on PostgreSQL waits for a concurrent
    * uncommitted insert of the key), then reads back whichever value got stored.
@@ -417,17 +419,17 @@ export class KyselyStorage implements Storage {
    * its plan visits them: two overlapping batches then queue behind each other instead of deadlocking.
    * PostgreSQL only; SQLite's BEGIN IMMEDIATE already serialises writers.
    */
-  async #lockInIdOrder(trx: Kysely<Database>, names: TableNames, ids: readonly string[]): Promise<void> {
+  async #lockInIdOrder(trx: Kysely<Database>, table: DocTable, ids: readonly string[]): Promise<void> {
     for (const part of chunkRows(ids, ID_PARAMS, this.#backend.maxParams)) {
-      await trx.selectFrom(names.doc).select('id').where('id', 'in', part).orderBy('id').forUpdate().execute()
+      await trx.selectFrom(docTable(table)).select('id').where('id', 'in', part).orderBy('id').forUpdate().execute()
     }
   }
 
   /** The ids among `ids` that have a document (deleted or not). */
-  async #existingIds(db: Kysely<Database>, names: TableNames, ids: readonly string[]): Promise<string[]> {
+  async #existingIds(db: Kysely<Database>, table: DocTable, ids: readonly string[]): Promise<string[]> {
     const found: string[] = []
     for (const part of chunkRows(ids, ID_PARAMS, this.#backend.maxParams)) {
-      const rows = await db.selectFrom(names.doc).select('id').where('id', 'in', part).execute()
+      const rows = await db.selectFrom(docTable(table)).select('id').where('id', 'in', part).execute()
       for (const row of rows) found.push(row.id)
     }
     return found
@@ -437,7 +439,6 @@ export class KyselyStorage implements Storage {
   async #insertDocRows(
     trx: Kysely<Database>,
     table: DocTable,
-    names: TableNames,
     writes: readonly DocWrite[],
   ): Promise<void> {
     const max = this.#backend.maxParams
@@ -449,7 +450,7 @@ export class KyselyStorage implements Storage {
       modified: w.modified,
       deleted: w.deleted ? 1 : 0,
     }))
-    if (table === 'exchangeKey') {
+    if (TABLES[table].pair) {
       const pairs = rows.map((row, i) => ({
         ...row,
         delegator: writes[i].indexes.delegator ?? null,
@@ -461,28 +462,22 @@ export class KyselyStorage implements Storage {
       return
     }
     for (const part of chunkRows(rows, DOC_PARAMS, max))
-      await trx.insertInto(names.doc).values(part).execute()
+      await trx.insertInto(docTable(table)).values(part).execute()
   }
 
-  /** Multi-row INSERTs of access and secret-foreign-key rows. */
-  async #insertIndexRows(trx: Kysely<Database>, names: TableNames, rows: IndexRows): Promise<void> {
-    const max = this.#backend.maxParams
-    if (names.access) {
-      for (const part of chunkRows(rows.access, INDEX_PARAMS, max)) {
-        await trx.insertInto(names.access).values(part).execute()
+  /** Multi-row INSERTs of the index rows, table by table. */
+  async #insertIndexRows(trx: Kysely<Database>, index: readonly IndexTableRows[]): Promise<void> {
+    for (const { table, rows } of index) {
+      for (const part of chunkRows(rows, INDEX_PARAMS, this.#backend.maxParams)) {
+        await untyped(trx).insertInto(table).values(part).execute()
       }
-    }
-    if (names.sfk) {
-      for (const part of chunkRows(rows.sfk, INDEX_PARAMS, max))
-        await trx.insertInto(names.sfk).values(part).execute()
     }
   }
 
   /** Deletes every index row of the documents `ids`, before their rows are re-inserted. */
-  async #deleteIndexRows(trx: Kysely<Database>, names: TableNames, ids: readonly string[]): Promise<void> {
+  async #deleteIndexRows(trx: Kysely<Database>, index: readonly IndexTableRows[], ids: readonly string[]): Promise<void> {
     for (const part of chunkRows(ids, ID_PARAMS, this.#backend.maxParams)) {
-      if (names.access) await trx.deleteFrom(names.access).where('entity_id', 'in', part).execute()
-      if (names.sfk) await trx.deleteFrom(names.sfk).where('entity_id', 'in', part).execute()
+      for (const { table } of index) await untyped(trx).deleteFrom(table).where('entity_id', 'in', part).execute()
     }
   }
 

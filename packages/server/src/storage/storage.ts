@@ -4,9 +4,11 @@
  * JSON text plus the index values to keep in the same transaction.
  */
 
-/** Tables holding JSON documents. */
-export type DocTable =
-  'patient' | 'dataSample' | 'healthcareElement' | 'healthcareProfessional' | 'medicalDevice' | 'exchangeKey'
+import type { IndexKind } from '@cairn/protocol'
+import type { IndexQuery } from './index-query.ts'
+import type { DocTable } from './storage-tables.ts'
+
+export type { DocTable } from './storage-tables.ts'
 
 /** A stored document: its JSON text is returned as stored, so reads need no re-serialisation. */
 export interface StoredDoc {
@@ -19,15 +21,19 @@ export interface StoredDoc {
   deleted: boolean
 }
 
-/** Index values of a document, rewritten with it in one transaction. */
-export interface DocIndexes {
-  /** Data owner ids with access (the keys of the delegation map). */
-  accessors?: readonly string[]
-  /** Clear secret ids of the parent patient (children) — answers the "for patient" filters. */
-  secretForeignKeys?: readonly string[]
-  /** Exchange keys: the ordered pair. */
-  delegator?: string
-  delegate?: string
+/**
+ * Index values of a document, rewritten with it in one transaction: one list per index kind of its
+ * table (see storage-tables.ts), plus the ordered pair of an exchange key.
+ */
+export type DocIndexes = { readonly [K in IndexKind]?: readonly string[] } & {
+  readonly delegator?: string
+  readonly delegate?: string
+}
+
+/** One keyset page of documents and the number of documents matching in all. */
+export interface DocPage {
+  docs: StoredDoc[]
+  total: number
 }
 
 /** One document to insert or update. */
@@ -99,23 +105,17 @@ export interface Storage {
   /** Updates every write or none, each only if its current rev equals `expectedRev`; else StorageConflict('stale' | 'missing'). */
   updateDocs(table: DocTable, writes: readonly DocWrite[]): Promise<void>
   /**
-   * Keyset page, ordered by id, of the documents that `accessor` can access and that carry one of
-   * `secretForeignKeys`; starts at `startId` (inclusive) and returns at most `limit` documents.
+   * Keyset page, ordered by id, of the non-deleted documents that `accessor` can access (access index)
+   * and that `query` selects: at most `limit` documents from `startId` (inclusive), and the count of
+   * every match.
    */
-  findBySecretForeignKeys(
+  findPage(
     table: DocTable,
     accessor: string,
-    secretForeignKeys: readonly string[],
+    query: IndexQuery,
     startId: string | undefined,
     limit: number,
-  ): Promise<StoredDoc[]>
-  /** Keyset page, ordered by id, of every document `accessor` can access. */
-  findByAccessor(
-    table: DocTable,
-    accessor: string,
-    startId: string | undefined,
-    limit: number,
-  ): Promise<StoredDoc[]>
+  ): Promise<DocPage>
   /** Exchange key records of the ordered pair, oldest first. */
   findExchangeKeys(delegator: string, delegate: string): Promise<StoredDoc[]>
 
@@ -131,9 +131,6 @@ export interface Storage {
 
   insertUserToken(row: UserTokenRow): Promise<void>
   getUserToken(userId: string, tokenId: string): Promise<UserTokenRow | undefined>
-  listUserTokens(userId: string): Promise<UserTokenRow[]>
-
-  getSetting(key: string): Promise<string | undefined>
   /** Stores `value` under `key` unless already set; returns the value in force (first writer wins). */
   setSettingIfAbsent(key: string, value: string): Promise<string>
 }

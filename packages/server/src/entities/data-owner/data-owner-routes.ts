@@ -1,17 +1,12 @@
 import type { FastifyInstance } from 'fastify'
-import { IdParamsSchema } from '@cairn/protocol'
+import { ROUTES } from '@cairn/protocol'
+import { serveRoute } from '../../http/serve-route.ts'
 import type { Storage } from '../../storage/storage.ts'
-import { callerOf } from '../shared/encrypted-entity-routes.ts'
 import { DataOwnerService } from './data-owner-service.ts'
 
 /** `GET /dataowner/current` and `GET /dataowner/{id}`. */
-export function registerDataOwnerRoutes(app: FastifyInstance, storage: Storage): DataOwnerService {
+export function registerDataOwnerRoutes(app: FastifyInstance, storage: Storage): void {
   const service = new DataOwnerService(storage)
-  app.get('/dataowner/current', { schema: { tags: ['dataOwner'] } }, async (req) =>
-    service.current(callerOf(req)),
-  )
-  app.get('/dataowner/:id', { schema: { tags: ['dataOwner'], params: IdParamsSchema } }, async (req) =>
-    service.get(callerOf(req), (req.params as { id: string }).id),
-  )
-  return service
+  serveRoute(app, ROUTES.currentDataOwner, ({ caller }) => service.current(caller))
+  serveRoute(app, ROUTES.getDataOwner, ({ caller, params }) => service.get(caller, params.id))
 }

@@ -1,25 +1,15 @@
 import type { FastifyInstance } from 'fastify'
-import { Type } from '@sinclair/typebox'
-import { ExchangeKeySchema, IdSchema, type ExchangeKeyDto } from '@cairn/protocol'
+import { ROUTES } from '@cairn/protocol'
+import type { EventBus } from '../../events/event-bus.ts'
+import { serveRoute } from '../../http/serve-route.ts'
 import type { Storage } from '../../storage/storage.ts'
-import { callerOf } from '../shared/encrypted-entity-routes.ts'
 import { ExchangeKeyService } from './exchange-key-service.ts'
 
-const PairParams = Type.Object({ delegator: IdSchema, delegate: IdSchema })
-
 /** `POST /exchangekey` and `GET /exchangekey/{delegator}/{delegate}`. */
-export function registerExchangeKeyRoutes(app: FastifyInstance, storage: Storage): ExchangeKeyService {
-  const service = new ExchangeKeyService(storage)
-  app.post('/exchangekey', { schema: { tags: ['exchangeKey'], body: ExchangeKeySchema } }, async (req) =>
-    service.create(callerOf(req), req.body as ExchangeKeyDto),
+export function registerExchangeKeyRoutes(app: FastifyInstance, storage: Storage, events: EventBus): void {
+  const service = new ExchangeKeyService(storage, events)
+  serveRoute(app, ROUTES.createExchangeKey, ({ caller, body }) => service.create(caller, body))
+  serveRoute(app, ROUTES.getExchangeKeys, ({ caller, params }) =>
+    service.forPair(caller, params.delegator, params.delegate),
   )
-  app.get(
-    '/exchangekey/:delegator/:delegate',
-    { schema: { tags: ['exchangeKey'], params: PairParams } },
-    async (req) => {
-      const { delegator, delegate } = req.params as { delegator: string; delegate: string }
-      return service.forPair(callerOf(req), delegator, delegate)
-    },
-  )
-  return service
 }

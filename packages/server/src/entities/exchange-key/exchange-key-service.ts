@@ -2,6 +2,7 @@ import type { ExchangeKeyDto } from '@cairn/protocol'
 import type { Caller } from '../../auth/caller.ts'
 import { assertCanCreateExchangeKey, assertCanReadExchangeKeys } from '../../access/access-policy.ts'
 import { badRequest } from '../../http/app-error.ts'
+import type { EventBus } from '../../events/event-bus.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { nextRev } from '../shared/revision.ts'
 
@@ -11,7 +12,10 @@ import { nextRev } from '../shared/revision.ts'
  * by the server is refused client side.
  */
 export class ExchangeKeyService {
-  constructor(private readonly storage: Storage) {}
+  constructor(
+    private readonly storage: Storage,
+    private readonly events: EventBus,
+  ) {}
 
   /** Stores a new exchange key created by its delegator. */
   async create(caller: Caller, dto: ExchangeKeyDto): Promise<ExchangeKeyDto> {
@@ -30,6 +34,18 @@ export class ExchangeKeyService {
         created: now,
         modified: now,
         indexes: { delegator: dto.delegator, delegate: dto.delegate },
+      },
+    ])
+    this.events.emit([
+      {
+        kind: 'create',
+        entityType: 'exchangeKey',
+        id: dto.id,
+        rev,
+        actor: { userId: caller.userId, dataOwnerId: caller.dataOwnerId },
+        requestId: caller.requestId,
+        delegates: [dto.delegator, dto.delegate],
+        at: now,
       },
     ])
     return stored

@@ -2,6 +2,7 @@ import type { DataOwnerDocDto } from '@cairn/protocol'
 import type { Caller } from '../../auth/caller.ts'
 import { assertCanCreateDataOwner, assertCanModifyDataOwner } from '../../access/access-policy.ts'
 import { badRequest, conflict, notFound } from '../../http/app-error.ts'
+import type { EventBus } from '../../events/event-bus.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { nextRev } from './revision.ts'
 
@@ -15,8 +16,25 @@ type Kind = 'healthcareProfessional' | 'medicalDevice'
 export class DataOwnerDocService {
   constructor(
     private readonly storage: Storage,
+    private readonly events: EventBus,
     readonly kind: Kind,
   ) {}
+
+  /** Emits the write event of a committed create or modify. */
+  private emit(kind: 'create' | 'modify', caller: Caller, id: string, rev: string, at: number): void {
+    this.events.emit([
+      {
+        kind,
+        entityType: this.kind,
+        id,
+        rev,
+        actor: { userId: caller.userId, dataOwnerId: caller.dataOwnerId },
+        requestId: caller.requestId,
+        delegates: [],
+        at,
+      },
+    ])
+  }
 
   /**
    * Creates the document. A taken id — also one of a data owner of another kind, which storage claims
@@ -32,6 +50,7 @@ export class DataOwnerDocService {
     await this.storage.insertDocs(this.kind, [
       { id: doc.id, rev, doc: json, created: body.created, modified: now, indexes: {} },
     ])
+    this.emit('create', caller, doc.id, rev, now)
     return json
   }
 
@@ -59,6 +78,7 @@ export class DataOwnerDocService {
         indexes: {},
       },
     ])
+    this.emit('modify', caller, doc.id, rev, now)
     return json
   }
 

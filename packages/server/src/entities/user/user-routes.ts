@@ -1,48 +1,24 @@
 import type { FastifyInstance } from 'fastify'
-import {
-  CreateTokenSchema,
-  IdParamsSchema,
-  SharingChangeSchema,
-  UserWriteSchema,
-  type SharingChangeDto,
-  type UserWriteDto,
-} from '@cairn/protocol'
+import { ROUTES } from '@cairn/protocol'
+import type { EventBus } from '../../events/event-bus.ts'
+import { serveRoute } from '../../http/serve-route.ts'
 import type { Storage } from '../../storage/storage.ts'
-import { callerOf } from '../shared/encrypted-entity-routes.ts'
 import { UserService } from './user-service.ts'
 
 /** User routes: current user, read, create, modify, tokens and automatic sharing. */
-export function registerUserRoutes(app: FastifyInstance, storage: Storage): UserService {
-  const service = new UserService(storage)
-  const tags = ['user']
-  app.get('/user/current', { schema: { tags } }, async (req) => {
-    const caller = callerOf(req)
-    return service.get(caller, caller.userId)
-  })
-  app.get('/user/:id', { schema: { tags, params: IdParamsSchema } }, async (req) =>
-    service.get(callerOf(req), (req.params as { id: string }).id),
+export function registerUserRoutes(app: FastifyInstance, storage: Storage, events: EventBus): void {
+  const service = new UserService(storage, events)
+  serveRoute(app, ROUTES.currentUser, ({ caller }) => service.get(caller, caller.userId))
+  serveRoute(app, ROUTES.getUser, ({ caller, params }) => service.get(caller, params.id))
+  serveRoute(app, ROUTES.createUser, ({ caller, body }) => service.create(caller, body))
+  serveRoute(app, ROUTES.modifyUser, ({ caller, body }) => service.modify(caller, body))
+  serveRoute(app, ROUTES.createToken, async ({ caller, params, body }) => ({
+    token: await service.createToken(caller, params.id, body.validity),
+  }))
+  serveRoute(app, ROUTES.addSharing, ({ caller, body }) =>
+    service.changeSharing(caller, body.dataOwnerIds, body.type, true),
   )
-  app.post('/user', { schema: { tags, body: UserWriteSchema } }, async (req) =>
-    service.create(callerOf(req), req.body as UserWriteDto),
+  serveRoute(app, ROUTES.removeSharing, ({ caller, body }) =>
+    service.changeSharing(caller, body.dataOwnerIds, body.type, false),
   )
-  app.put('/user', { schema: { tags, body: UserWriteSchema } }, async (req) =>
-    service.modify(callerOf(req), req.body as UserWriteDto),
-  )
-  app.post(
-    '/user/:id/token',
-    { schema: { tags, params: IdParamsSchema, body: CreateTokenSchema } },
-    async (req) => {
-      const { validity } = (req.body ?? {}) as { validity?: number }
-      return { token: await service.createToken(callerOf(req), (req.params as { id: string }).id, validity) }
-    },
-  )
-  app.post('/user/current/sharing/add', { schema: { tags, body: SharingChangeSchema } }, async (req) => {
-    const { dataOwnerIds, type } = req.body as SharingChangeDto
-    return service.changeSharing(callerOf(req), dataOwnerIds, type, true)
-  })
-  app.post('/user/current/sharing/remove', { schema: { tags, body: SharingChangeSchema } }, async (req) => {
-    const { dataOwnerIds, type } = req.body as SharingChangeDto
-    return service.changeSharing(callerOf(req), dataOwnerIds, type, false)
-  })
-  return service
 }

@@ -15,6 +15,7 @@ import {
 } from '../../access/access-policy.ts'
 import { hashSecret } from '../../auth/password.ts'
 import { badRequest, conflict, notFound } from '../../http/app-error.ts'
+import type { EventBus } from '../../events/event-bus.ts'
 import { StorageConflict, type Storage, type UserRow } from '../../storage/storage.ts'
 import { nextRev } from '../shared/revision.ts'
 
@@ -28,7 +29,26 @@ const RACE_RETRIES = 5
  * modification, long-lived tokens, and the automatic-sharing lists (`sharingDataWith`).
  */
 export class UserService {
-  constructor(private readonly storage: Storage) {}
+  constructor(
+    private readonly storage: Storage,
+    private readonly events: EventBus,
+  ) {}
+
+  /** Emits the `user-change` event of a committed write of user `id`. */
+  private emit(caller: Caller, id: string, rev: string): void {
+    this.events.emit([
+      {
+        kind: 'user-change',
+        entityType: 'user',
+        id,
+        rev,
+        actor: { userId: caller.userId, dataOwnerId: caller.dataOwnerId },
+        requestId: caller.requestId,
+        delegates: [],
+        at: Date.now(),
+      },
+    ])
+  }
 
   /** The public user (never any hash). */
   async get(caller: Caller, id: string): Promise<UserDto> {
@@ -80,6 +100,7 @@ export class UserService {
         ? conflict(`A user with this id, login, email or phone already exists`)
         : e
     })
+    this.emit(caller, row.id, row.rev)
     return JSON.parse(row.doc) as UserDto
   }
 
@@ -113,6 +134,7 @@ export class UserService {
         ? conflict(`User ${dto.id} conflicts: stale rev or login/email/phone taken`)
         : e
     })
+    this.emit(caller, next.id, next.rev)
     return JSON.parse(next.doc) as UserDto
   }
 
@@ -130,7 +152,7 @@ export class UserService {
       created: now,
       validity,
     })
-    await this.update(userId, (u) => ({
+    await this.update(caller, userId, (u) => ({
       ...u,
       authenticationTokens: { ...u.authenticationTokens, [tokenId]: { creationTime: now, validity } },
     }))
@@ -150,7 +172,7 @@ export class UserService {
     const kind = normaliseSharedDataType(type)
     if (!kind) throw badRequest(`Unknown kind of shared data "${type}"`)
     if (add) await this.assertDataOwnersExist(ids)
-    return this.update(caller.userId, (u) => {
+    return this.update(caller, caller.userId, (u) => {
       const current = u.sharingDataWith[kind] ?? []
       const ids2 = add ? [...new Set([...current, ...ids])] : current.filter((x) => !ids.includes(x))
       if (u.sharingDataWith[kind] && ids2.length === current.length && ids2.every((x, i) => x === current[i]))
@@ -160,7 +182,7 @@ export class UserService {
   }
 
   /** Read-modify-write of a user, retried when another writer got there first; no write if unchanged. */
-  private async update(userId: string, change: (u: UserDto) => UserDto): Promise<UserDto> {
+  private async update(caller: Caller, userId: string, change: (u: UserDto) => UserDto): Promise<UserDto> {
     for (let attempt = 0; ; attempt++) {
       const row = await this.storage.getUser(userId)
       if (!row) throw notFound(`User ${userId} does not exist`)
@@ -170,6 +192,7 @@ export class UserService {
       const next = this.toRow(after, row, row.passwordHash, Date.now())
       try {
         await this.storage.updateUser(next, row.rev)
+        this.emit(caller, next.id, next.rev)
         return JSON.parse(next.doc) as UserDto
       } catch (e) {
         if (!(e instanceof StorageConflict) || attempt >= RACE_RETRIES) throw e

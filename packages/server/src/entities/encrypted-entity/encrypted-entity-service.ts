@@ -4,16 +4,19 @@ import {
   accessorsOf,
   assertCanCreateEntity,
   assertCanModifyEntity,
-  assertCanQueryAs,
   assertCanReadEntity,
 } from '../../access/access-policy.ts'
+import type { EventBus } from '../../events/event-bus.ts'
+import type { WriteEvent } from '../../events/write-event.ts'
+import { compileFilter } from '../../filters/filter-registry.ts'
 import { badRequest, conflict, notFound } from '../../http/app-error.ts'
-import type { DocTable, DocWrite, Storage, StoredDoc } from '../../storage/storage.ts'
-import { canonicalJson, nextRev } from './revision.ts'
+import type { DocWrite, Storage, StoredDoc } from '../../storage/storage.ts'
+import { canonicalJson, nextRev } from '../shared/revision.ts'
 
-/** A page of stored JSON documents and the id the next page starts at. */
-export interface DocPage {
+/** A page of stored JSON documents, the number of matches in all, and the id the next page starts at. */
+export interface EntityPage {
   rows: string[]
+  total: number
   nextId?: string
 }
 
@@ -21,15 +24,16 @@ export interface DocPage {
 const SERVER_FIELDS = ['rev', 'created', 'modified', 'author', 'responsible'] as const
 
 /**
- * Rules common to every encrypted entity type (patient, data sample, healthcare element): create,
- * modify/share with optimistic concurrency, read, and the "for patient" filter. The server never
- * looks inside `encryptedSelf`; it checks access through access-policy and keeps the indexes.
+ * Rules common to every encrypted entity type (one instance per entity descriptor): create,
+ * modify/share with optimistic concurrency, read, and filters through the filter registry. The server
+ * never looks inside `encryptedSelf`; it checks access through access-policy, keeps the indexes, and
+ * emits one write event per entity once the write committed.
  */
 export class EncryptedEntityService {
   constructor(
     private readonly storage: Storage,
+    private readonly events: EventBus,
     readonly type: EntityType,
-    private readonly table: DocTable,
   ) {}
 
   /** Creates entities (all or nothing); returns the stored JSON documents. */
@@ -48,7 +52,10 @@ export class EncryptedEntityService {
       }
       return this.write(stored, undefined, now)
     })
-    await this.storage.insertDocs(this.table, writes)
+    await this.storage.insertDocs(this.type, writes)
+    this.events.emit(
+      writes.map((w) => this.event('create', caller, w, now, w.indexes.access ?? [])),
+    )
     return writes.map((w) => w.doc)
   }
 
@@ -61,7 +68,7 @@ export class EncryptedEntityService {
     const stored = new Map(
       (
         await this.storage.getDocs(
-          this.table,
+          this.type,
           docs.map((d) => d.id),
         )
       ).map((s) => [s.id, s]),
@@ -69,6 +76,7 @@ export class EncryptedEntityService {
     const now = Date.now()
     const results: string[] = []
     const writes: DocWrite[] = []
+    const added = new Map<string, string[]>()
     for (const doc of docs) {
       if (!doc.rev) throw badRequest(`${this.type} ${doc.id}: rev is required to modify (create without rev)`)
       const current = stored.get(doc.id)
@@ -88,38 +96,61 @@ export class EncryptedEntityService {
       }
       next.modified = now
       const w = this.write(next as EncryptedEntityDto, current, now)
+      const had = new Set(accessorsOf(before))
+      added.set(w.id, (w.indexes.access ?? []).filter((d) => !had.has(d)))
       writes.push(w)
       results.push(w.doc)
     }
-    if (writes.length > 0) await this.storage.updateDocs(this.table, writes)
+    if (writes.length > 0) {
+      await this.storage.updateDocs(this.type, writes)
+      this.events.emit(
+        writes.map((w) => {
+          const gained = added.get(w.id) ?? []
+          return this.event(gained.length > 0 ? 'share' : 'modify', caller, w, now, gained)
+        }),
+      )
+    }
     return results
   }
 
   /** Returns the stored JSON of an entity the caller may read; 404 if absent, 403 without access. */
   async get(caller: Caller, id: string): Promise<string> {
-    const current = await this.storage.getDoc(this.table, id)
+    const current = await this.storage.getDoc(this.type, id)
     if (!current || current.deleted) throw notFound(`${this.type} ${id} does not exist`)
     assertCanReadEntity(caller, this.type, JSON.parse(current.doc) as EncryptedEntityDto)
     return current.doc
   }
 
-  /** Keyset page of the entities shared with the caller that belong to one of the given patient secret ids. */
-  async filterByPatient(
+  /**
+   * One keyset page of the entities matching `filter` among those the caller may read, with the
+   * number of matches in all. The filter registry compiles the filter (refusing one that names another
+   * data owner); storage answers it from the index tables.
+   */
+  async filter(caller: Caller, filter: FilterDto, startId: string | undefined, limit: number): Promise<EntityPage> {
+    const { dataOwnerId, query } = compileFilter(caller, this.type, filter)
+    const { docs, total } = await this.storage.findPage(this.type, dataOwnerId, query, startId, limit + 1)
+    return { ...page(docs, limit), total }
+  }
+
+  /** The write event of one committed write. */
+  private event(
+    kind: 'create' | 'modify' | 'share',
     caller: Caller,
-    filter: FilterDto,
-    startId: string | undefined,
-    limit: number,
-  ): Promise<DocPage> {
-    const me = assertCanQueryAs(caller, filter.healthcarePartyId)
-    if (filter.patientSecretForeignKeys.length === 0) return { rows: [] }
-    const docs = await this.storage.findBySecretForeignKeys(
-      this.table,
-      me,
-      filter.patientSecretForeignKeys,
-      startId,
-      limit + 1,
-    )
-    return page(docs, limit)
+    w: DocWrite,
+    at: number,
+    added: readonly string[],
+  ): WriteEvent {
+    return {
+      kind,
+      entityType: this.type,
+      id: w.id,
+      rev: w.rev,
+      actor: { userId: caller.userId, dataOwnerId: caller.dataOwnerId },
+      requestId: caller.requestId,
+      delegates: w.indexes.access ?? [],
+      ...(kind === 'share' ? { added } : {}),
+      at,
+    }
   }
 
   private write(
@@ -138,7 +169,7 @@ export class EncryptedEntityService {
       doc: json,
       created: typeof d.created === 'number' ? d.created : now,
       modified: now,
-      indexes: { accessors: accessorsOf(d), secretForeignKeys: d.systemMetaData.secretForeignKeys },
+      indexes: { access: accessorsOf(d), sfk: d.systemMetaData.secretForeignKeys },
     }
   }
 }
@@ -152,7 +183,7 @@ function assertUniqueIds(docs: { id: string }[]): void {
 }
 
 /** Cuts a limit+1 fetch into a page and the id of the first document of the next page. */
-export function page(docs: StoredDoc[], limit: number): DocPage {
+function page(docs: StoredDoc[], limit: number): { rows: string[]; nextId?: string } {
   const rows = docs.slice(0, limit).map((d) => d.doc)
   return docs.length > limit ? { rows, nextId: docs[limit].id } : { rows }
 }

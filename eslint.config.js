@@ -1,0 +1,34 @@
+// ESLint flat config. `npm run lint` (part of `npm test`) runs `eslint .` with it.
+//
+// TypeScript sources are linted with typescript-eslint's type-checked recommended rules against
+// the root tsconfig.json (the one program that `npm run typecheck` checks). The few JavaScript
+// files outside that program (e.g. packages/cli/bin/cairn.js) get ESLint's basic recommended rules.
+import js from '@eslint/js'
+import { defineConfig } from 'eslint/config'
+import tseslint from 'typescript-eslint'
+
+const typeScriptFiles = ['packages/*/src/**/*.ts', 'tests/**/*.ts', 'bench/**/*.ts', 'vitest.config.ts']
+
+export default defineConfig(
+  {
+    ignores: ['**/dist/', '**/node_modules/', '**/coverage/', '**/.bench/', '**/.cairn/', '**/.scratch/'],
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    extends: [js.configs.recommended],
+    languageOptions: {
+      ecmaVersion: 'latest',
+      sourceType: 'module',
+    },
+  },
+  {
+    files: typeScriptFiles,
+    extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: {
+        project: './tsconfig.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+)

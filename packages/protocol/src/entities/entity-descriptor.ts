@@ -1,0 +1,34 @@
+import type { TSchema } from '@sinclair/typebox'
+
+/**
+ * Index kinds an encrypted entity type can be searched by. Each is one index table next to the
+ * document table, rewritten in the same transaction as the document (see the server's storage).
+ * - `access`: the data owners with access (keys of the delegation map); every entity has it.
+ * - `sfk`: the clear secret ids of the parent patient (`systemMetaData.secretForeignKeys`).
+ */
+export type IndexKind = 'access' | 'sfk'
+
+/**
+ * Everything the server, the protocol and the SDK need to know about one encrypted entity type.
+ * Tables, index tables, HTTP routes, OpenAPI components, filter endpoints and the SDK's wiring are
+ * derived from it, so adding an entity type is: a descriptor, its model class, its migration, its
+ * tests (docs/adding-an-entity.md).
+ */
+export interface EntityDescriptor {
+  /** Name used in routes' tags, storage, crypto AAD and write events (camelCase, never changes). */
+  readonly type: string
+  /** Name of its OpenAPI components (PascalCase). */
+  readonly name: string
+  /** HTTP path under the API prefix, e.g. `/patient`. */
+  readonly path: string
+  /** SQL table of its documents; its index tables are `<table>_<index kind>`. */
+  readonly table: string
+  /** Index kinds kept for it (`access` is always present). */
+  readonly indexes: readonly IndexKind[]
+  /** Fields that only exist inside `encryptedSelf` (never in clear on the wire). */
+  readonly encryptedFields: readonly string[]
+  /** True when the entity is also a data owner (patients): its id is claimed among data-owner ids. */
+  readonly dataOwner: boolean
+  /** Filter schemas accepted by `POST <path>/filter` (each with a literal `$type`). */
+  readonly filters: readonly TSchema[]
+}

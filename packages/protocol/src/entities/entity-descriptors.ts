@@ -1,0 +1,69 @@
+import {
+  DataSampleByHealthcarePartyFilterSchema,
+  DataSampleByHealthcarePartyPatientFilterSchema,
+  DataSampleByIdsFilterSchema,
+  HealthcareElementByHealthcarePartyFilterSchema,
+  HealthcareElementByHealthcarePartyPatientFilterSchema,
+  HealthcareElementByIdsFilterSchema,
+  PatientByHealthcarePartyFilterSchema,
+  PatientByIdsFilterSchema,
+} from '../filters.ts'
+import type { EntityDescriptor } from './entity-descriptor.ts'
+
+/**
+ * The encrypted entity types, one descriptor each. This object is the list: the server's tables,
+ * index writes, routes and filter endpoints, the OpenAPI document and the SDK's wiring are derived
+ * from it, and `Record<EntityType, ...>` maps elsewhere make a forgotten piece a compile error.
+ * Encrypted field names are the defaults of the protocol (docs/protocol.md).
+ */
+export const ENTITY_DESCRIPTORS = {
+  patient: {
+    type: 'patient',
+    name: 'Patient',
+    path: '/patient',
+    table: 'patient',
+    indexes: ['access', 'sfk'],
+    encryptedFields: ['note', 'administrativeNote'],
+    dataOwner: true,
+    filters: [PatientByHealthcarePartyFilterSchema, PatientByIdsFilterSchema],
+  },
+  dataSample: {
+    type: 'dataSample',
+    name: 'DataSample',
+    path: '/datasample',
+    table: 'data_sample',
+    indexes: ['access', 'sfk'],
+    encryptedFields: ['content', 'comment'],
+    dataOwner: false,
+    filters: [
+      DataSampleByHealthcarePartyPatientFilterSchema,
+      DataSampleByHealthcarePartyFilterSchema,
+      DataSampleByIdsFilterSchema,
+    ],
+  },
+  healthcareElement: {
+    type: 'healthcareElement',
+    name: 'HealthcareElement',
+    path: '/helement',
+    table: 'healthcare_element',
+    indexes: ['access', 'sfk'],
+    encryptedFields: ['description', 'note'],
+    dataOwner: false,
+    filters: [
+      HealthcareElementByHealthcarePartyPatientFilterSchema,
+      HealthcareElementByHealthcarePartyFilterSchema,
+      HealthcareElementByIdsFilterSchema,
+    ],
+  },
+} as const satisfies Record<string, EntityDescriptor>
+
+/** An encrypted entity type, as used in routes, storage, crypto AAD and events. */
+export type EntityType = keyof typeof ENTITY_DESCRIPTORS
+
+/** Every encrypted entity type, in declaration order. */
+export const ENTITY_TYPES = Object.keys(ENTITY_DESCRIPTORS) as EntityType[]
+
+/** The descriptor of one entity type. */
+export function entityDescriptor<T extends EntityType>(type: T): (typeof ENTITY_DESCRIPTORS)[T] {
+  return ENTITY_DESCRIPTORS[type]
+}

@@ -1,0 +1,271 @@
+import { Type } from '@sinclair/typebox'
+import {
+  AuthResponseSchema,
+  CreateTokenSchema,
+  DataOwnerDocSchema,
+  DataOwnerWithTypeSchema,
+  EncryptedEntityBatchSchema,
+  EncryptedEntityPageSchema,
+  EncryptedEntitySchema,
+  ExchangeKeySchema,
+  HealthSchema,
+  IdParamsSchema,
+  LoginSchema,
+  PageQuerySchema,
+  PairParamsSchema,
+  RefreshSchema,
+  SharingChangeSchema,
+  TokenSchema,
+  UserSchema,
+  UserWriteSchema,
+  ref,
+} from '../dto.ts'
+import { ENTITY_DESCRIPTORS, type EntityType } from '../entities/entity-descriptors.ts'
+import type { EntityDescriptor } from '../entities/entity-descriptor.ts'
+import type { FilterDto } from '../filters.ts'
+import { defineRoute } from './route-def.ts'
+
+/** The routes of one encrypted entity type, derived from its descriptor. */
+function encryptedEntityRoutes<const D extends EntityDescriptor>(d: D) {
+  const tags = [d.type]
+  const entity = ref(EncryptedEntitySchema)
+  return {
+    create: defineRoute({
+      method: 'POST',
+      path: d.path,
+      operationId: `create${d.name}`,
+      summary: `Creates an encrypted ${d.type}; the caller must include a delegation to itself`,
+      tags,
+      body: entity,
+      response: entity,
+    }),
+    modify: defineRoute({
+      method: 'PUT',
+      path: d.path,
+      operationId: `modify${d.name}`,
+      summary: `Modifies or shares a ${d.type} at its current rev (stale rev: 409, nothing saved)`,
+      tags,
+      body: entity,
+      response: entity,
+    }),
+    createBatch: defineRoute({
+      method: 'POST',
+      path: `${d.path}/batch`,
+      operationId: `create${d.name}Batch`,
+      summary: `Creates ${d.type} entities in one transaction (all or nothing)`,
+      tags,
+      body: EncryptedEntityBatchSchema,
+      response: Type.Array(entity),
+    }),
+    modifyBatch: defineRoute({
+      method: 'PUT',
+      path: `${d.path}/batch`,
+      operationId: `modify${d.name}Batch`,
+      summary: `Modifies or shares ${d.type} entities in one transaction (all or nothing)`,
+      tags,
+      body: EncryptedEntityBatchSchema,
+      response: Type.Array(entity),
+    }),
+    get: defineRoute({
+      method: 'GET',
+      path: `${d.path}/:id`,
+      operationId: `get${d.name}`,
+      summary: `A ${d.type} the caller may read`,
+      tags,
+      params: IdParamsSchema,
+      response: entity,
+    }),
+    filter: defineRoute({
+      method: 'POST',
+      path: `${d.path}/filter`,
+      operationId: `filter${d.name}s`,
+      summary: `One keyset page of the ${d.type} entities matching a filter, among those the caller may read`,
+      tags,
+      query: PageQuerySchema,
+      // Typed as any filter: the server answers a filter of another entity type with a 400.
+      body: Type.Unsafe<{ filter: FilterDto }>(
+        Type.Object({ filter: Type.Union(d.filters.map((f) => ref(f))) }, { additionalProperties: false }),
+      ),
+      response: ref(EncryptedEntityPageSchema),
+    }),
+  }
+}
+
+/** The routes of one clear data-owner document type (healthcare professionals, devices). */
+function dataOwnerDocRoutes<const N extends string>(path: string, name: N, tag: string) {
+  const tags = [tag]
+  const doc = ref(DataOwnerDocSchema)
+  return {
+    create: defineRoute({
+      method: 'POST',
+      path,
+      operationId: `create${name}`,
+      summary: `Creates a ${tag} (admins and healthcare professionals)`,
+      tags,
+      body: doc,
+      response: doc,
+    }),
+    modify: defineRoute({
+      method: 'PUT',
+      path,
+      operationId: `modify${name}`,
+      summary: `Modifies a ${tag} at its current rev`,
+      tags,
+      body: doc,
+      response: doc,
+    }),
+    get: defineRoute({
+      method: 'GET',
+      path: `${path}/:id`,
+      operationId: `get${name}`,
+      summary: `A ${tag} by id`,
+      tags,
+      params: IdParamsSchema,
+      response: doc,
+    }),
+  }
+}
+
+type EntityRouteTable = { [T in EntityType]: ReturnType<typeof encryptedEntityRoutes<(typeof ENTITY_DESCRIPTORS)[T]>> }
+
+/** The routes of every encrypted entity type, keyed by type. */
+export const ENTITY_ROUTES = Object.fromEntries(
+  Object.entries(ENTITY_DESCRIPTORS).map(([type, d]) => [type, encryptedEntityRoutes(d)]),
+) as EntityRouteTable
+
+const user = ref(UserSchema)
+const auth = ref(AuthResponseSchema)
+
+/** Every route of the HTTP API that is not an encrypted entity's, by name. */
+export const ROUTES = {
+  health: defineRoute({
+    method: 'GET',
+    path: '/health',
+    root: true,
+    public: true,
+    operationId: 'health',
+    summary: 'Liveness: the server answers and reaches its database',
+    tags: ['health'],
+    response: ref(HealthSchema),
+  }),
+  login: defineRoute({
+    method: 'POST',
+    path: '/auth/login',
+    public: true,
+    operationId: 'login',
+    summary: 'Logs in with login, email or phone and a password or long-lived token',
+    tags: ['auth'],
+    body: ref(LoginSchema),
+    response: auth,
+  }),
+  refresh: defineRoute({
+    method: 'POST',
+    path: '/auth/refresh',
+    public: true,
+    operationId: 'refresh',
+    summary: 'Exchanges a refresh token for new tokens',
+    tags: ['auth'],
+    body: ref(RefreshSchema),
+    response: auth,
+  }),
+  currentUser: defineRoute({
+    method: 'GET',
+    path: '/user/current',
+    operationId: 'getCurrentUser',
+    summary: 'The logged-in user',
+    tags: ['user'],
+    response: user,
+  }),
+  getUser: defineRoute({
+    method: 'GET',
+    path: '/user/:id',
+    operationId: 'getUser',
+    summary: 'A user by id',
+    tags: ['user'],
+    params: IdParamsSchema,
+    response: user,
+  }),
+  createUser: defineRoute({
+    method: 'POST',
+    path: '/user',
+    operationId: 'createUser',
+    summary: 'Creates a user; a clear password is hashed by the server',
+    tags: ['user'],
+    body: ref(UserWriteSchema),
+    response: user,
+  }),
+  modifyUser: defineRoute({
+    method: 'PUT',
+    path: '/user',
+    operationId: 'modifyUser',
+    summary: 'Modifies a user at its current rev',
+    tags: ['user'],
+    body: ref(UserWriteSchema),
+    response: user,
+  }),
+  createToken: defineRoute({
+    method: 'POST',
+    path: '/user/:id/token',
+    operationId: 'createToken',
+    summary: 'Creates a long-lived token usable as the password, shown once',
+    tags: ['user'],
+    params: IdParamsSchema,
+    body: ref(CreateTokenSchema),
+    response: ref(TokenSchema),
+  }),
+  addSharing: defineRoute({
+    method: 'POST',
+    path: '/user/current/sharing/add',
+    operationId: 'addAutomaticSharing',
+    summary: 'Shares every entity the caller creates from now on with these data owners',
+    tags: ['user'],
+    body: ref(SharingChangeSchema),
+    response: user,
+  }),
+  removeSharing: defineRoute({
+    method: 'POST',
+    path: '/user/current/sharing/remove',
+    operationId: 'removeAutomaticSharing',
+    summary: 'Stops the automatic sharing with these data owners',
+    tags: ['user'],
+    body: ref(SharingChangeSchema),
+    response: user,
+  }),
+  currentDataOwner: defineRoute({
+    method: 'GET',
+    path: '/dataowner/current',
+    operationId: 'getCurrentDataOwner',
+    summary: 'The data owner the caller acts as',
+    tags: ['dataOwner'],
+    response: ref(DataOwnerWithTypeSchema),
+  }),
+  getDataOwner: defineRoute({
+    method: 'GET',
+    path: '/dataowner/:id',
+    operationId: 'getDataOwner',
+    summary: 'Any data owner by id (a patient the caller cannot read: its public keys only)',
+    tags: ['dataOwner'],
+    params: IdParamsSchema,
+    response: ref(DataOwnerWithTypeSchema),
+  }),
+  createExchangeKey: defineRoute({
+    method: 'POST',
+    path: '/exchangekey',
+    operationId: 'createExchangeKey',
+    summary: 'Stores a new exchange key; only its delegator may create it',
+    tags: ['exchangeKey'],
+    body: ref(ExchangeKeySchema),
+    response: ref(ExchangeKeySchema),
+  }),
+  getExchangeKeys: defineRoute({
+    method: 'GET',
+    path: '/exchangekey/:delegator/:delegate',
+    operationId: 'getExchangeKeys',
+    summary: 'Exchange keys of an ordered pair, oldest first; only for the two parties',
+    tags: ['exchangeKey'],
+    params: PairParamsSchema,
+    response: Type.Array(ref(ExchangeKeySchema)),
+  }),
+  healthcareProfessional: dataOwnerDocRoutes('/hcparty', 'HealthcareProfessional', 'healthcareProfessional'),
+  medicalDevice: dataOwnerDocRoutes('/device', 'MedicalDevice', 'medicalDevice'),
+} as const

@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify'
+import { DEFAULT_PAGE_SIZE, ENTITY_ROUTES, ENTITY_TYPES } from '@cairn/protocol'
+import type { EventBus } from '../../events/event-bus.ts'
+import { RawJson } from '../../http/raw-json.ts'
+import { serveRoute } from '../../http/serve-route.ts'
+import type { Storage } from '../../storage/storage.ts'
+import { EncryptedEntityService } from './encrypted-entity-service.ts'
+
+/**
+ * Registers the routes of every encrypted entity type, from the route table the protocol derives from
+ * the entity descriptors: create, modify/share, their batch variants, get by id and the filter route.
+ * Stored documents are answered as the JSON text they were stored as.
+ */
+export function registerEncryptedEntityRoutes(app: FastifyInstance, storage: Storage, events: EventBus): void {
+  for (const type of ENTITY_TYPES) {
+    const service = new EncryptedEntityService(storage, events, type)
+    const routes = ENTITY_ROUTES[type]
+    serveRoute(app, routes.create, async ({ caller, body }) => {
+      const [doc] = await service.create(caller, [body])
+      return new RawJson(doc)
+    })
+    serveRoute(app, routes.modify, async ({ caller, body }) => {
+      const [doc] = await service.modify(caller, [body])
+      return new RawJson(doc)
+    })
+    serveRoute(app, routes.createBatch, async ({ caller, body }) =>
+      RawJson.array(await service.create(caller, body)),
+    )
+    serveRoute(app, routes.modifyBatch, async ({ caller, body }) =>
+      RawJson.array(await service.modify(caller, body)),
+    )
+    serveRoute(app, routes.get, async ({ caller, params }) => new RawJson(await service.get(caller, params.id)))
+    serveRoute(app, routes.filter, async ({ caller, body, query }) => {
+      const page = await service.filter(caller, body.filter, query.startDocumentId, query.limit ?? DEFAULT_PAGE_SIZE)
+      const next = page.nextId ? `{"startKeyDocId":${JSON.stringify(page.nextId)}}` : '{}'
+      return new RawJson(
+        `{"pageSize":${page.rows.length},"totalSize":${page.total},"rows":[${page.rows.join(',')}],"nextKeyPair":${next}}`,
+      )
+    })
+  }
+}
