@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStorage, dropPgSchema, StorageConflict } from './index.ts'
 import type { DocIndexes, DocTable, DocWrite, Storage, StoredDoc, UserRow } from './index.ts'
+import type { IndexQuery } from './index-query.ts'
 
 /*
  * The one contract suite of Storage, run against embedded SQLite (always) and PostgreSQL (when
@@ -336,6 +337,49 @@ function contract(makeTarget: () => Target): void {
       idOf(p, 5),
     ])
     expect(await findByAccessor(storage, 'patient', `nobody-${p}`, undefined, 10)).toEqual([])
+  })
+
+  it('answers index queries within the access index, counting every match in the total', async () => {
+    const p = prefix()
+    const me = `me-${p}`
+    // 0..9 readable by me; even ones carry sfk A, multiples of 3 sfk B; 10..11 readable by others only.
+    const writes = Array.from({ length: 12 }, (_, n) =>
+      write(idOf(p, n), {
+        access: n < 10 ? [me] : [`other-${p}`],
+        sfk: [...(n % 2 === 0 ? [`A-${p}`] : []), ...(n % 3 === 0 ? [`B-${p}`] : [])],
+      }),
+    )
+    writes.push(write(idOf(p, 12), { access: [me], sfk: [`A-${p}`] }, { deleted: true }))
+    await storage.insertDocs('dataSample', writes)
+    const page = async (query: IndexQuery, startId?: string, limit = 100) =>
+      storage.findPage('dataSample', me, query, startId, limit)
+    const idsOf = (docs: StoredDoc[]) => docs.map((d) => Number(d.id.slice(-4)))
+    const a: IndexQuery = { op: 'index', index: 'sfk', values: [`A-${p}`] }
+    const b: IndexQuery = { op: 'index', index: 'sfk', values: [`B-${p}`] }
+
+    const all = await page({ op: 'all' })
+    expect([idsOf(all.docs), all.total]).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 10])
+    const onlyA = await page(a)
+    expect([idsOf(onlyA.docs), onlyA.total]).toEqual([[0, 2, 4, 6, 8], 5])
+    const both = await page({ op: 'and', of: [a, b] })
+    expect([idsOf(both.docs), both.total]).toEqual([[0, 6], 2])
+    const aOrB: IndexQuery = { op: 'or', of: [a, b] }
+    const either = await page(aOrB)
+    expect([idsOf(either.docs), either.total]).toEqual([[0, 2, 3, 4, 6, 8, 9], 7])
+    const byIds = await page({ op: 'ids', ids: [idOf(p, 3), idOf(p, 11), idOf(p, 12), 'missing'] })
+    expect([idsOf(byIds.docs), byIds.total]).toEqual([[3], 1])
+    expect(await page({ op: 'none' })).toEqual({ docs: [], total: 0 })
+    expect(await page({ op: 'ids', ids: [] })).toEqual({ docs: [], total: 0 })
+    expect(await page({ op: 'or', of: [] })).toEqual({ docs: [], total: 0 })
+
+    // Keyset pages: each starts at the id the previous one stopped before, the total stays the same.
+    const first = await page(aOrB, undefined, 3)
+    const second = await page(aOrB, idOf(p, 4), 3)
+    expect([idsOf(first.docs), first.total, idsOf(second.docs), second.total]).toEqual([[0, 2, 3], 7, [4, 6, 8], 7])
+    expect((await page(a, undefined, 0)).total).toBe(5)
+    await expect(storage.findPage('healthcareProfessional', me, { op: 'all' }, undefined, 10)).rejects.toThrow(
+      /no access index/,
+    )
   })
 
   it('finds the exchange keys of an ordered pair, oldest first', async () => {
