@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DataSample, HealthcareElement, Patient, SdkError } from '@cairn/sdk'
+import { createServer } from 'node:net'
+import {
+  AnonymousMedTechApiBuilder,
+  DataSample,
+  HealthcareElement,
+  MemoryStorage,
+  Patient,
+  SdkError,
+  SimpleMedTechCryptoStrategies,
+  medTechApi,
+} from '@cairn/sdk'
 import { disposeServer, startServer, type ServerProcess } from '../support/server-process.ts'
 import { newHcp, type Actor } from '../support/actors.ts'
 
@@ -73,5 +83,98 @@ describe('SDK errors', () => {
     await expect(hcp.api.patientApi.giveAccessTo(current, crypto.randomUUID())).rejects.toThrow(
       /^404 - Data owner .* does not exist/,
     )
+  })
+
+  it('a server that cannot be reached is a NETWORK error naming the system error, with its cause', async () => {
+    // A port that was free a moment ago: nothing listens there, so the connection is refused.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number }
+        probe.close(() => resolve(port))
+      })
+    })
+    const error = await medTechApi()
+      .withICureBaseUrl(`http://127.0.0.1:${port}`)
+      .withUserName('nobody')
+      .withPassword('nothing')
+      .withStorage(new MemoryStorage())
+      .withCryptoStrategies(new SimpleMedTechCryptoStrategies([]))
+      .build()
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SdkError)
+    expect(error).toMatchObject({ code: 'NETWORK', status: 0 })
+    expect((error as SdkError).message).toMatch(/Cannot reach the Cairn server at http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/)
+    expect((error as SdkError).cause).toBeInstanceOf(Error)
+  })
+
+  it('MedTech methods that Cairn does not have yet reject with NOT_AVAILABLE naming docs/compatibility.md', async () => {
+    const calls: [string, () => Promise<unknown>][] = [
+      ['patientApi.filterPatients', () => hcp.api.patientApi.filterPatients({})],
+      ['dataSampleApi.deleteDataSample', () => hcp.api.dataSampleApi.deleteDataSample(patient.id!)],
+      ['healthcareElementApi.matchHealthcareElement', () => hcp.api.healthcareElementApi.matchHealthcareElement({})],
+      ['userApi.getUserByEmail', () => hcp.api.userApi.getUserByEmail('a@example.org')],
+      ['dataOwnerApi.giveAccessBackTo', () => hcp.api.dataOwnerApi.giveAccessBackTo(patient.id!, 'key')],
+      ['notificationApi.getPendingNotificationsAfter', () => hcp.api.notificationApi.getPendingNotificationsAfter()],
+      ['codingApi.getCoding', () => hcp.api.codingApi.getCoding('x')],
+      ['AnonymousMedTechApiBuilder.build', () => new AnonymousMedTechApiBuilder().withMsgGwSpecId('x').build()],
+    ]
+    for (const [name, call] of calls) {
+      const error = await call().catch((e: unknown) => e)
+      expect(error, name).toBeInstanceOf(SdkError)
+      expect(error, name).toMatchObject({ code: 'NOT_AVAILABLE', status: 0 })
+      expect((error as SdkError).message).toBe(
+        `${name} is not available yet in Cairn; see docs/compatibility.md ("Not yet available") for what is planned`,
+      )
+    }
+    expect(() => hcp.api.authenticationApi).toThrow(/authenticationApi is not available yet .*docs\/compatibility\.md/)
+  })
+
+  it('saving healthcare elements modifies first (a stale rev saves nothing) and answers in the order given', async () => {
+    const [h1] = await hcp.api.healthcareElementApi.createOrModifyHealthcareElements(
+      [new HealthcareElement({ note: 'first' })],
+      patient.id,
+    )
+    const fresh = new HealthcareElement({ note: 'created in the mixed batch' })
+    const edited = new HealthcareElement({ ...h1, note: 'edited' })
+    const saved = await hcp.api.healthcareElementApi.createOrModifyHealthcareElements([fresh, edited], patient.id)
+    expect(saved.map((h) => h.note)).toEqual(['created in the mixed batch', 'edited'])
+    expect(saved[1].id).toBe(h1.id)
+
+    const wouldBeCreated = new HealthcareElement({ id: crypto.randomUUID(), note: 'must not exist' })
+    await expect(
+      hcp.api.healthcareElementApi.createOrModifyHealthcareElements(
+        [wouldBeCreated, new HealthcareElement({ ...h1, note: 'stale' })],
+        patient.id,
+      ),
+    ).rejects.toMatchObject({ status: 409, code: 'CONFLICT' })
+    await expect(hcp.api.healthcareElementApi.getHealthcareElement(wouldBeCreated.id!)).rejects.toMatchObject({
+      status: 404,
+      code: 'NOT_FOUND',
+    })
+  })
+
+  it('medTechApi(api) copies every setting, message gateway and authentication processes included', async () => {
+    const built = await medTechApi()
+      .withICureBaseUrl(server.url)
+      .withUserName(hcp.login)
+      .withPassword(hcp.password)
+      .withStorage(new MemoryStorage())
+      .withCryptoStrategies(new SimpleMedTechCryptoStrategies([]))
+      .withMsgGwUrl(`${server.url}/msggw`)
+      .withMsgGwSpecId('cairn-spec')
+      .withAuthProcessByEmailId('email-process')
+      .withAuthProcessBySmsId('sms-process')
+      .build()
+    const copy = await medTechApi(built).build()
+    expect(copy.settings).toMatchObject({
+      baseUrl: server.url,
+      username: hcp.login,
+      msgGwUrl: `${server.url}/msggw`,
+      msgGwSpecId: 'cairn-spec',
+      authProcessByEmailId: 'email-process',
+      authProcessBySmsId: 'sms-process',
+    })
+    expect(copy.storage).toBe(built.storage)
+    expect(copy.keyStorage).toBe(built.keyStorage)
   })
 })
