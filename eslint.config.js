@@ -7,13 +7,23 @@ import js from '@eslint/js'
 import { defineConfig } from 'eslint/config'
 import tseslint from 'typescript-eslint'
 
-const typeScriptFiles = ['packages/*/src/**/*.ts', 'tests/**/*.ts', 'bench/**/*.ts', 'vitest.config.ts']
+/** The files of the root tsconfig.json program. */
+const typeScriptFiles = [
+  'packages/*/src/**/*.ts',
+  'tests/**/*.ts',
+  'bench/**/*.ts',
+  'vitest.config.ts',
+  'tsup.shared.ts',
+  'packages/*/tsup.config.ts',
+]
 
 export default defineConfig(
   {
     ignores: ['**/dist/', '**/node_modules/', '**/coverage/', '**/.bench/', '**/.cairn/', '**/.scratch/'],
   },
   {
+    // Parsed as ES modules, .cjs included: the CommonJS test apps declare `require` themselves
+    // (`/* global require */` in tests/packaging/apps/app.cjs).
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     extends: [js.configs.recommended],
     languageOptions: {
@@ -29,6 +39,19 @@ export default defineConfig(
         project: './tsconfig.json',
         tsconfigRootDir: import.meta.dirname,
       },
+    },
+    rules: {
+      // A leading underscore marks a parameter or binding that is unused on purpose: the MedTech
+      // signatures kept by methods Cairn does not implement yet, or fields removed by destructuring.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
     },
   },
 )

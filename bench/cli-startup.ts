@@ -16,7 +16,7 @@ function positiveInt(raw: string | undefined, fallback: number): number {
   return n
 }
 
-/** One command line measured RUNS times (after one unmeasured warm-up run that fills the OS cache). */
+/** One command line, measured RUNS times. */
 interface Case {
   label: string
   args: string[]
@@ -48,15 +48,21 @@ if (!existsSync(join(ROOT, 'packages/cli/dist/main.js')))
 
 const host = await machine()
 console.log(`\nCLI startup — ${host.nproc} cores ${host.cpu}, Node ${host.node}, code at ${host.commit}`)
-console.log(`${RUNS} runs each (child_process, wall time from spawn to exit)\n`)
+if (host.busyCoresBefore !== undefined && host.busyCoresBefore > 0.25)
+  console.log(
+    `WARNING: ${host.busyCoresBefore.toFixed(2)} cores were busy with other work; figures may be high.`,
+  )
+console.log(`${RUNS} runs of each, interleaved, after one warm-up round (wall time from spawn to exit)\n`)
+// Round-robin over the cases, so that a change of load during the run affects them all alike.
+for (const c of CASES) timeOnce(c.args)
+const times = CASES.map(() => [] as number[])
+for (let i = 0; i < RUNS; i++) CASES.forEach((c, k) => times[k].push(timeOnce(c.args)))
 const widths = [34, 10, 10, 10]
 const row = (cells: string[]) =>
   cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' ')
 console.log(row(['command', 'median ms', 'p95 ms', 'min ms']))
-for (const c of CASES) {
-  timeOnce(c.args)
-  const times = Array.from({ length: RUNS }, () => timeOnce(c.args)).sort((a, b) => a - b)
-  console.log(
-    row([c.label, quantile(times, 0.5).toFixed(0), quantile(times, 0.95).toFixed(0), times[0].toFixed(0)]),
-  )
-}
+CASES.forEach((c, k) => {
+  const sorted = times[k].sort((a, b) => a - b)
+  const cells = [quantile(sorted, 0.5), quantile(sorted, 0.95), sorted[0]].map((ms) => ms.toFixed(0))
+  console.log(row([c.label, ...cells]))
+})

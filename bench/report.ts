@@ -163,7 +163,9 @@ export function render(result: BenchResult): string {
     [p.e2ee, p.baseline].filter((x) => (x.otherCpuMs ?? 0) > 0.1 * x.wallMs).map(() => p.id),
   )
   if (disturbed.length > 0) {
-    out.push(`WARNING: other processes used > 10% of a core during phase(s) ${[...new Set(disturbed)].join(',')}.`)
+    out.push(
+      `WARNING: other processes used > 10% of a core during phase(s) ${[...new Set(disturbed)].join(',')}.`,
+    )
   }
   out.push(`First-contact RSA operations (setup + warm-up, not per entity): ${result.firstContactRsa}`)
   out.push('')

@@ -15,7 +15,7 @@ import type {
 import { client, emptyMeta, expectError, signJwt, uuid, type Client } from './http.ts'
 
 /**
- * The server-side checks of CRYPTO.md ("Server checks on every write") and of the security model,
+ * The server-side checks of docs/protocol.md (checks on every write) and of the security model,
  * against one real server process: each test sends the request a misbehaving client would send
  * (raw HTTP with the actors' own bearer tokens) and checks the refusal and that nothing changed.
  */

@@ -106,6 +106,13 @@ describe('bootstrap and the cairn CLI', () => {
     }
     // The sources answer the same.
     expect((await cairn(['--version'])).stdout).toBe(`${version}\n`)
+
+    // --help and --version load no sub-command: the built entry statically imports Node builtins
+    // only; the server and the SDK come with the lazily imported chunk of their sub-command.
+    const main = await readFile(join(ROOT, 'packages/cli/dist/main.js'), 'utf8')
+    const staticImports = [...main.matchAll(/^import\b[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1])
+    expect(staticImports.filter((s) => !s.startsWith('node:'))).toEqual([])
+    expect(main).toMatch(/await import\(["']\.\/serve-[\w-]+\.js["']\)/)
   })
 
   it('create-hcp says what is missing', async () => {

@@ -20,6 +20,15 @@ const APPS = join(ROOT, 'tests/packaging/apps')
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc')
 const PACKAGES = ['protocol', 'crypto', 'sdk']
 
+/** Temp dir outside the repository: the tarballs and one directory per app. */
+let work: string
+/** Started while the apps install; afterAll stops it even when the setup failed. */
+let serverStarting: Promise<ServerProcess> | undefined
+let server: ServerProcess | undefined
+/** Files in each package's tarball, as `npm pack` lists them. */
+const packed: Record<string, string[]> = {}
+const apps: Record<'esm' | 'cjs' | 'ts', string> = { esm: '', cjs: '', ts: '' }
+
 interface Run {
   command: string
   code: number | null
@@ -56,8 +65,8 @@ async function mustRun(file: string, args: string[], options: { cwd: string; env
 }
 
 /**
- * Environment of npm and of the apps: this process's, without the `npm_*` variables that the npm
- * running the tests set (they describe the repository's package, not the app's).
+ * Environment of npm and of the apps: this process's, without NODE_OPTIONS and the `npm_*`
+ * variables that describe the repository's package when the tests run under `npm test`.
  */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
@@ -82,6 +91,16 @@ async function makeApp(name: string, packageJson: object, tarballs: string[]): P
   return dir
 }
 
+/** The environment variables that give an HCP's login, password and hex key pair to an app. */
+function credentialsEnv(who: 'A' | 'B', c: HcpCredentialsFile): Record<string, string> {
+  return {
+    [`HCP_${who}_LOGIN`]: c.login,
+    [`HCP_${who}_PASSWORD`]: c.password,
+    [`HCP_${who}_PRIVATE_KEY`]: c.keyPair.privateKey,
+    [`HCP_${who}_PUBLIC_KEY`]: c.keyPair.publicKey,
+  }
+}
+
 /** Two new HCPs (users and key pairs created here) and the environment that gives them to an app. */
 async function appEnv(server: ServerProcess, app: string) {
   const hcp = (who: string): Promise<HcpCredentialsFile> =>
@@ -102,19 +121,8 @@ async function appEnv(server: ServerProcess, app: string) {
     CAIRN_URL: server.url,
     NOTE: expected.note,
     SAMPLE_TEXT: expected.sampleText,
-    ...Object.fromEntries(
-      (
-        [
-          ['A', a],
-          ['B', b],
-        ] as const
-      ).flatMap(([who, c]) => [
-        [`HCP_${who}_LOGIN`, c.login],
-        [`HCP_${who}_PASSWORD`, c.password],
-        [`HCP_${who}_PRIVATE_KEY`, c.keyPair.privateKey],
-        [`HCP_${who}_PUBLIC_KEY`, c.keyPair.publicKey],
-      ]),
-    ),
+    ...credentialsEnv('A', a),
+    ...credentialsEnv('B', b),
   })
   return { env, expected: { ...expected, sharedWith: b.healthcareProfessionalId, isDataSample: true } }
 }
@@ -127,12 +135,6 @@ async function runApp(dir: string, args: string[], env: NodeJS.ProcessEnv): Prom
   return JSON.parse(lines[lines.length - 1])
 }
 
-let work: string
-let server: ServerProcess | undefined
-const tarballs: Record<string, string> = {}
-const packed: Record<string, string[]> = {}
-const apps: Record<'esm' | 'cjs' | 'ts', string> = { esm: '', cjs: '', ts: '' }
-
 describe('@cairn/sdk as an installed npm package', () => {
   beforeAll(async () => {
     for (const p of PACKAGES) {
@@ -140,7 +142,8 @@ describe('@cairn/sdk as an installed npm package', () => {
         throw new Error(`packages/${p}/dist is missing: run \`npm run build\` first (\`npm test\` does)`)
     }
     work = await mkdtemp(join(tmpdir(), 'cairn-packaging-'))
-    const serverStarting = startServer()
+    serverStarting = startServer()
+    const tarballs: string[] = []
     // --ignore-scripts: pack what `npm run build` made (prepack would rebuild dist/ while other
     // test files may be using it).
     for (const p of PACKAGES) {
@@ -150,14 +153,13 @@ describe('@cairn/sdk as an installed npm package', () => {
         { cwd: join(ROOT, 'packages', p), env: cleanEnv() },
       )
       const [info] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[]
-      tarballs[p] = join(work, info.filename)
+      tarballs.push(join(work, info.filename))
       packed[p] = info.files.map((f) => f.path).sort()
     }
-    const all = PACKAGES.map((p) => tarballs[p])
     const [esm, cjs, ts] = await Promise.all([
-      makeApp('esm', { type: 'module' }, all),
-      makeApp('cjs', { type: 'commonjs' }, all),
-      makeApp('ts', { type: 'module' }, all),
+      makeApp('esm', { type: 'module' }, tarballs),
+      makeApp('cjs', { type: 'commonjs' }, tarballs),
+      makeApp('ts', { type: 'module' }, tarballs),
     ])
     Object.assign(apps, { esm, cjs, ts })
     await copyFile(join(APPS, 'app.mjs'), join(esm, 'app.mjs'))
@@ -185,7 +187,7 @@ describe('@cairn/sdk as an installed npm package', () => {
   }, 300_000)
 
   afterAll(async () => {
-    await disposeServer(server)
+    await disposeServer(await serverStarting?.catch(() => undefined))
     if (work) await rm(work, { recursive: true, force: true })
   })
 

@@ -103,7 +103,9 @@ describe('SDK errors', () => {
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(SdkError)
     expect(error).toMatchObject({ code: 'NETWORK', status: 0 })
-    expect((error as SdkError).message).toMatch(/Cannot reach the Cairn server at http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/)
+    expect((error as SdkError).message).toMatch(
+      /Cannot reach the Cairn server at http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/,
+    )
     expect((error as SdkError).cause).toBeInstanceOf(Error)
   })
 
@@ -111,12 +113,21 @@ describe('SDK errors', () => {
     const calls: [string, () => Promise<unknown>][] = [
       ['patientApi.filterPatients', () => hcp.api.patientApi.filterPatients({})],
       ['dataSampleApi.deleteDataSample', () => hcp.api.dataSampleApi.deleteDataSample(patient.id!)],
-      ['healthcareElementApi.matchHealthcareElement', () => hcp.api.healthcareElementApi.matchHealthcareElement({})],
+      [
+        'healthcareElementApi.matchHealthcareElement',
+        () => hcp.api.healthcareElementApi.matchHealthcareElement({}),
+      ],
       ['userApi.getUserByEmail', () => hcp.api.userApi.getUserByEmail('a@example.org')],
       ['dataOwnerApi.giveAccessBackTo', () => hcp.api.dataOwnerApi.giveAccessBackTo(patient.id!, 'key')],
-      ['notificationApi.getPendingNotificationsAfter', () => hcp.api.notificationApi.getPendingNotificationsAfter()],
+      [
+        'notificationApi.getPendingNotificationsAfter',
+        () => hcp.api.notificationApi.getPendingNotificationsAfter(),
+      ],
       ['codingApi.getCoding', () => hcp.api.codingApi.getCoding('x')],
-      ['AnonymousMedTechApiBuilder.build', () => new AnonymousMedTechApiBuilder().withMsgGwSpecId('x').build()],
+      [
+        'AnonymousMedTechApiBuilder.build',
+        () => new AnonymousMedTechApiBuilder().withMsgGwSpecId('x').build(),
+      ],
     ]
     for (const [name, call] of calls) {
       const error = await call().catch((e: unknown) => e)
@@ -126,7 +137,9 @@ describe('SDK errors', () => {
         `${name} is not available yet in Cairn; see docs/compatibility.md ("Not yet available") for what is planned`,
       )
     }
-    expect(() => hcp.api.authenticationApi).toThrow(/authenticationApi is not available yet .*docs\/compatibility\.md/)
+    expect(() => hcp.api.authenticationApi).toThrow(
+      /authenticationApi is not available yet .*docs\/compatibility\.md/,
+    )
   })
 
   it('saving healthcare elements modifies first (a stale rev saves nothing) and answers in the order given', async () => {
@@ -136,7 +149,10 @@ describe('SDK errors', () => {
     )
     const fresh = new HealthcareElement({ note: 'created in the mixed batch' })
     const edited = new HealthcareElement({ ...h1, note: 'edited' })
-    const saved = await hcp.api.healthcareElementApi.createOrModifyHealthcareElements([fresh, edited], patient.id)
+    const saved = await hcp.api.healthcareElementApi.createOrModifyHealthcareElements(
+      [fresh, edited],
+      patient.id,
+    )
     expect(saved.map((h) => h.note)).toEqual(['created in the mixed batch', 'edited'])
     expect(saved[1].id).toBe(h1.id)
 
@@ -147,10 +163,12 @@ describe('SDK errors', () => {
         patient.id,
       ),
     ).rejects.toMatchObject({ status: 409, code: 'CONFLICT' })
-    await expect(hcp.api.healthcareElementApi.getHealthcareElement(wouldBeCreated.id!)).rejects.toMatchObject({
-      status: 404,
-      code: 'NOT_FOUND',
-    })
+    await expect(hcp.api.healthcareElementApi.getHealthcareElement(wouldBeCreated.id!)).rejects.toMatchObject(
+      {
+        status: 404,
+        code: 'NOT_FOUND',
+      },
+    )
   })
 
   it('medTechApi(api) copies every setting, message gateway and authentication processes included', async () => {

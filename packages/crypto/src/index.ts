@@ -1,4 +1,4 @@
-// Public API of @cairn/crypto: the Cairn E2EE protocol v1 (CRYPTO.md) as pure functions over WebCrypto.
+// Public API of @cairn/crypto: the Cairn E2EE protocol (docs/protocol.md) as pure functions over WebCrypto.
 // Runs unchanged in Node >= 20 and browsers. Internal helpers (bytes, web-crypto, rsa-params) stay private.
 
 export {

@@ -1,4 +1,4 @@
-// RSA parameters of CRYPTO.md in one place. One key pair serves two algorithms: its PKCS#8 / SPKI bytes
+// RSA parameters of the protocol (docs/protocol.md) in one place. One key pair serves two algorithms: its PKCS#8 / SPKI bytes
 // (OID rsaEncryption, not bound to an algorithm) are imported once as RSA-OAEP and once as RSA-PSS.
 
 /** Encryption of exchange keys: RSA-OAEP with SHA-256 (MedTech used SHA-1). */

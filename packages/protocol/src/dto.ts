@@ -199,7 +199,10 @@ export const CreateTokenSchema = Type.Object(
 )
 
 /** A new long-lived token `<tokenId>.<secret>`, shown once. */
-export const TokenSchema = Type.Object({ token: Type.String() }, { $id: 'Token', additionalProperties: false })
+export const TokenSchema = Type.Object(
+  { token: Type.String() },
+  { $id: 'Token', additionalProperties: false },
+)
 
 export const LoginSchema = Type.Object(
   {

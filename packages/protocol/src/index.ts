@@ -3,7 +3,12 @@ export * from './constants.ts'
 export * from './dto.ts'
 export * from './filters.ts'
 export type { EntityDescriptor, IndexKind } from './entities/entity-descriptor.ts'
-export { ENTITY_DESCRIPTORS, ENTITY_TYPES, entityDescriptor, type EntityType } from './entities/entity-descriptors.ts'
+export {
+  ENTITY_DESCRIPTORS,
+  ENTITY_TYPES,
+  entityDescriptor,
+  type EntityType,
+} from './entities/entity-descriptors.ts'
 export * from './routes/route-def.ts'
 export { ROUTES, ENTITY_ROUTES } from './routes/route-table.ts'
 export { NAMED_SCHEMAS } from './named-schemas.ts'

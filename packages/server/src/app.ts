@@ -70,7 +70,10 @@ export async function buildApp(
       security: [{ bearer: [] }],
     },
     // Named schemas become components/schemas entries under their $id instead of def-N names.
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   })
   // Swagger UI's own routes are public: they serve the documentation, never data.
   await app.register(async (docs) => {
@@ -80,15 +83,21 @@ export async function buildApp(
     await docs.register(swaggerUi, { routePrefix: '/docs' })
   })
 
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id)
+    done(null, payload)
   })
   app.addHook('onRequest', async (request) => {
     if (!request.routeOptions.url || request.routeOptions.config.public) return
     request.caller = await auth.authenticate(request.headers.authorization, request.id)
   })
-  app.addHook('preValidation', async (request) => {
-    if (request.body !== undefined) assertJsonDepth(request.body, MAX_JSON_DEPTH)
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      if (request.body !== undefined) assertJsonDepth(request.body, MAX_JSON_DEPTH)
+      done()
+    } catch (error) {
+      done(error as Error)
+    }
   })
 
   serveRoute(app, ROUTES.health, async () => {
@@ -99,7 +108,7 @@ export async function buildApp(
     }
     return { status: 'ok' as const, database: storage.dialect }
   })
-  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger())
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, () => app.swagger())
 
   registerAuthRoutes(app, auth)
   registerUserRoutes(app, storage, events)

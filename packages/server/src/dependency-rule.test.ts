@@ -15,7 +15,7 @@ async function sources(dir: string): Promise<string[]> {
 }
 
 /**
- * ARCHITECTURE.md: the server depends on the protocol only — it must never import the crypto
+ * docs/architecture.md: the server depends on the protocol only — it must never import the crypto
  * package or the SDK (it has nothing to decrypt); crypto never imports the SDK; protocol imports
  * neither.
  */
@@ -37,9 +37,10 @@ describe('package dependency rule', () => {
       expect(offenders).toEqual([])
     })
     it(`${pkg}/package.json declares none of them`, async () => {
-      const deps = Object.keys(
-        JSON.parse(await readFile(join(ROOT, pkg, 'package.json'), 'utf8')).dependencies ?? {},
-      )
+      const manifest = JSON.parse(await readFile(join(ROOT, pkg, 'package.json'), 'utf8')) as {
+        dependencies?: Record<string, string>
+      }
+      const deps = Object.keys(manifest.dependencies ?? {})
       expect(deps.filter((d) => pattern.test(`from '${d}`))).toEqual([])
     })
   }

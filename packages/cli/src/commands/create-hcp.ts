@@ -61,7 +61,7 @@ export async function runCreateHcp(argv: string[]): Promise<number> {
   const adminPassword = values['admin-password'] ?? process.env.CAIRN_ADMIN_PASSWORD
   if (!adminPassword) throw new Error('--admin-password (or CAIRN_ADMIN_PASSWORD) is required')
   const result = await createHcp({
-    url: values.url!,
+    url: values.url,
     adminLogin: values['admin-login'] ?? process.env.CAIRN_ADMIN_LOGIN ?? 'admin',
     adminPassword,
     login: values.login!,

@@ -45,9 +45,14 @@ export type BodyOf<R extends RouteDef> = StaticOf<R, 'body'>
 export type ResponseOf<R extends RouteDef> = Static<R['response']>
 
 /** What a caller passes to call a route: only the parts the route declares. */
-export type RouteInput<R extends RouteDef> = (R extends { params: TSchema } ? { params: ParamsOf<R> } : {}) &
-  (R extends { query: TSchema } ? { query?: QueryOf<R> } : {}) &
-  (R extends { body: TSchema } ? { body: BodyOf<R> } : {})
+export type RouteInput<R extends RouteDef> = (R extends { params: TSchema }
+  ? { params: ParamsOf<R> }
+  : NoPart) &
+  (R extends { query: TSchema } ? { query?: QueryOf<R> } : NoPart) &
+  (R extends { body: TSchema } ? { body: BodyOf<R> } : NoPart)
+
+/** A part of the request a route does not declare: nothing to pass. */
+type NoPart = Record<never, never>
 
 /**
  * The concrete path of a route: every `:name` replaced by its URI-encoded parameter, and the query

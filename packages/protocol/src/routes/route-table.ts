@@ -126,7 +126,9 @@ function dataOwnerDocRoutes<const N extends string>(path: string, name: N, tag: 
   }
 }
 
-type EntityRouteTable = { [T in EntityType]: ReturnType<typeof encryptedEntityRoutes<(typeof ENTITY_DESCRIPTORS)[T]>> }
+type EntityRouteTable = {
+  [T in EntityType]: ReturnType<typeof encryptedEntityRoutes<(typeof ENTITY_DESCRIPTORS)[T]>>
+}
 
 /** The routes of every encrypted entity type, keyed by type. */
 export const ENTITY_ROUTES = Object.fromEntries(

@@ -69,6 +69,6 @@ export class DataOwnerApi {
     const meta = owner.systemMetaData?.marshal
       ? (owner.systemMetaData.marshal() as Record<string, unknown>)
       : owner.systemMetaData
-    return publishedKeysOf({ systemMetaData: meta as Record<string, unknown> | undefined })
+    return publishedKeysOf({ systemMetaData: meta })
   }
 }

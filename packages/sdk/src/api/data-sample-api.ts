@@ -1,5 +1,11 @@
 import type { EncryptedEntityDto } from '@cairn/protocol'
-import { DataSample, type Connection, type Document, type PaginatedListDataSample, type Patient } from '../models/index.ts'
+import {
+  DataSample,
+  type Connection,
+  type Document,
+  type PaginatedListDataSample,
+  type Patient,
+} from '../models/index.ts'
 import { notAvailable } from '../http/sdk-error.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
 import { EncryptedEntityStore } from './encrypted-entity-store.ts'
@@ -122,7 +128,11 @@ export class DataSampleApi {
   }
 
   /** Not available yet in Cairn (docs/compatibility.md). */
-  filterDataSample(_filter: unknown, _nextDataSampleId?: string, _limit?: number): Promise<PaginatedListDataSample> {
+  filterDataSample(
+    _filter: unknown,
+    _nextDataSampleId?: string,
+    _limit?: number,
+  ): Promise<PaginatedListDataSample> {
     return Promise.reject(notAvailable('dataSampleApi.filterDataSample'))
   }
 

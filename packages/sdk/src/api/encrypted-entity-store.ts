@@ -27,7 +27,7 @@ export interface EntityKind<M extends EntityModel> {
   fromJson(json: Record<string, unknown>): M
 }
 
-/** Shared-data kinds applied when creating medical entities (CRYPTO.md "Operations"). */
+/** Shared-data kinds applied when creating medical entities (docs/protocol.md, operations). */
 const AUTO_SHARE_KINDS = ['all', 'medicalInformation'] as const
 
 /**
@@ -72,7 +72,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
         const { meta, key } = await crypto.newMetadata(this.kind.type, id, delegates, parent)
         meta.encryptedSelf = await crypto.encryptFields(this.kind.type, id, key, secret)
         delete clear.rev
-        return { doc: { ...clear, id, systemMetaData: meta } as EncryptedEntityDto, secret }
+        return { doc: { ...clear, id, systemMetaData: meta }, secret }
       }),
     )
     return this.send('POST', prepared)
@@ -117,7 +117,9 @@ export class EncryptedEntityStore<M extends EntityModel> {
       fields = await crypto.decryptFields(this.kind.type, doc, key)
     } catch (e) {
       if (e instanceof CryptoError)
-        throw new SdkError('DECRYPTION', `Cannot decrypt ${this.kind.type} ${doc.id}: ${e.message}`, { cause: e })
+        throw new SdkError('DECRYPTION', `Cannot decrypt ${this.kind.type} ${doc.id}: ${e.message}`, {
+          cause: e,
+        })
       throw e
     }
     return { model: this.kind.fromJson(modelJson(doc, fields)), decrypted: fields !== undefined }
@@ -135,7 +137,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
     const meta = metaToWire(model.systemMetaData)
     if (!meta || !model.rev) return this.fetch(id)
     const { clear } = splitFields(model.marshal() as Record<string, unknown>, this.encryptedFields)
-    return { ...clear, id, rev: model.rev, systemMetaData: meta } as EncryptedEntityDto
+    return { ...clear, id, rev: model.rev, systemMetaData: meta }
   }
 
   /**

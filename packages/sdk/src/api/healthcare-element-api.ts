@@ -55,7 +55,9 @@ export class HealthcareElementApi {
     let secretId: string | undefined
     if (toCreate.length > 0) {
       if (!patientId)
-        throw new Error('Error while creating: patientId should be provided to create new healthcare elements')
+        throw new Error(
+          'Error while creating: patientId should be provided to create new healthcare elements',
+        )
       ;[secretId] = await this.patients.secretIdsOfId(patientId)
       if (!secretId) {
         throw new Error(

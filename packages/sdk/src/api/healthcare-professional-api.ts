@@ -26,7 +26,9 @@ export class HealthcareProfessionalApi {
     )
     const body = { ...(hcp.marshal() as Record<string, unknown>), id: forceUuid(hcp.id) }
     const routes = ROUTES.healthcareProfessional
-    return new HealthcareProfessional(await this.ctx.http.call(hcp.rev ? routes.modify : routes.create, { body }))
+    return new HealthcareProfessional(
+      await this.ctx.http.call(hcp.rev ? routes.modify : routes.create, { body }),
+    )
   }
 
   /** A healthcare professional by id. */

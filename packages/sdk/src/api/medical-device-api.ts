@@ -18,7 +18,9 @@ export class MedicalDeviceApi {
 
   /** A medical device by id. */
   async getMedicalDevice(medicalDeviceId: string): Promise<MedicalDevice> {
-    return new MedicalDevice(await this.ctx.http.call(ROUTES.medicalDevice.get, { params: { id: medicalDeviceId } }))
+    return new MedicalDevice(
+      await this.ctx.http.call(ROUTES.medicalDevice.get, { params: { id: medicalDeviceId } }),
+    )
   }
 
   /** Not available yet in Cairn (docs/compatibility.md). */

@@ -149,7 +149,9 @@ export class MedTechApiBuilder {
     if (self.type === 'Patient') {
       const doc = self.dataOwner as unknown as EncryptedEntityDto
       if ((await crypto.secretIdsOf('patient', doc)).length === 0) {
-        await http.call(ENTITY_ROUTES.patient.modify, { body: await crypto.withNewSecretIdForSelf('patient', doc) })
+        await http.call(ENTITY_ROUTES.patient.modify, {
+          body: await crypto.withNewSecretIdForSelf('patient', doc),
+        })
       }
     }
     const ctx: ApiContext = { http, user, selfId, crypto, exchangeKeys, dataOwnerKeys }

@@ -128,8 +128,9 @@ export class MedTechApi {
    * Clears the exchange-key and public-key caches, so that keys created or shared since they were
    * loaded are fetched again.
    */
-  async forceReload(): Promise<void> {
+  forceReload(): Promise<void> {
     this.ctx.exchangeKeys?.clear()
     this.ctx.dataOwnerKeys.clear()
+    return Promise.resolve()
   }
 }

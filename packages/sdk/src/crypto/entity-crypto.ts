@@ -26,7 +26,7 @@ const EVERY_DELEGATE = '*'
 const decoder = new TextDecoder()
 
 /**
- * Per-entity encryption (CRYPTO.md, with the v1.1 optimisation described in docs/protocol.md): a
+ * Per-entity encryption (docs/protocol.md, v1.1): a
  * random AES-256 key per entity; `encryptedSelf` for the sensitive fields; for each data owner with
  * access, the entity key wrapped under the pair's exchange key (`encryptionKeys`), and the entity's
  * secret id (`delegations`) and parent patient id (`cryptedForeignKeys`) wrapped once under the

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createExchangeKey, generateKeyPairHex, importKeyPair, type KeyPairHandle } from '@cairn/crypto'
-import type { ExchangeKeyDto } from '@cairn/protocol'
+import { routePath, type ExchangeKeyDto, type RouteDef } from '@cairn/protocol'
 import type { HttpClient } from '../http/http-client.ts'
 import { DataOwnerKeys } from './data-owner-keys.ts'
 import { ExchangeKeyManager } from './exchange-key-manager.ts'
@@ -8,17 +8,21 @@ import { SimpleMedTechCryptoStrategies } from './simple-medtech-crypto-strategie
 import type { MedTechCryptoStrategies } from './medtech-crypto-strategies.ts'
 
 /**
- * The manager against a server that lies: the "server" is a table of answers per path, so each test
- * states exactly what a compromised server returns.
+ * The manager against a server that lies: the "server" is a table of answers to GETs per path, so each
+ * test states exactly what a compromised server returns; other calls echo their body.
  */
 function lyingServer(answers: Record<string, unknown>) {
   const posted: unknown[] = []
   const http = {
-    get: (path: string) =>
-      path in answers ? Promise.resolve(answers[path]) : Promise.reject(new Error(`unexpected GET ${path}`)),
-    post: (_path: string, body: unknown) => {
-      posted.push(body)
-      return Promise.resolve(body)
+    call: (route: RouteDef, input: { params?: Record<string, string>; body?: unknown }) => {
+      const path = routePath(route, input.params)
+      if (route.method === 'GET') {
+        return path in answers
+          ? Promise.resolve(answers[path])
+          : Promise.reject(new Error(`unexpected GET ${path}`))
+      }
+      posted.push(input.body)
+      return Promise.resolve(input.body)
     },
   } as unknown as HttpClient
   return { http, posted }
@@ -91,8 +95,7 @@ describe('ExchangeKeyManager against a malicious server', () => {
       recoverAndVerifyKeys: () => Promise.resolve({ recoveredKeyPairs: [], verifiedKeys: {} }),
       allowNewKeyPairGeneration: () => Promise.resolve(false),
       notifyKeyPairGeneration: () => Promise.resolve(),
-      verifyDelegatePublicKeys: (_id, keys) =>
-        Promise.resolve(keys.filter((k) => k !== forger.publicKeyHex)),
+      verifyDelegatePublicKeys: (_id, keys) => Promise.resolve(keys.filter((k) => k !== forger.publicKeyHex)),
     }
     const { http } = lyingServer(answers)
     expect(await new ExchangeKeyManager(http, ME, [me], new DataOwnerKeys(http), strict).keysFrom(O)).toEqual(

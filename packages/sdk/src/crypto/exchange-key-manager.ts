@@ -12,7 +12,7 @@ import type { DataOwnerKeys } from './data-owner-keys.ts'
 import type { MedTechCryptoStrategies } from './medtech-crypto-strategies.ts'
 
 /**
- * Exchange keys of the current data owner (CRYPTO.md): K(self->D) to share with D, created on first
+ * Exchange keys of the current data owner (docs/protocol.md): K(self->D) to share with D, created on first
  * contact (RSA for both parties' keys plus one signature), and K(O->self) to read what O shared.
  * Decrypted keys are cached per pair, so after the first contact a share or a read costs no RSA
  * operation. Only records whose signature verifies with the delegator's public key are used.
@@ -71,7 +71,9 @@ export class ExchangeKeyManager {
       signer: this.ownKeys[0],
       recipients: [...this.ownPublic(), ...delegateKeys],
     })
-    await this.http.call(ROUTES.createExchangeKey, { body: { id: globalThis.crypto.randomUUID(), ...record } })
+    await this.http.call(ROUTES.createExchangeKey, {
+      body: { id: globalThis.crypto.randomUUID(), ...record },
+    })
     // The self pair is also read with: remember the new key instead of reopening it with RSA later.
     if (delegate === this.selfId) this.incoming.set(this.selfId, Promise.resolve([key]))
     return key

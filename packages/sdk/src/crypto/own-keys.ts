@@ -5,13 +5,7 @@ import {
   type KeyPairHandle,
   type KeyPairHex,
 } from '@cairn/crypto'
-import {
-  ENTITY_ROUTES,
-  ROUTES,
-  type DataOwnerDocDto,
-  type DataOwnerWithTypeDto,
-  type EncryptedEntityDto,
-} from '@cairn/protocol'
+import { ENTITY_ROUTES, ROUTES, type DataOwnerWithTypeDto, type EncryptedEntityDto } from '@cairn/protocol'
 import type { HttpClient } from '../http/http-client.ts'
 import type { DataOwnerWithType } from '../models/index.ts'
 import type { KeyStorageFacade, StorageFacade } from '../storage/storage-facade.ts'
@@ -23,7 +17,6 @@ import { MedTechCryptoStrategies } from './medtech-crypto-strategies.ts'
 const keyEntry = (dataOwnerId: string, fp: string) => `cairn.rsa.device.${dataOwnerId}.${fp}`
 /** Storage entry of the local verification decisions about own public keys (JSON {fingerprint: boolean}). */
 const verificationEntry = (dataOwnerId: string) => `cairn.rsa.${dataOwnerId}.verification.self`
-
 
 /** What key initialisation needs. */
 export interface OwnKeysParams {
@@ -134,7 +127,7 @@ async function publishKeys(
           self.type === 'HealthcareProfessional'
             ? ROUTES.healthcareProfessional.modify
             : ROUTES.medicalDevice.modify,
-          { body: next as DataOwnerDocDto },
+          { body: next },
         )
   return { type: self.type, dataOwner: saved }
 }

@@ -66,7 +66,11 @@ export class HttpClient {
       this.pendingAuth = (async () => {
         if (expired && stale) {
           try {
-            this.tokens = await this.send(ROUTES.refresh, { body: { refreshToken: stale.refreshToken } }, false)
+            this.tokens = await this.send(
+              ROUTES.refresh,
+              { body: { refreshToken: stale.refreshToken } },
+              false,
+            )
             return
           } catch {
             // The refresh token expired too: fall back to a fresh login below.
@@ -80,7 +84,11 @@ export class HttpClient {
     return this.pendingAuth
   }
 
-  private async send<R extends RouteDef>(route: R, input: RouteInput<R>, auth: boolean): Promise<ResponseOf<R>> {
+  private async send<R extends RouteDef>(
+    route: R,
+    input: RouteInput<R>,
+    auth: boolean,
+  ): Promise<ResponseOf<R>> {
     const { params, query, body } = input as AnyInput
     const url = `${this.baseUrl}${route.root ? '' : API_PREFIX}${routePath(route, params, query)}`
     const headers: Record<string, string> = { accept: 'application/json' }

@@ -63,10 +63,14 @@ export class SdkError extends Error {
 
 /** A failure to reach the server, naming the system error (ECONNREFUSED, ENOTFOUND, a certificate error...). */
 export function networkError(baseUrl: string, url: string, error: unknown): SdkError {
-  return new SdkError('NETWORK', `Cannot reach the Cairn server at ${baseUrl}: ${describeNetworkError(error)}`, {
-    url,
-    cause: error,
-  })
+  return new SdkError(
+    'NETWORK',
+    `Cannot reach the Cairn server at ${baseUrl}: ${describeNetworkError(error)}`,
+    {
+      url,
+      cause: error,
+    },
+  )
 }
 
 /** The most telling part of a fetch failure: undici wraps the system error in `cause`. */
@@ -75,7 +79,11 @@ function describeNetworkError(error: unknown): string {
   let current: unknown = error
   for (let depth = 0; current instanceof Error && depth < 4; depth++) {
     const code = (current as Error & { code?: unknown }).code
-    parts.push(typeof code === 'string' && !current.message.includes(code) ? `${current.message} (${code})` : current.message)
+    parts.push(
+      typeof code === 'string' && !current.message.includes(code)
+        ? `${current.message} (${code})`
+        : current.message,
+    )
     current = (current as Error & { cause?: unknown }).cause
   }
   return parts.length > 0 ? parts.join(': ') : String(error)

@@ -8,7 +8,7 @@ import {
 
 /**
  * A piece of crypto bookkeeping: a value (secret id, encryption key, owning entity id) wrapped by `owner`
- * for `delegatedTo`, so that the delegate can recover it. See CRYPTO.md for Cairn's wrapping scheme.
+ * for `delegatedTo`, so that the delegate can recover it. See docs/protocol.md for Cairn's wrapping scheme.
  */
 export class Delegation {
   /** Tags qualifying the delegation (e.g. `all`). No default. */

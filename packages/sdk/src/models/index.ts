@@ -1,5 +1,5 @@
 /**
- * The model classes of the MedTech SDK API (medtech-api.md §3), re-exported for the package root.
+ * The model classes of the MedTech SDK API (docs/compatibility.md), re-exported for the package root.
  * Names that the original SDK only offered through deep imports (Notification, DataOwnerTypeEnum,
  * SecureDelegation, ...) are exported here too, as Cairn serves them from `@cairn/sdk` directly.
  */

@@ -2,7 +2,7 @@
  * Shared machinery of the model classes: the types describing what a constructor accepts and what
  * `marshal()` returns, plus the normalisation helpers every constructor uses.
  *
- * Every model follows the same contract (medtech-api.md §3): `new X(json)` copies the given properties
+ * Every model follows the same contract (docs/compatibility.md): `new X(json)` copies the given properties
  * (`Object.assign` semantics), then normalises nested and collection fields; `marshal()` produces a plain,
  * JSON-serialisable object from which `new X(...)` rebuilds an equal instance.
  */

@@ -66,8 +66,8 @@ function entriesOf(doc: EncryptedEntityDto): Map<string, DelegationDto> {
 
 /** Compares key fields as sets: absent and empty are the same, order does not matter. */
 const sameKeys = (a: unknown, b: unknown): boolean => {
-  const norm = (v: unknown) =>
-    Array.isArray(v) ? [...v].sort() : v === undefined || v === null || v === '' ? [] : [v]
+  const norm = (v: unknown): unknown[] =>
+    Array.isArray(v) ? [...(v as unknown[])].sort() : v === undefined || v === null || v === '' ? [] : [v]
   return JSON.stringify(norm(a)) === JSON.stringify(norm(b))
 }
 

@@ -27,7 +27,12 @@ export class AuthService {
   ) {}
 
   /** Checks credentials (rate-limited per login and per address) and issues tokens. */
-  async login(username: string, password: string, address: string, requestId: string): Promise<AuthResponseDto> {
+  async login(
+    username: string,
+    password: string,
+    address: string,
+    requestId: string,
+  ): Promise<AuthResponseDto> {
     const keys = [`login:${username.toLowerCase()}`, `addr:${address}`]
     if (this.limiter.isBlocked(keys[0]) || this.limiter.isBlocked(keys[1], ADDRESS_FACTOR)) {
       throw new AppError('RATE_LIMITED', 'Too many failed logins; try again later')

@@ -5,11 +5,7 @@ export type WriteEventKind = 'create' | 'modify' | 'share' | 'delete' | 'login' 
 
 /** Kinds of records a write event is about. */
 export type WriteEventSubject =
-  | EntityType
-  | 'healthcareProfessional'
-  | 'medicalDevice'
-  | 'exchangeKey'
-  | 'user'
+  EntityType | 'healthcareProfessional' | 'medicalDevice' | 'exchangeKey' | 'user'
 
 /** Who did it: the user, and the data owner it acted as (if any). */
 export interface WriteEventActor {

@@ -54,17 +54,34 @@ describe('write events (in process)', () => {
         delegates: [hcpA],
       }),
     ])
-    const stored = (await s.request<EncryptedEntityDto>({ method: 'GET', url: `${API_PREFIX}/patient/${id}`, token: tokenA })).body
+    const stored = (
+      await s.request<EncryptedEntityDto>({
+        method: 'GET',
+        url: `${API_PREFIX}/patient/${id}`,
+        token: tokenA,
+      })
+    ).body
 
     const shared = await during(async () => {
       const next = entity(id, hcpA, [hcpA, hcpB])
-      const res = await s.request({ method: 'PUT', url: `${API_PREFIX}/patient`, token: tokenA, payload: { ...next, rev: stored.rev } })
+      const res = await s.request({
+        method: 'PUT',
+        url: `${API_PREFIX}/patient`,
+        token: tokenA,
+        payload: { ...next, rev: stored.rev },
+      })
       expect(res.status, res.text).toBe(200)
     })
     expect(shared).toHaveLength(1)
     expect(shared[0]).toMatchObject({ kind: 'share', id, delegates: [hcpA, hcpB], added: [hcpB] })
 
-    const current = (await s.request<EncryptedEntityDto>({ method: 'GET', url: `${API_PREFIX}/patient/${id}`, token: tokenA })).body
+    const current = (
+      await s.request<EncryptedEntityDto>({
+        method: 'GET',
+        url: `${API_PREFIX}/patient/${id}`,
+        token: tokenA,
+      })
+    ).body
     const modified = await during(async () => {
       const res = await s.request({
         method: 'PUT',
@@ -74,17 +91,40 @@ describe('write events (in process)', () => {
       })
       expect(res.status, res.text).toBe(200)
     })
-    expect(modified).toEqual([expect.objectContaining({ kind: 'modify', id, rev: expect.stringMatching(/^3-/) as unknown })])
+    expect(modified).toEqual([
+      expect.objectContaining({ kind: 'modify', id, rev: expect.stringMatching(/^3-/) as unknown }),
+    ])
   })
 
   it('emits nothing for a write that did not commit (stale rev, forbidden, unchanged)', async () => {
     const id = randomUUID()
-    await s.request({ method: 'POST', url: `${API_PREFIX}/patient`, token: tokenA, payload: entity(id, hcpA, [hcpA]) })
-    const stored = (await s.request<EncryptedEntityDto>({ method: 'GET', url: `${API_PREFIX}/patient/${id}`, token: tokenA })).body
+    await s.request({
+      method: 'POST',
+      url: `${API_PREFIX}/patient`,
+      token: tokenA,
+      payload: entity(id, hcpA, [hcpA]),
+    })
+    const stored = (
+      await s.request<EncryptedEntityDto>({
+        method: 'GET',
+        url: `${API_PREFIX}/patient/${id}`,
+        token: tokenA,
+      })
+    ).body
     const none = await during(async () => {
-      const stale = await s.request({ method: 'PUT', url: `${API_PREFIX}/patient`, token: tokenA, payload: { ...stored, rev: '1-stale' } })
+      const stale = await s.request({
+        method: 'PUT',
+        url: `${API_PREFIX}/patient`,
+        token: tokenA,
+        payload: { ...stored, rev: '1-stale' },
+      })
       expect(stale.status).toBe(409)
-      const same = await s.request({ method: 'PUT', url: `${API_PREFIX}/patient`, token: tokenA, payload: stored })
+      const same = await s.request({
+        method: 'PUT',
+        url: `${API_PREFIX}/patient`,
+        token: tokenA,
+        payload: stored,
+      })
       expect(same.status).toBe(200)
       const foreign = await s.request({
         method: 'POST',
@@ -108,7 +148,9 @@ describe('write events (in process)', () => {
       })
       expect(res.status, res.text).toBe(200)
     })
-    expect(batch.map((e) => [e.kind, e.entityType, e.id])).toEqual(ids.map((id) => ['create', 'dataSample', id]))
+    expect(batch.map((e) => [e.kind, e.entityType, e.id])).toEqual(
+      ids.map((id) => ['create', 'dataSample', id]),
+    )
   })
 
   it('emits login, user changes and data-owner writes', async () => {
@@ -121,7 +163,12 @@ describe('write events (in process)', () => {
         payload: { dataOwnerIds: [hcpB], type: 'medicalInformation' },
       })
       expect(share.status, share.text).toBe(200)
-      const device = await s.request({ method: 'POST', url: `${API_PREFIX}/device`, token: tokenA, payload: { id: randomUUID() } })
+      const device = await s.request({
+        method: 'POST',
+        url: `${API_PREFIX}/device`,
+        token: tokenA,
+        payload: { id: randomUUID() },
+      })
       expect(device.status, device.text).toBe(200)
     })
     expect(seen.map((e) => [e.kind, e.entityType, e.actor.userId])).toEqual([

@@ -4,7 +4,13 @@ import type { Caller } from '../auth/caller.ts'
 import { FILTER_KINDS, compileFilter, declaredFilterTypes, registeredFilterTypes } from './filter-registry.ts'
 
 const me = 'hcp-me'
-const caller: Caller = { userId: 'u', dataOwnerId: me, dataOwnerType: 'HealthcareProfessional', isAdmin: false, requestId: 'r' }
+const caller: Caller = {
+  userId: 'u',
+  dataOwnerId: me,
+  dataOwnerType: 'HealthcareProfessional',
+  isAdmin: false,
+  requestId: 'r',
+}
 
 describe('filter registry', () => {
   it('has a kind for exactly the filters each entity descriptor declares', () => {
@@ -31,11 +37,15 @@ describe('filter registry', () => {
   })
 
   it('compiles the by-data-owner filters to the access index alone, and by-ids filters to the ids', () => {
-    expect(compileFilter(caller, 'patient', { $type: 'PatientByHealthcarePartyFilter', healthcarePartyId: me })).toEqual({
+    expect(
+      compileFilter(caller, 'patient', { $type: 'PatientByHealthcarePartyFilter', healthcarePartyId: me }),
+    ).toEqual({
       dataOwnerId: me,
       query: { op: 'all' },
     })
-    expect(compileFilter(caller, 'dataSample', { $type: 'DataSampleByHealthcarePartyFilter', hcpId: me }).query).toEqual({
+    expect(
+      compileFilter(caller, 'dataSample', { $type: 'DataSampleByHealthcarePartyFilter', hcpId: me }).query,
+    ).toEqual({
       op: 'all',
     })
     expect(
@@ -45,14 +55,17 @@ describe('filter registry', () => {
 
   it('refuses a filter naming another data owner (403) or sent to another entity type (400)', () => {
     expect(() =>
-      compileFilter(caller, 'patient', { $type: 'PatientByHealthcarePartyFilter', healthcarePartyId: 'someone-else' }),
-    ).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }) as unknown as Error)
+      compileFilter(caller, 'patient', {
+        $type: 'PatientByHealthcarePartyFilter',
+        healthcarePartyId: 'someone-else',
+      }),
+    ).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }) as unknown)
     expect(() =>
       compileFilter(caller, 'patient', { $type: 'DataSampleByHealthcarePartyFilter', hcpId: me }),
-    ).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }) as unknown as Error)
+    ).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }) as unknown)
     const admin: Caller = { userId: 'admin', isAdmin: true, requestId: 'r' }
     expect(() => compileFilter(admin, 'patient', { $type: 'PatientByIdsFilter', ids: ['x'] })).toThrow(
-      expect.objectContaining({ code: 'FORBIDDEN' }) as unknown as Error,
+      expect.objectContaining({ code: 'FORBIDDEN' }) as unknown,
     )
   })
 })

@@ -3,7 +3,7 @@ import type { Caller } from '../auth/caller.ts'
 import { assertCanQueryAs } from '../access/access-policy.ts'
 import { badRequest } from '../http/app-error.ts'
 import type { IndexQuery } from '../storage/index-query.ts'
-import type { FilterKind, FilterOf } from './filter-kind.ts'
+import type { FilterKind } from './filter-kind.ts'
 import { byDataOwner, byIds, byPatientSecretIds } from './kinds.ts'
 
 /**
@@ -12,10 +12,21 @@ import { byDataOwner, byIds, byPatientSecretIds } from './kinds.ts'
  * that each entity descriptor lists exactly the kinds registered for it.
  */
 export const FILTER_KINDS: { readonly [T in FilterType]: FilterKind<T> } = {
-  PatientByHealthcarePartyFilter: byDataOwner('PatientByHealthcarePartyFilter', 'patient', (f) => f.healthcarePartyId),
+  PatientByHealthcarePartyFilter: byDataOwner(
+    'PatientByHealthcarePartyFilter',
+    'patient',
+    (f) => f.healthcarePartyId,
+  ),
   PatientByIdsFilter: byIds('PatientByIdsFilter', 'patient'),
-  DataSampleByHealthcarePartyPatientFilter: byPatientSecretIds('DataSampleByHealthcarePartyPatientFilter', 'dataSample'),
-  DataSampleByHealthcarePartyFilter: byDataOwner('DataSampleByHealthcarePartyFilter', 'dataSample', (f) => f.hcpId),
+  DataSampleByHealthcarePartyPatientFilter: byPatientSecretIds(
+    'DataSampleByHealthcarePartyPatientFilter',
+    'dataSample',
+  ),
+  DataSampleByHealthcarePartyFilter: byDataOwner(
+    'DataSampleByHealthcarePartyFilter',
+    'dataSample',
+    (f) => f.hcpId,
+  ),
   DataSampleByIdsFilter: byIds('DataSampleByIdsFilter', 'dataSample'),
   HealthcareElementByHealthcarePartyPatientFilter: byPatientSecretIds(
     'HealthcareElementByHealthcarePartyPatientFilter',
@@ -51,6 +62,6 @@ export function compileFilter(
 ): { dataOwnerId: string; query: IndexQuery } {
   const kind = FILTER_KINDS[filter.$type] as FilterKind | undefined
   if (!kind || kind.entity !== entity) throw badRequest(`Unsupported filter ${filter.$type} for ${entity}`)
-  const dataOwnerId = assertCanQueryAs(caller, kind.dataOwnerOf(filter as FilterOf<FilterType>))
-  return { dataOwnerId, query: kind.compile(filter as FilterOf<FilterType>) }
+  const dataOwnerId = assertCanQueryAs(caller, kind.dataOwnerOf(filter))
+  return { dataOwnerId, query: kind.compile(filter) }
 }

@@ -15,7 +15,7 @@ export function assertJsonDepth(value: unknown, max: number): void {
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!
     if (depth > max) throw badRequest(`Invalid body: JSON nested deeper than ${max} levels`)
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+    for (const child of (Array.isArray(v) ? v : Object.values(v)) as unknown[]) {
       if (child !== null && typeof child === 'object') stack.push([child, depth + 1])
     }
   }

@@ -5,7 +5,10 @@ import { startInProcessServer } from '../testing/in-process-server.ts'
 
 type Server = Awaited<ReturnType<typeof startInProcessServer>>
 interface OpenApiDoc {
-  paths: Record<string, Record<string, { operationId?: string; security?: unknown[]; responses: Record<string, unknown> }>>
+  paths: Record<
+    string,
+    Record<string, { operationId?: string; security?: unknown[]; responses: Record<string, unknown> }>
+  >
   components: { schemas: Record<string, unknown> }
 }
 
@@ -36,7 +39,7 @@ describe('route table and OpenAPI document (in process)', () => {
   afterAll(() => s.close())
 
   it('publishes a valid OpenAPI 3 document', async () => {
-    const result = await new Validator().validate(doc as unknown as object)
+    const result = await new Validator().validate(doc as unknown as Parameters<Validator['validate']>[0])
     expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([])
     expect(result.valid).toBe(true)
   })
@@ -47,13 +50,15 @@ describe('route table and OpenAPI document (in process)', () => {
     for (const route of routes) {
       const op = doc.paths[openApiPath(route)]?.[route.method.toLowerCase()]
       expect(op, `${route.method} ${route.path}`).toBeDefined()
-      expect(op!.operationId).toBe(route.operationId)
-      expect(Object.keys(op!.responses)).toEqual(expect.arrayContaining(['200', '4XX', '5XX']))
+      expect(op.operationId).toBe(route.operationId)
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '4XX', '5XX']))
     }
   })
 
   it('marks public routes as needing no token, and every other route as needing the bearer token', () => {
-    const publicOps = allRoutes().filter((r) => r.public).map((r) => r.operationId)
+    const publicOps = allRoutes()
+      .filter((r) => r.public)
+      .map((r) => r.operationId)
     expect(publicOps.sort()).toEqual(['health', 'login', 'refresh'])
     for (const route of allRoutes()) {
       const op = doc.paths[openApiPath(route)][route.method.toLowerCase()]
@@ -90,8 +95,14 @@ describe('route table and OpenAPI document (in process)', () => {
 
   it('answers every non-public route with 401 and the error body when no token is sent', async () => {
     for (const route of allRoutes().filter((r) => !r.public)) {
-      const url = (route.root ? '' : API_PREFIX) + route.path.replace(/:([A-Za-z]+)/g, '00000000-0000-4000-8000-000000000000')
-      const res = await s.request<{ error: { code: string } }>({ method: route.method, url, payload: route.body ? {} : undefined })
+      const url =
+        (route.root ? '' : API_PREFIX) +
+        route.path.replace(/:([A-Za-z]+)/g, '00000000-0000-4000-8000-000000000000')
+      const res = await s.request<{ error: { code: string } }>({
+        method: route.method,
+        url,
+        payload: route.body ? {} : undefined,
+      })
       expect(res.status, `${route.method} ${url}`).toBe(401)
       expect(res.body.error.code).toBe('UNAUTHORIZED')
     }

@@ -45,7 +45,7 @@ function schemaOf(route: RouteDef): FastifySchema {
     ...(route.query ? { querystring: route.query } : {}),
     ...(route.body ? { body: route.body } : {}),
     response: { 200: route.response, '4xx': errorResponse, '5xx': errorResponse },
-  } as FastifySchema
+  }
 }
 
 /**
@@ -53,7 +53,11 @@ function schemaOf(route: RouteDef): FastifySchema {
  * (the SDK calls the same entries), so no path is written twice. Non-public routes reach the handler
  * only authenticated (the app's onRequest hook sets the caller; its absence here is a 401).
  */
-export function serveRoute<R extends RouteDef>(app: FastifyInstance, route: R, handler: RouteHandler<R>): void {
+export function serveRoute<R extends RouteDef>(
+  app: FastifyInstance,
+  route: R,
+  handler: RouteHandler<R>,
+): void {
   app.withTypeProvider<TypeBoxTypeProvider>().route({
     method: route.method,
     url: route.root ? route.path : `${API_PREFIX}${route.path}`,

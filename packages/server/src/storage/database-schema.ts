@@ -92,7 +92,8 @@ export interface Database {
 type Descriptors = typeof ENTITY_DESCRIPTORS
 /** SQL tables every entity descriptor implies: its document table and one table per index kind. */
 type DescribedTables = {
-  [T in EntityType]: Descriptors[T]['table'] | `${Descriptors[T]['table']}_${Descriptors[T]['indexes'][number]}`
+  [T in EntityType]:
+    Descriptors[T]['table'] | `${Descriptors[T]['table']}_${Descriptors[T]['indexes'][number]}`
 }[EntityType]
 type Undeclared = Exclude<DescribedTables, keyof Database>
 

@@ -52,7 +52,7 @@ function docTable(table: DocTable): 'patient' {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- dynamic index table names (see above)
 type AnyDb = Kysely<any>
-const untyped = (db: Kysely<Database>): AnyDb => db as unknown as AnyDb
+const untyped = (db: Kysely<Database>): AnyDb => db
 
 /**
  * The Storage contract over Kysely, written once for SQLite and PostgreSQL; the backend supplies what
@@ -103,11 +103,7 @@ export class KyselyStorage implements Storage {
     const db = this.#db
     const docs: StoredDoc[] = []
     for (const part of chunkRows([...new Set(ids)], ID_PARAMS, this.#backend.maxParams)) {
-      const rows = await db
-        .selectFrom(docTable(table))
-        .select(DOC_COLUMNS)
-        .where('id', 'in', part)
-        .execute()
+      const rows = await db.selectFrom(docTable(table)).select(DOC_COLUMNS).where('id', 'in', part).execute()
       for (const row of rows) docs.push(toStoredDoc(row))
     }
     return docs
@@ -212,9 +208,9 @@ export class KyselyStorage implements Storage {
     let page = matches().select(['d.id', 'd.rev', 'd.doc', 'd.created', 'd.modified', 'd.deleted'])
     if (startId !== undefined) page = page.where('a.entity_id', '>=', startId)
     const rows = (limit > 0 ? await page.orderBy('a.entity_id').limit(limit).execute() : []) as DocRow[]
-    const count = (await matches()
+    const count = await matches()
       .select((eb) => eb.fn.countAll().as('n'))
-      .executeTakeFirstOrThrow()) as { n: number | string | bigint }
+      .executeTakeFirstOrThrow()
     return { docs: rows.map(toStoredDoc), total: Number(count.n) }
   }
 
@@ -421,7 +417,13 @@ export class KyselyStorage implements Storage {
    */
   async #lockInIdOrder(trx: Kysely<Database>, table: DocTable, ids: readonly string[]): Promise<void> {
     for (const part of chunkRows(ids, ID_PARAMS, this.#backend.maxParams)) {
-      await trx.selectFrom(docTable(table)).select('id').where('id', 'in', part).orderBy('id').forUpdate().execute()
+      await trx
+        .selectFrom(docTable(table))
+        .select('id')
+        .where('id', 'in', part)
+        .orderBy('id')
+        .forUpdate()
+        .execute()
     }
   }
 
@@ -436,11 +438,7 @@ export class KyselyStorage implements Storage {
   }
 
   /** Multi-row INSERTs of the document rows; exchange keys also carry their delegator/delegate pair. */
-  async #insertDocRows(
-    trx: Kysely<Database>,
-    table: DocTable,
-    writes: readonly DocWrite[],
-  ): Promise<void> {
+  async #insertDocRows(trx: Kysely<Database>, table: DocTable, writes: readonly DocWrite[]): Promise<void> {
     const max = this.#backend.maxParams
     const rows: DocRow[] = writes.map((w) => ({
       id: w.id,
@@ -475,9 +473,14 @@ export class KyselyStorage implements Storage {
   }
 
   /** Deletes every index row of the documents `ids`, before their rows are re-inserted. */
-  async #deleteIndexRows(trx: Kysely<Database>, index: readonly IndexTableRows[], ids: readonly string[]): Promise<void> {
+  async #deleteIndexRows(
+    trx: Kysely<Database>,
+    index: readonly IndexTableRows[],
+    ids: readonly string[],
+  ): Promise<void> {
     for (const part of chunkRows(ids, ID_PARAMS, this.#backend.maxParams)) {
-      for (const { table } of index) await untyped(trx).deleteFrom(table).where('entity_id', 'in', part).execute()
+      for (const { table } of index)
+        await untyped(trx).deleteFrom(table).where('entity_id', 'in', part).execute()
     }
   }
 

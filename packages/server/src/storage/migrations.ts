@@ -1,5 +1,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 
+/**
+ * Migrations describe the schema of their time, not the current `Database` type, so they see the
+ * database untyped.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+type AnyDb = Kysely<any>
+
 /*
  * Migrations live in code (no files to ship or find at run time) and are frozen once released: a
  * schema change is a new entry, never an edit of an old one. They take `Kysely<any>` on purpose, as
@@ -22,7 +29,7 @@ const DOC_TABLES = [
 const ENCRYPTED_TABLES = ['patient', 'data_sample', 'healthcare_element']
 
 const initial: Migration = {
-  async up(db: Kysely<any>): Promise<void> {
+  async up(db: AnyDb): Promise<void> {
     for (const table of DOC_TABLES) {
       let create = db.schema
         .createTable(table)
@@ -106,7 +113,7 @@ const initial: Migration = {
  * concurrently (a shared id would let one act as, or be read as, the other).
  */
 const dataOwnerIds: Migration = {
-  async up(db: Kysely<any>): Promise<void> {
+  async up(db: AnyDb): Promise<void> {
     await db.schema
       .createTable('data_owner_ids')
       .addColumn('id', 'text', (c) => c.primaryKey().notNull())
@@ -132,7 +139,7 @@ const MIGRATIONS: Record<string, Migration> = {
 }
 
 const provider: MigrationProvider = {
-  getMigrations: async () => MIGRATIONS,
+  getMigrations: () => Promise.resolve(MIGRATIONS),
 }
 
 /**
@@ -140,8 +147,8 @@ const provider: MigrationProvider = {
  * bookkeeping tables, so that several Cairn schemas in one database keep separate migration states.
  * Throws the first migration error (the failed migration is rolled back on PostgreSQL).
  */
-export async function migrateToLatest(db: Kysely<any>, schema?: string): Promise<void> {
+export async function migrateToLatest(db: AnyDb, schema?: string): Promise<void> {
   const migrator = new Migrator({ db, provider, migrationTableSchema: schema })
   const { error } = await migrator.migrateToLatest()
-  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`)
+  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`)
 }

@@ -42,14 +42,14 @@ function withStatementCache(database: BetterSqlite3.Database) {
 export function sqliteBackend(dataDir: string): StorageBackend {
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({
-      database: async () => {
+      database: () => {
         mkdirSync(dataDir, { recursive: true })
         const database = new BetterSqlite3(join(dataDir, 'cairn.db'))
         database.pragma('journal_mode = WAL')
         database.pragma('synchronous = FULL')
         database.pragma('busy_timeout = 5000')
         database.pragma('foreign_keys = ON')
-        return withStatementCache(database)
+        return Promise.resolve(withStatementCache(database))
       },
     }),
   })

@@ -23,7 +23,7 @@ function sqliteTarget(): Target {
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-storage-'))
   return {
     open: () => createStorage({ dataDir }),
-    cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+    cleanup: () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })),
   }
 }
 
@@ -55,7 +55,9 @@ async function findBySecretForeignKeys(
   startId: string | undefined,
   limit: number,
 ): Promise<StoredDoc[]> {
-  return (await storage.findPage(table, accessor, { op: 'index', index: 'sfk', values: sfks }, startId, limit)).docs
+  return (
+    await storage.findPage(table, accessor, { op: 'index', index: 'sfk', values: sfks }, startId, limit)
+  ).docs
 }
 
 /** A fresh id prefix per test; zero-padded suffixes sort the same way in every collation. */
@@ -295,12 +297,8 @@ function contract(makeTarget: () => Target): void {
       write(idOf(p, 2 * n), { access: [hcp, other], sfk: [sfk] }),
     )
     const noise = [
-      ...Array.from({ length: 5 }, (_, n) =>
-        write(idOf(p, 100 + n), { access: [other], sfk: [sfk] }),
-      ),
-      ...Array.from({ length: 5 }, (_, n) =>
-        write(idOf(p, 200 + n), { access: [hcp], sfk: ['x'] }),
-      ),
+      ...Array.from({ length: 5 }, (_, n) => write(idOf(p, 100 + n), { access: [other], sfk: [sfk] })),
+      ...Array.from({ length: 5 }, (_, n) => write(idOf(p, 200 + n), { access: [hcp], sfk: ['x'] })),
       write(idOf(p, 1), { access: [hcp], sfk: [sfk] }, { deleted: true }),
     ]
     // Inserted out of order, so the order of the results comes from the query.
@@ -311,7 +309,14 @@ function contract(makeTarget: () => Target): void {
     const pages: string[][] = []
     let startId: string | undefined
     do {
-      const page = await findBySecretForeignKeys(storage, 'healthcareElement', hcp, [sfk, 'nope'], startId, 11)
+      const page = await findBySecretForeignKeys(
+        storage,
+        'healthcareElement',
+        hcp,
+        [sfk, 'nope'],
+        startId,
+        11,
+      )
       pages.push(ids(page.slice(0, 10)))
       startId = page[10]?.id
     } while (startId !== undefined)
@@ -375,11 +380,16 @@ function contract(makeTarget: () => Target): void {
     // Keyset pages: each starts at the id the previous one stopped before, the total stays the same.
     const first = await page(aOrB, undefined, 3)
     const second = await page(aOrB, idOf(p, 4), 3)
-    expect([idsOf(first.docs), first.total, idsOf(second.docs), second.total]).toEqual([[0, 2, 3], 7, [4, 6, 8], 7])
+    expect([idsOf(first.docs), first.total, idsOf(second.docs), second.total]).toEqual([
+      [0, 2, 3],
+      7,
+      [4, 6, 8],
+      7,
+    ])
     expect((await page(a, undefined, 0)).total).toBe(5)
-    await expect(storage.findPage('healthcareProfessional', me, { op: 'all' }, undefined, 10)).rejects.toThrow(
-      /no access index/,
-    )
+    await expect(
+      storage.findPage('healthcareProfessional', me, { op: 'all' }, undefined, 10),
+    ).rejects.toThrow(/no access index/)
   })
 
   it('finds the exchange keys of an ordered pair, oldest first', async () => {

@@ -64,7 +64,12 @@ export async function startInProcessServer(): Promise<{
     async createHcp(userLogin) {
       admin ??= await login('admin', adminPassword)
       const hcpId = randomUUID()
-      const hcp = await request({ method: 'POST', url: `${API_PREFIX}/hcparty`, token: admin, payload: { id: hcpId } })
+      const hcp = await request({
+        method: 'POST',
+        url: `${API_PREFIX}/hcparty`,
+        token: admin,
+        payload: { id: hcpId },
+      })
       if (hcp.status !== 200) throw new Error(`creating HCP failed: ${hcp.text}`)
       const user = await request<{ id: string }>({
         method: 'POST',
@@ -89,7 +94,12 @@ export const HCP_PASSWORD = 'secret-password'
  * A minimal encrypted-entity document whose delegation map gives `owners` access, written by `author`:
  * the server never decrypts, so opaque key strings are enough to exercise its rules.
  */
-export function entityDoc(id: string, author: string, owners: readonly string[], sfk: string[] = []): EncryptedEntityDto {
+export function entityDoc(
+  id: string,
+  author: string,
+  owners: readonly string[],
+  sfk: string[] = [],
+): EncryptedEntityDto {
   const map = Object.fromEntries(owners.map((d) => [d, [{ owner: author, delegatedTo: d, key: `k-${d}` }]]))
   return {
     id,

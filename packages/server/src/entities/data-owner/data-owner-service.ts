@@ -1,4 +1,4 @@
-import type { DataOwnerWithTypeDto, EncryptedEntityDto } from '@cairn/protocol'
+import type { DataOwnerDocDto, DataOwnerWithTypeDto, EncryptedEntityDto } from '@cairn/protocol'
 import type { Caller } from '../../auth/caller.ts'
 import { canReadEntity, requireDataOwner } from '../../access/access-policy.ts'
 import { notFound } from '../../http/app-error.ts'
@@ -14,9 +14,11 @@ export class DataOwnerService {
   /** The typed data owner `id`, as the caller may see it; 404 if no data owner has that id. */
   async get(caller: Caller, id: string): Promise<DataOwnerWithTypeDto> {
     const hcp = await this.storage.getDoc('healthcareProfessional', id)
-    if (hcp && !hcp.deleted) return { type: 'HealthcareProfessional', dataOwner: JSON.parse(hcp.doc) }
+    if (hcp && !hcp.deleted)
+      return { type: 'HealthcareProfessional', dataOwner: JSON.parse(hcp.doc) as DataOwnerDocDto }
     const device = await this.storage.getDoc('medicalDevice', id)
-    if (device && !device.deleted) return { type: 'MedicalDevice', dataOwner: JSON.parse(device.doc) }
+    if (device && !device.deleted)
+      return { type: 'MedicalDevice', dataOwner: JSON.parse(device.doc) as DataOwnerDocDto }
     const patient = await this.storage.getDoc('patient', id)
     if (patient && !patient.deleted) {
       const doc = JSON.parse(patient.doc) as EncryptedEntityDto

@@ -11,7 +11,11 @@ import { EncryptedEntityService } from './encrypted-entity-service.ts'
  * the entity descriptors: create, modify/share, their batch variants, get by id and the filter route.
  * Stored documents are answered as the JSON text they were stored as.
  */
-export function registerEncryptedEntityRoutes(app: FastifyInstance, storage: Storage, events: EventBus): void {
+export function registerEncryptedEntityRoutes(
+  app: FastifyInstance,
+  storage: Storage,
+  events: EventBus,
+): void {
   for (const type of ENTITY_TYPES) {
     const service = new EncryptedEntityService(storage, events, type)
     const routes = ENTITY_ROUTES[type]
@@ -29,9 +33,18 @@ export function registerEncryptedEntityRoutes(app: FastifyInstance, storage: Sto
     serveRoute(app, routes.modifyBatch, async ({ caller, body }) =>
       RawJson.array(await service.modify(caller, body)),
     )
-    serveRoute(app, routes.get, async ({ caller, params }) => new RawJson(await service.get(caller, params.id)))
+    serveRoute(
+      app,
+      routes.get,
+      async ({ caller, params }) => new RawJson(await service.get(caller, params.id)),
+    )
     serveRoute(app, routes.filter, async ({ caller, body, query }) => {
-      const page = await service.filter(caller, body.filter, query.startDocumentId, query.limit ?? DEFAULT_PAGE_SIZE)
+      const page = await service.filter(
+        caller,
+        body.filter,
+        query.startDocumentId,
+        query.limit ?? DEFAULT_PAGE_SIZE,
+      )
       const next = page.nextId ? `{"startKeyDocId":${JSON.stringify(page.nextId)}}` : '{}'
       return new RawJson(
         `{"pageSize":${page.rows.length},"totalSize":${page.total},"rows":[${page.rows.join(',')}],"nextKeyPair":${next}}`,

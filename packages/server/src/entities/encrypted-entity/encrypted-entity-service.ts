@@ -53,9 +53,7 @@ export class EncryptedEntityService {
       return this.write(stored, undefined, now)
     })
     await this.storage.insertDocs(this.type, writes)
-    this.events.emit(
-      writes.map((w) => this.event('create', caller, w, now, w.indexes.access ?? [])),
-    )
+    this.events.emit(writes.map((w) => this.event('create', caller, w, now, w.indexes.access ?? [])))
     return writes.map((w) => w.doc)
   }
 
@@ -95,9 +93,12 @@ export class EncryptedEntityService {
         continue
       }
       next.modified = now
-      const w = this.write(next as EncryptedEntityDto, current, now)
+      const w = this.write(next, current, now)
       const had = new Set(accessorsOf(before))
-      added.set(w.id, (w.indexes.access ?? []).filter((d) => !had.has(d)))
+      added.set(
+        w.id,
+        (w.indexes.access ?? []).filter((d) => !had.has(d)),
+      )
       writes.push(w)
       results.push(w.doc)
     }
@@ -126,7 +127,12 @@ export class EncryptedEntityService {
    * number of matches in all. The filter registry compiles the filter (refusing one that names another
    * data owner); storage answers it from the index tables.
    */
-  async filter(caller: Caller, filter: FilterDto, startId: string | undefined, limit: number): Promise<EntityPage> {
+  async filter(
+    caller: Caller,
+    filter: FilterDto,
+    startId: string | undefined,
+    limit: number,
+  ): Promise<EntityPage> {
     const { dataOwnerId, query } = compileFilter(caller, this.type, filter)
     const { docs, total } = await this.storage.findPage(this.type, dataOwnerId, query, startId, limit + 1)
     return { ...page(docs, limit), total }

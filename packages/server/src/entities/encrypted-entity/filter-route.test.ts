@@ -20,16 +20,23 @@ describe('filter routes (in process)', () => {
     // 7 samples of one patient readable by A (the first 3 also by B), plus one of another patient.
     const docs = ids.map((id, n) => entityDoc(id, a.hcpId, n < 3 ? [a.hcpId, b.hcpId] : [a.hcpId], [sfk]))
     docs.push(entityDoc(randomUUID(), a.hcpId, [a.hcpId], ['another-patient']))
-    const res = await s.request({ method: 'POST', url: `${API_PREFIX}/datasample/batch`, token: a.token, payload: docs })
+    const res = await s.request({
+      method: 'POST',
+      url: `${API_PREFIX}/datasample/batch`,
+      token: a.token,
+      payload: docs,
+    })
     expect(res.status, res.text).toBe(200)
   })
   afterAll(() => s.close())
 
-  const filter = (token: string, body: unknown, query = '') =>
+  const filter = (token: string, body: Record<string, unknown>, query = '') =>
     s.request<Page>({ method: 'POST', url: `${API_PREFIX}/datasample/filter${query}`, token, payload: body })
 
   it('pages through the matches with keyset paging and the real total', async () => {
-    const body = { filter: { $type: 'DataSampleByHealthcarePartyPatientFilter', patientSecretForeignKeys: [sfk] } }
+    const body = {
+      filter: { $type: 'DataSampleByHealthcarePartyPatientFilter', patientSecretForeignKeys: [sfk] },
+    }
     const seen: string[] = []
     let start: string | undefined
     let pages = 0
@@ -46,7 +53,9 @@ describe('filter routes (in process)', () => {
   })
 
   it('only ever returns what the caller may read', async () => {
-    const res = await filter(b.token, { filter: { $type: 'DataSampleByHealthcarePartyFilter', hcpId: b.hcpId } })
+    const res = await filter(b.token, {
+      filter: { $type: 'DataSampleByHealthcarePartyFilter', hcpId: b.hcpId },
+    })
     expect(res.status, res.text).toBe(200)
     expect([res.body.totalSize, res.body.rows.map((r) => r.id)]).toEqual([3, ids.slice(0, 3)])
     const byIds = await filter(b.token, { filter: { $type: 'DataSampleByIdsFilter', ids } })
@@ -54,9 +63,16 @@ describe('filter routes (in process)', () => {
   })
 
   it('refuses another data owner (403), a filter of another entity type (400) and an unknown filter (400)', async () => {
-    const other = await filter(b.token, { filter: { $type: 'DataSampleByHealthcarePartyFilter', hcpId: a.hcpId } })
-    expect([other.status, (other.body as unknown as { error: { code: string } }).error.code]).toEqual([403, 'FORBIDDEN'])
-    const wrong = await filter(a.token, { filter: { $type: 'PatientByHealthcarePartyFilter', healthcarePartyId: a.hcpId } })
+    const other = await filter(b.token, {
+      filter: { $type: 'DataSampleByHealthcarePartyFilter', hcpId: a.hcpId },
+    })
+    expect([other.status, (other.body as unknown as { error: { code: string } }).error.code]).toEqual([
+      403,
+      'FORBIDDEN',
+    ])
+    const wrong = await filter(a.token, {
+      filter: { $type: 'PatientByHealthcarePartyFilter', healthcarePartyId: a.hcpId },
+    })
     expect(wrong.status).toBe(400)
     const unknown = await filter(a.token, { filter: { $type: 'NoSuchFilter' } })
     expect(unknown.status).toBe(400)

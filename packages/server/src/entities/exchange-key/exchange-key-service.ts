@@ -7,7 +7,7 @@ import type { Storage } from '../../storage/storage.ts'
 import { nextRev } from '../shared/revision.ts'
 
 /**
- * Exchange key records (CRYPTO.md): the server stores them and shows them to the two parties of the
+ * Exchange key records (docs/protocol.md): the server stores them and shows them to the two parties of the
  * pair only. It cannot read them, and clients verify the delegator's signature, so a record forged
  * by the server is refused client side.
  */

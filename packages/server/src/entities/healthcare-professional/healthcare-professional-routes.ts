@@ -5,6 +5,10 @@ import { DataOwnerDocService } from '../shared/data-owner-doc-service.ts'
 import { registerDataOwnerDocRoutes } from '../shared/data-owner-doc-routes.ts'
 
 /** Healthcare professionals (`/hcparty`, the MedTech path). */
-export function registerHealthcareProfessionalRoutes(app: FastifyInstance, storage: Storage, events: EventBus): void {
+export function registerHealthcareProfessionalRoutes(
+  app: FastifyInstance,
+  storage: Storage,
+  events: EventBus,
+): void {
   registerDataOwnerDocRoutes(app, new DataOwnerDocService(storage, events, 'healthcareProfessional'))
 }

@@ -90,7 +90,7 @@ export class UserService {
       deviceId: dto.deviceId,
       roles: dto.roles ?? [],
       properties: dto.properties ?? [],
-      sharingDataWith: await this.normaliseSharing(dto.sharingDataWith ?? {}),
+      sharingDataWith: this.normaliseSharing(dto.sharingDataWith ?? {}),
       authenticationTokens: {},
       status: dto.status ?? 'ACTIVE',
     }
@@ -125,7 +125,7 @@ export class UserService {
       deviceId: dto.deviceId,
       roles: dto.roles ?? stored.roles,
       properties: dto.properties ?? stored.properties,
-      sharingDataWith: await this.normaliseSharing(dto.sharingDataWith ?? stored.sharingDataWith),
+      sharingDataWith: this.normaliseSharing(dto.sharingDataWith ?? stored.sharingDataWith),
       status: dto.status ?? stored.status,
     }
     const next = this.toRow(user, row, password ? await hashSecret(password) : row.passwordHash, Date.now())
@@ -200,7 +200,7 @@ export class UserService {
     }
   }
 
-  private async normaliseSharing(sharing: Record<string, string[]>): Promise<Record<string, string[]>> {
+  private normaliseSharing(sharing: Record<string, string[]>): Record<string, string[]> {
     const out: Record<string, string[]> = {}
     for (const [k, ids] of Object.entries(sharing)) {
       const kind = normaliseSharedDataType(k)
