@@ -21,7 +21,7 @@ interface OpenApiDocument {
     string,
     Record<string, { requestBody: { content: Record<string, { schema: unknown }> }; parameters: unknown[] }>
   >
-  components: { securitySchemes: Record<string, unknown> }
+  components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> }
 }
 
 describe('bad input (one real server)', () => {
@@ -107,7 +107,13 @@ describe('bad input (one real server)', () => {
     ]) {
       expect(doc.paths, path).toHaveProperty([path])
     }
-    expect(doc.paths['/rest/v1/patient'].post.requestBody.content['application/json'].schema).toMatchObject({
+    // Bodies refer to named components (#/components/schemas/<name>): follow the reference.
+    const body = doc.paths['/rest/v1/patient'].post.requestBody.content['application/json'].schema as {
+      $ref?: string
+    }
+    const name = /^#\/components\/schemas\/(.+)$/.exec(body.$ref ?? '')?.[1]
+    expect(name, JSON.stringify(body)).toBeDefined()
+    expect(doc.components.schemas[name!]).toMatchObject({
       type: 'object',
       required: expect.arrayContaining(['id', 'systemMetaData']) as unknown,
     })
@@ -295,12 +301,10 @@ describe('bad input (one real server)', () => {
       await http.post(`${R}/datasample/filter`, filterBody({ extra: 1 }), token),
       /body\/filter must NOT have additional properties/,
     )
-    // The patient route has no filter.
-    expectError(
+    // The patient route takes patient filters only.
+    expect400(
       await http.post(`${R}/patient/filter`, filterBody(), token),
-      404,
-      'NOT_FOUND',
-      'No route POST /rest/v1/patient/filter',
+      'Unsupported filter DataSampleByHealthcarePartyPatientFilter for patient',
     )
   })
 

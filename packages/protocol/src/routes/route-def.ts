@@ -14,6 +14,8 @@ export interface RouteDef {
   /** OpenAPI operation id, unique. */
   readonly operationId: string
   readonly summary: string
+  /** Longer explanation, in the OpenAPI operation. */
+  readonly description?: string
   readonly tags: readonly string[]
   /** Reachable without a bearer token (login, refresh, health). */
   readonly public?: boolean

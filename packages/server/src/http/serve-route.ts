@@ -39,6 +39,7 @@ function schemaOf(route: RouteDef): FastifySchema {
   return {
     operationId: route.operationId,
     summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
     tags: [...route.tags],
     ...(route.public ? { security: [] } : {}),
     ...(route.params ? { params: route.params } : {}),
