@@ -11,8 +11,10 @@ export interface IndexTableRows {
 }
 
 /**
- * Builds the index rows of `writes` for every index kind of `table`. Values repeated within one
- * document are kept once (they would break the index's primary key). Index values given for a kind
+ * Builds the index rows of `writes` for every index kind of `table`. Only live documents are indexed:
+ * a deleted one gets no rows, so filters and their counts never need to read the document table to
+ * leave deleted documents out. Values repeated within one document are kept once (they would break
+ * the index's primary key). Index values given for a kind
  * the table does not keep throw: they would otherwise be dropped silently, leaving the document
  * unfindable; so does a delegator/delegate pair outside the exchange key table.
  */
@@ -33,6 +35,7 @@ export function indexRows(table: DocTable, writes: readonly DocWrite[]): IndexTa
     if ((write.indexes.delegator !== undefined || write.indexes.delegate !== undefined) && !spec.pair) {
       throw new Error(`only exchange keys carry a delegator/delegate pair (${table} document ${write.id})`)
     }
+    if (write.deleted) continue
     for (const index of out) {
       for (const value of new Set(write.indexes[index.kind] ?? [])) {
         index.rows.push({ [index.column]: value, entity_id: write.id })

@@ -187,7 +187,9 @@ export class KyselyStorage implements Storage {
    * Keyset page of the non-deleted documents `accessor` can access that `query` selects, plus the count
    * of all of them. The walk starts from the accessor's rows of the access index, whose primary key
    * (data_owner_id, entity_id) yields them in id order, so a page costs the same whatever its position;
-   * the query becomes EXISTS conditions on the other index tables (see #condition).
+   * the query becomes EXISTS conditions on the other index tables (see #condition). Index tables only
+   * hold live documents (index-rows.ts), so the count reads index tables alone: joining the documents
+   * to check `deleted` would read every matching document, large ones from overflow pages.
    */
   async findPage(
     table: DocTable,
@@ -201,16 +203,21 @@ export class KyselyStorage implements Storage {
     const matches = () =>
       db
         .selectFrom(`${indexTable(table, 'access')} as a`)
-        .innerJoin(`${TABLES[table].sql} as d`, 'd.id', 'a.entity_id')
         .where('a.data_owner_id', '=', accessor)
-        .where('d.deleted', '=', 0)
         .where((eb) => this.#condition(eb, table, query))
-    let page = matches().select(['d.id', 'd.rev', 'd.doc', 'd.created', 'd.modified', 'd.deleted'])
+    let page = matches()
+      .innerJoin(`${TABLES[table].sql} as d`, 'd.id', 'a.entity_id')
+      .where('d.deleted', '=', 0)
+      .select(['d.id', 'd.rev', 'd.doc', 'd.created', 'd.modified', 'd.deleted'])
     if (startId !== undefined) page = page.where('a.entity_id', '>=', startId)
     const rows = (limit > 0 ? await page.orderBy('a.entity_id').limit(limit).execute() : []) as DocRow[]
-    const count = await matches()
-      .select((eb) => eb.fn.countAll().as('n'))
-      .executeTakeFirstOrThrow()
+    // A first page that holds every match needs no count.
+    const count: { n: unknown } =
+      startId === undefined && limit > 0 && rows.length < limit
+        ? { n: rows.length }
+        : await matches()
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
     return { docs: rows.map(toStoredDoc), total: Number(count.n) }
   }
 
