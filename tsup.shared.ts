@@ -19,7 +19,12 @@ export function libraryConfig(): Options {
     target,
     // Declarations only: style checks of the root tsconfig (unused locals...) belong to `npm run
     // typecheck` and lint, not to the build.
-    dts: { compilerOptions: { noUnusedLocals: false, noUnusedParameters: false } },
+    dts: {
+      compilerOptions: { noUnusedLocals: false, noUnusedParameters: false },
+      // The public types use WebCrypto and fetch types (CryptoKey, Crypto, Response...), which live in
+      // TypeScript's DOM library: referenced here so that a Node-only project (lib without DOM) type-checks.
+      banner: '/// <reference lib="dom" />',
+    },
     sourcemap: true,
     splitting: false,
     clean: true,

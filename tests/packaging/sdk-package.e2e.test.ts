@@ -173,9 +173,9 @@ describe('@cairn/sdk as an installed npm package', () => {
           target: 'ES2022',
           module: 'NodeNext',
           moduleResolution: 'NodeNext',
-          // The SDK runs in browsers and Node: its types need the DOM library (fetch, WebCrypto,
-          // Storage), not Node's.
-          lib: ['ES2023', 'DOM'],
+          // A Node-only project: no DOM library here. The SDK's declarations reference it themselves
+          // for the WebCrypto and fetch types they use.
+          lib: ['ES2023'],
           types: [],
           skipLibCheck: false,
           outDir: 'out',
@@ -191,7 +191,7 @@ describe('@cairn/sdk as an installed npm package', () => {
     if (work) await rm(work, { recursive: true, force: true })
   })
 
-  it('each tarball holds the build (ESM, CommonJS, declarations), not the sources', () => {
+  it('each tarball holds the build (ESM, CommonJS, declarations) and a README, not the sources', () => {
     for (const p of PACKAGES) {
       expect(packed[p], p).toEqual(
         expect.arrayContaining([
@@ -200,10 +200,11 @@ describe('@cairn/sdk as an installed npm package', () => {
           'dist/index.cjs',
           'dist/index.d.ts',
           'dist/index.d.cts',
+          'README.md',
         ]),
       )
       expect(
-        packed[p].filter((f) => !f.startsWith('dist/') && f !== 'package.json'),
+        packed[p].filter((f) => !f.startsWith('dist/') && f !== 'package.json' && f !== 'README.md'),
         p,
       ).toEqual([])
     }

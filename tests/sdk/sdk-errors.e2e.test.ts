@@ -3,6 +3,9 @@ import { createServer } from 'node:net'
 import {
   AnonymousMedTechApiBuilder,
   DataSample,
+  DataSampleFilter,
+  NoOpFilter,
+  PatientFilter,
   HealthcareElement,
   MemoryStorage,
   Patient,
@@ -35,9 +38,15 @@ describe('SDK errors', () => {
   })
 
   it('a healthcare element needs a patient to be created', async () => {
-    await expect(
-      hcp.api.healthcareElementApi.createOrModifyHealthcareElement(new HealthcareElement({ note: 'n' })),
-    ).rejects.toThrow('In order to create a new healthcare element, you must provide the patientId')
+    const error = await hcp.api.healthcareElementApi
+      .createOrModifyHealthcareElement(new HealthcareElement({ note: 'n' }))
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SdkError)
+    expect(error).toMatchObject({
+      code: 'BAD_REQUEST',
+      status: 0,
+      message: 'In order to create a new healthcare element, you must provide the patientId',
+    })
   })
 
   it('data samples of different batches cannot be saved together', async () => {
@@ -137,6 +146,15 @@ describe('SDK errors', () => {
         `${name} is not available yet in Cairn; see docs/compatibility.md ("Not yet available") for what is planned`,
       )
     }
+    for (const [name, Builder] of [
+      ['PatientFilter', PatientFilter],
+      ['DataSampleFilter', DataSampleFilter],
+    ] as const) {
+      expect(() => new Builder(hcp.api)).toThrow(
+        `${name} is not available yet in Cairn; see docs/compatibility.md ("Not yet available") for what is planned`,
+      )
+    }
+    expect(NoOpFilter.isNoOp(new NoOpFilter())).toBe(true)
     expect(() => hcp.api.authenticationApi).toThrow(
       /authenticationApi is not available yet .*docs\/compatibility\.md/,
     )

@@ -80,24 +80,3 @@ export type FilterDto =
 
 /** The `$type` names of the filters. */
 export type FilterType = FilterDto['$type']
-
-/**
- * Any filter the server knows (a named component). Every filter route validates against it, so that a
- * known filter sent to the route of another entity type is answered "Unsupported filter <type> for
- * <entity>" rather than with the schema errors of every filter of that route.
- */
-export const FilterSchema = Type.Unsafe<FilterDto>(
-  Type.Union(
-    [
-      PatientByHealthcarePartyFilterSchema,
-      PatientByIdsFilterSchema,
-      DataSampleByHealthcarePartyPatientFilterSchema,
-      DataSampleByHealthcarePartyFilterSchema,
-      DataSampleByIdsFilterSchema,
-      HealthcareElementByHealthcarePartyPatientFilterSchema,
-      HealthcareElementByHealthcarePartyFilterSchema,
-      HealthcareElementByIdsFilterSchema,
-    ].map((schema) => Type.Ref(String(schema.$id))),
-    { $id: 'Filter' },
-  ),
-)

@@ -20,6 +20,20 @@ export { KeyStorageImpl } from './storage/key-storage-impl.ts'
 export { MemoryStorage } from './storage/memory-storage.ts'
 export { SdkError, type SdkErrorCode } from './http/sdk-error.ts'
 export { AnonymousMedTechApiBuilder } from './api/anonymous-medtech-api-builder.ts'
+export { NoOpFilter, FilterComposition } from './filter/filter.ts'
+export {
+  FilterBuilder,
+  SortableFilterBuilder,
+  DataOwnerFilterBuilder,
+  PatientFilter,
+  DataSampleFilter,
+  HealthcareElementFilter,
+  HealthcareProfessionalFilter,
+  MedicalDeviceFilter,
+  NotificationFilter,
+  UserFilter,
+  CodingFilter,
+} from './filter/filter-dsl.ts'
 export { formatICureApiUrl } from './util/format-url.ts'
 export {
   ua2hex,

@@ -8,7 +8,7 @@ import type { Storage } from './storage/storage.ts'
 import type { EventBus } from './events/event-bus.ts'
 import { installErrorHandler } from './http/error-handler.ts'
 import { assertJsonDepth, MAX_JSON_DEPTH } from './http/json-depth.ts'
-import { serveRoute } from './http/serve-route.ts'
+import { servePublicRoute } from './http/serve-route.ts'
 import { AppError } from './http/app-error.ts'
 import type { AuthService } from './auth/auth-service.ts'
 import { registerAuthRoutes } from './auth/auth-routes.ts'
@@ -100,7 +100,7 @@ export async function buildApp(
     }
   })
 
-  serveRoute(app, ROUTES.health, async () => {
+  servePublicRoute(app, ROUTES.health, async () => {
     try {
       await storage.countUsers()
     } catch {

@@ -1,2 +1,4 @@
-/** Version of the HTTP API, published in the OpenAPI document. */
-export const API_VERSION = '0.1.0'
+import serverPackage from '../package.json' with { type: 'json' }
+
+/** Version of the server, and of the HTTP API it publishes in its OpenAPI document. */
+export const API_VERSION: string = serverPackage.version

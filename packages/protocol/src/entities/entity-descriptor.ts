@@ -23,8 +23,8 @@ export interface EntityDescriptor {
   readonly path: string
   /** SQL table of its documents; its index tables are `<table>_<index kind>`. */
   readonly table: string
-  /** Index kinds kept for it (`access` is always present). */
-  readonly indexes: readonly IndexKind[]
+  /** Index kinds kept for it; the access index comes first and is mandatory (filters walk it). */
+  readonly indexes: readonly ['access', ...IndexKind[]]
   /** Fields that only exist inside `encryptedSelf` (never in clear on the wire). */
   readonly encryptedFields: readonly string[]
   /** True when the entity is also a data owner (patients): its id is claimed among data-owner ids. */

@@ -58,8 +58,8 @@ type NoPart = Record<never, never>
 
 /**
  * The concrete path of a route: every `:name` replaced by its URI-encoded parameter, and the query
- * string appended (undefined values left out). Throws if a parameter is missing, rather than calling
- * a wrong URL.
+ * string appended (undefined values left out). Throws if a parameter is missing or is a dot segment,
+ * rather than calling a wrong URL.
  */
 export function routePath(
   route: RouteDef,
@@ -69,6 +69,9 @@ export function routePath(
   const path = route.path.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => {
     const value = params?.[name]
     if (value === undefined) throw new Error(`Route ${route.operationId} needs the path parameter "${name}"`)
+    // URL parsers resolve "." and ".." (even percent-encoded) as path segments: another route.
+    if (value === '.' || value === '..')
+      throw new Error(`Route ${route.operationId}: the path parameter "${name}" cannot be "${value}"`)
     return encodeURIComponent(value)
   })
   const entries = Object.entries(query ?? {}).filter(([, v]) => v !== undefined)

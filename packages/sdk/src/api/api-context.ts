@@ -3,6 +3,7 @@ import type { EntityCrypto } from '../crypto/entity-crypto.ts'
 import type { ExchangeKeyManager } from '../crypto/exchange-key-manager.ts'
 import type { DataOwnerKeys } from '../crypto/data-owner-keys.ts'
 import type { User } from '../models/index.ts'
+import { SdkError } from '../http/sdk-error.ts'
 
 /** What every API object of one MedTechApi instance shares. */
 export interface ApiContext {
@@ -20,7 +21,8 @@ export interface ApiContext {
 /** The data owner id, or the MedTech error for users that are none. */
 export function requireSelf(ctx: ApiContext): { selfId: string; crypto: EntityCrypto } {
   if (!ctx.selfId || !ctx.crypto) {
-    throw new Error(
+    throw new SdkError(
+      'FORBIDDEN',
       'The current user is not a data owner. You must be either a patient, a device or a healthcare professional to call this method.',
     )
   }

@@ -1,5 +1,5 @@
 import { ROUTES, type DataOwnerWithTypeDto, type EncryptedEntityDto } from '@cairn/protocol'
-import { notAvailable } from '../http/sdk-error.ts'
+import { notAvailable, SdkError } from '../http/sdk-error.ts'
 import {
   EncryptedPatient,
   HealthcareProfessional,
@@ -15,7 +15,8 @@ import type { PatientApi } from './patient-api.ts'
 export function dataOwnerIdOf(user: User): string {
   const id = user.healthcarePartyId ?? user.patientId ?? user.deviceId
   if (!id) {
-    throw new Error(
+    throw new SdkError(
+      'FORBIDDEN',
       'The current user is not a data owner. You must be either a patient, a device or a healthcare professional to call this method.',
     )
   }

@@ -6,7 +6,7 @@ import {
   type PaginatedListDataSample,
   type Patient,
 } from '../models/index.ts'
-import { notAvailable } from '../http/sdk-error.ts'
+import { notAvailable, SdkError } from '../http/sdk-error.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
 import { EncryptedEntityStore } from './encrypted-entity-store.ts'
 import { ENTITY_KINDS } from './entity-models.ts'
@@ -40,7 +40,10 @@ export class DataSampleApi {
   async createOrModifyDataSampleFor(patientId: string, dataSample: DataSample): Promise<DataSample> {
     const [saved] = await this.createOrModifyDataSamplesFor(patientId, [dataSample])
     if (!saved)
-      throw new Error(`Could not create / modify data sample ${dataSample.id} for patient ${patientId}`)
+      throw new SdkError(
+        'INTERNAL',
+        `Could not create / modify data sample ${dataSample.id} for patient ${patientId}`,
+      )
     return saved
   }
 
@@ -52,7 +55,10 @@ export class DataSampleApi {
     if (dataSamples.length === 0) return []
     const samples = dataSamples.map((d) => (d instanceof DataSample ? d : new DataSample(d)))
     if (new Set(samples.map((s) => s.batchId)).size > 1) {
-      throw new Error('Only data samples of a same batch (with the same batchId) can be processed together')
+      throw new SdkError(
+        'BAD_REQUEST',
+        'Only data samples of a same batch (with the same batchId) can be processed together',
+      )
     }
     const { crypto } = requireSelf(this.ctx)
     const toModify = samples.filter((s) => s.rev)
@@ -61,7 +67,8 @@ export class DataSampleApi {
       const doc = await this.store.wireOf(s)
       const parents = await crypto.parentIdsOf('dataSample', doc)
       if (parents.length > 0 && !parents.includes(patientId)) {
-        throw new Error(
+        throw new SdkError(
+          'BAD_REQUEST',
           "Can't update the patient of a batch of data samples. Delete those samples and create new ones",
         )
       }
@@ -72,7 +79,8 @@ export class DataSampleApi {
     if (toCreate.length > 0) {
       const [secretId] = await this.patients.secretIdsOfId(patientId)
       if (!secretId) {
-        throw new Error(
+        throw new SdkError(
+          'FORBIDDEN',
           `Data owner ${this.ctx.selfId} cannot link data to patient ${patientId}: none of its secret ids is shared with it`,
         )
       }

@@ -94,7 +94,8 @@ export class EncryptedEntityStore<M extends EntityModel> {
         if (key) {
           meta.encryptedSelf = await crypto.encryptFields(this.kind.type, id, key, secret)
         } else if (Object.keys(secret).length > 0) {
-          throw new Error(
+          throw new SdkError(
+            'FORBIDDEN',
             `Cannot modify the encrypted fields of ${this.kind.type} ${id}: its key is not shared with data owner ${this.ctx.selfId}`,
           )
         }

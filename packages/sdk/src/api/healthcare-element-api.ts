@@ -4,7 +4,7 @@ import {
   type PaginatedListHealthcareElement,
   type Patient,
 } from '../models/index.ts'
-import { notAvailable } from '../http/sdk-error.ts'
+import { notAvailable, SdkError } from '../http/sdk-error.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
 import { EncryptedEntityStore } from './encrypted-entity-store.ts'
 import { ENTITY_KINDS } from './entity-models.ts'
@@ -33,9 +33,12 @@ export class HealthcareElementApi {
         ? healthcareElement
         : new HealthcareElement(healthcareElement)
     if (!he.rev && !patientId)
-      throw new Error('In order to create a new healthcare element, you must provide the patientId')
+      throw new SdkError(
+        'BAD_REQUEST',
+        'In order to create a new healthcare element, you must provide the patientId',
+      )
     const [saved] = await this.createOrModifyHealthcareElements([he], patientId)
-    if (!saved) throw new Error(`Could not create / modify healthElement ${he.id}`)
+    if (!saved) throw new SdkError('INTERNAL', `Could not create / modify healthElement ${he.id}`)
     return saved
   }
 
@@ -55,12 +58,14 @@ export class HealthcareElementApi {
     let secretId: string | undefined
     if (toCreate.length > 0) {
       if (!patientId)
-        throw new Error(
+        throw new SdkError(
+          'BAD_REQUEST',
           'Error while creating: patientId should be provided to create new healthcare elements',
         )
       ;[secretId] = await this.patients.secretIdsOfId(patientId)
       if (!secretId) {
-        throw new Error(
+        throw new SdkError(
+          'FORBIDDEN',
           `Data owner ${this.ctx.selfId} cannot link data to patient ${patientId}: none of its secret ids is shared with it`,
         )
       }

@@ -13,6 +13,7 @@ import { KeyStorageImpl } from '../storage/key-storage-impl.ts'
 import type { ApiContext } from './api-context.ts'
 import { dataOwnerFromDto } from './data-owner-api.ts'
 import { MedTechApi } from './medtech-api.ts'
+import { SdkError } from '../http/sdk-error.ts'
 
 /** Default base URL: a Cairn server on this machine. */
 export const ICURE_FREE_URL = `http://localhost:${DEFAULT_PORT}`
@@ -108,10 +109,10 @@ export class MedTechApiBuilder {
 
   /** Logs in and initialises keys; rejects with a clear message on missing settings, bad credentials or key problems. */
   async build(): Promise<MedTechApi> {
-    if (!this.baseUrl) throw new Error('iCureBaseUrl is required')
-    if (!this.userName) throw new Error('userName is required')
-    if (!this.password) throw new Error('password is required')
-    if (!this.cryptoStrategies) throw new Error('cryptoStrategies is required')
+    if (!this.baseUrl) throw new SdkError('BAD_REQUEST', 'iCureBaseUrl is required')
+    if (!this.userName) throw new SdkError('BAD_REQUEST', 'userName is required')
+    if (!this.password) throw new SdkError('BAD_REQUEST', 'password is required')
+    if (!this.cryptoStrategies) throw new SdkError('BAD_REQUEST', 'cryptoStrategies is required')
     const strategies = this.cryptoStrategies
     const storage = this.storage ?? new LocalStorageImpl()
     const keyStorage = this.keyStorage ?? new KeyStorageImpl(storage)

@@ -7,7 +7,7 @@ import {
   type PotentiallyEncryptedPatient,
 } from '../models/index.ts'
 import { withOfficialName } from '../mappers/official-name.ts'
-import { notAvailable } from '../http/sdk-error.ts'
+import { notAvailable, SdkError } from '../http/sdk-error.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
 import { EncryptedEntityStore } from './encrypted-entity-store.ts'
 import { ENTITY_KINDS } from './entity-models.ts'
@@ -43,7 +43,11 @@ export class PatientApi {
   async createOrModifyPatient(patient: Patient): Promise<Patient> {
     const p = patient instanceof Patient ? patient : new Patient(patient)
     const [saved] = p.rev ? await this.store.modify([p]) : await this.store.create([withCreationDefaults(p)])
-    if (!saved) throw new Error(`Could not create / modify patient ${p.id} with user ${this.ctx.user.id}`)
+    if (!saved)
+      throw new SdkError(
+        'INTERNAL',
+        `Could not create / modify patient ${p.id} with user ${this.ctx.user.id}`,
+      )
     return saved
   }
 
@@ -51,7 +55,10 @@ export class PatientApi {
   async getPatient(patientId: string): Promise<Patient> {
     const { model, decrypted } = await this.store.get(patientId)
     if (!decrypted)
-      throw new Error(`Could not decrypt patient ${patientId} with current user ${this.ctx.user.id}`)
+      throw new SdkError(
+        'DECRYPTION',
+        `Could not decrypt patient ${patientId} with current user ${this.ctx.user.id}`,
+      )
     return model
   }
 

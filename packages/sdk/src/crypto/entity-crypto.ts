@@ -11,6 +11,7 @@ import {
 } from '@cairn/crypto'
 import type { DelegationDto, EncryptedEntityDto, EncryptionMetaDto, EntityType } from '@cairn/protocol'
 import type { ExchangeKeyManager } from './exchange-key-manager.ts'
+import { SdkError } from '../http/sdk-error.ts'
 
 type MapName = 'encryptionKeys' | 'delegations' | 'cryptedForeignKeys'
 
@@ -168,7 +169,10 @@ export class EntityCrypto {
       this.entriesFor(type, doc, 'cryptedForeignKeys', 'fk', delegate, key),
     ])
     if (added.every((entries) => entries.length === 0)) {
-      throw new Error(`Data owner ${this.selfId} cannot share ${type} ${doc.id}: it holds none of its keys`)
+      throw new SdkError(
+        'FORBIDDEN',
+        `Data owner ${this.selfId} cannot share ${type} ${doc.id}: it holds none of its keys`,
+      )
     }
     ;(['encryptionKeys', 'delegations', 'cryptedForeignKeys'] as const).forEach((map, i) => {
       if (added[i].length > 0)

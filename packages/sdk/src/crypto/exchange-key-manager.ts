@@ -10,6 +10,7 @@ import { ROUTES } from '@cairn/protocol'
 import type { HttpClient } from '../http/http-client.ts'
 import type { DataOwnerKeys } from './data-owner-keys.ts'
 import type { MedTechCryptoStrategies } from './medtech-crypto-strategies.ts'
+import { SdkError } from '../http/sdk-error.ts'
 
 /**
  * Exchange keys of the current data owner (docs/protocol.md): K(self->D) to share with D, created on first
@@ -123,13 +124,17 @@ export class ExchangeKeyManager {
   /** The delegate's public keys to encrypt a new exchange key for; a clear error when there is none. */
   private async verifiedKeysOf(delegate: string): Promise<PublicKeyHandle[]> {
     if ((await this.dataOwnerKeys.publicKeysOf(delegate)).length === 0) {
-      throw new Error(
+      throw new SdkError(
+        'FORBIDDEN',
         `Data owner ${delegate} has no public key yet: it must log in once before data can be shared with it`,
       )
     }
     const verified = await this.acceptedKeysOf(delegate)
     if (verified.length === 0)
-      throw new Error(`No verified public key for data owner ${delegate}: cannot share with it`)
+      throw new SdkError(
+        'FORBIDDEN',
+        `No verified public key for data owner ${delegate}: cannot share with it`,
+      )
     return verified
   }
 

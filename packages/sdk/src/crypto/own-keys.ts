@@ -12,6 +12,7 @@ import type { KeyStorageFacade, StorageFacade } from '../storage/storage-facade.
 import { publishedKeysOf } from './data-owner-keys.ts'
 import { jwkToKeyPair, keyPairToJwk } from './key-format.ts'
 import { MedTechCryptoStrategies } from './medtech-crypto-strategies.ts'
+import { SdkError } from '../http/sdk-error.ts'
 
 /** Key-storage entry of a key pair of a data owner on this device. */
 const keyEntry = (dataOwnerId: string, fp: string) => `cairn.rsa.device.${dataOwnerId}.${fp}`
@@ -58,7 +59,10 @@ export async function initialiseOwnKeys(
   )
   for (const pair of recoveredKeyPairs) {
     if (!missing.includes(pair.publicKey))
-      throw new Error('Recovered keys should only contain keys which were originally missing')
+      throw new SdkError(
+        'BAD_REQUEST',
+        'Recovered keys should only contain keys which were originally missing',
+      )
     pairs.set(pair.publicKey, pair)
     await p.keyStorage.storeKeyPair(
       keyEntry(selfId, await fingerprintOf(pair.publicKey)),
@@ -80,7 +84,8 @@ export async function initialiseOwnKeys(
       toPublish.push(...given)
     } else {
       if (!(await p.strategies.allowNewKeyPairGeneration(p.selfModel))) {
-        throw new Error(
+        throw new SdkError(
+          'FORBIDDEN',
           `No verified key found for ${selfId} and settings do not allow creation of a new key.`,
         )
       }

@@ -1,5 +1,6 @@
 import type { DataOwnerWithType } from '../models/index.ts'
 import { MedTechCryptoStrategies, type KeyPair } from './medtech-crypto-strategies.ts'
+import { SdkError } from '../http/sdk-error.ts'
 
 /**
  * The default strategies: the given key pairs (hex PKCS#8 / hex SPKI) are the data owner's and are
@@ -50,7 +51,8 @@ export class SimpleMedTechCryptoStrategies implements MedTechCryptoStrategies {
 
   /** Keeps the generated pair (readable through `generatedKeyPair`). */
   notifyKeyPairGeneration(keyPair: KeyPair<string>): Promise<void> {
-    if (this.generated) return Promise.reject(new Error('A new key pair was already created'))
+    if (this.generated)
+      return Promise.reject(new SdkError('BAD_REQUEST', 'A new key pair was already created'))
     this.generated = { ...keyPair }
     return Promise.resolve()
   }

@@ -33,12 +33,13 @@ export class HttpClient {
     private readonly credentials?: { username: string; password: string },
     private readonly fetchImpl: typeof fetch = globalThis.fetch,
   ) {
-    if (typeof fetchImpl !== 'function') throw new Error('A global fetch is required (Node 18+ or a browser)')
+    if (typeof fetchImpl !== 'function')
+      throw new SdkError('BAD_REQUEST', 'A global fetch is required (Node 18+ or a browser)')
   }
 
   /** Logs in now (the builder calls it so that bad credentials fail `build()`). */
   async login(): Promise<void> {
-    if (!this.credentials) throw new Error('No credentials to log in with')
+    if (!this.credentials) throw new SdkError('BAD_REQUEST', 'No credentials to log in with')
     this.tokens = await this.send(ROUTES.login, { body: this.credentials }, false)
   }
 
@@ -90,7 +91,13 @@ export class HttpClient {
     auth: boolean,
   ): Promise<ResponseOf<R>> {
     const { params, query, body } = input as AnyInput
-    const url = `${this.baseUrl}${route.root ? '' : API_PREFIX}${routePath(route, params, query)}`
+    let path: string
+    try {
+      path = routePath(route, params, query)
+    } catch (e) {
+      throw new SdkError('BAD_REQUEST', (e as Error).message, { cause: e })
+    }
+    const url = `${this.baseUrl}${route.root ? '' : API_PREFIX}${path}`
     const headers: Record<string, string> = { accept: 'application/json' }
     if (body !== undefined) headers['content-type'] = 'application/json'
     if (auth && this.tokens) headers.authorization = `Bearer ${this.tokens.token}`
@@ -104,7 +111,12 @@ export class HttpClient {
     } catch (e) {
       throw networkError(this.baseUrl, `${route.method} ${url}`, e)
     }
-    const text = await res.text()
+    let text: string
+    try {
+      text = await res.text()
+    } catch (e) {
+      throw networkError(this.baseUrl, `${route.method} ${url}`, e)
+    }
     if (!res.ok) {
       let code = errorCodeForStatus(res.status)
       let message = text || res.statusText
@@ -125,6 +137,20 @@ export class HttpClient {
         res.headers.get('x-request-id') ?? undefined,
       )
     }
-    return (text ? JSON.parse(text) : undefined) as ResponseOf<R>
+    try {
+      return (text ? JSON.parse(text) : undefined) as ResponseOf<R>
+    } catch (e) {
+      // A 200 that is not JSON comes from something else answering at that address (a proxy, a web server).
+      throw new SdkError(
+        'INTERNAL',
+        `The answer to ${route.method} ${url} is not JSON: is ${this.baseUrl} a Cairn server?`,
+        {
+          status: res.status,
+          url: `${route.method} ${url}`,
+          requestId: res.headers.get('x-request-id') ?? undefined,
+          cause: e,
+        },
+      )
+    }
   }
 }

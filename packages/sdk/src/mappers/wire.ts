@@ -1,4 +1,5 @@
 import type { EncryptedEntityDto, EncryptionMetaDto } from '@cairn/protocol'
+import { SdkError } from '../http/sdk-error.ts'
 
 /** A model class instance as the SDK handles it. */
 export interface Marshallable {
@@ -48,7 +49,7 @@ export function modelJson(
 export function forceUuid(id: string | undefined): string {
   if (id === undefined || id === null || id === '') return globalThis.crypto.randomUUID()
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
-    throw new Error('Invalid id, id must be a valid UUID')
+    throw new SdkError('BAD_REQUEST', 'Invalid id, id must be a valid UUID')
   }
   return id
 }

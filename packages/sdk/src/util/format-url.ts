@@ -1,4 +1,5 @@
 import { API_PREFIX } from '@cairn/protocol'
+import { SdkError } from '../http/sdk-error.ts'
 
 /**
  * Normalises a server base URL: accepts `http(s)://host[:port]` with or without a trailing slash or
@@ -10,10 +11,10 @@ export function formatICureApiUrl(url: string): string {
   try {
     parsed = new URL(url)
   } catch {
-    throw new Error(`Invalid API URL "${url}": expected http(s)://host[:port][/path]`)
+    throw new SdkError('BAD_REQUEST', `Invalid API URL "${url}": expected http(s)://host[:port][/path]`)
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new Error(`Invalid API URL "${url}": the protocol must be http or https`)
+    throw new SdkError('BAD_REQUEST', `Invalid API URL "${url}": the protocol must be http or https`)
   }
   let path = parsed.pathname.replace(/\/+$/, '')
   if (path.endsWith(API_PREFIX)) path = path.slice(0, -API_PREFIX.length)

@@ -40,6 +40,11 @@ export const FILTER_KINDS: { readonly [T in FilterType]: FilterKind<T> } = {
   HealthcareElementByIdsFilter: byIds('HealthcareElementByIdsFilter', 'healthcareElement'),
 }
 
+/** Whether `type` is the `$type` of a filter the server knows (for any entity type). */
+export function isFilterType(type: string): type is FilterType {
+  return Object.prototype.hasOwnProperty.call(FILTER_KINDS, type)
+}
+
 /** The `$type`s registered for an entity type. */
 export function registeredFilterTypes(entity: EntityType): FilterType[] {
   return (Object.values(FILTER_KINDS) as FilterKind[]).filter((k) => k.entity === entity).map((k) => k.type)

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { InjectOptions } from 'fastify'
 import { randomUUID } from 'node:crypto'
-import { API_PREFIX, type EncryptedEntityDto } from '@cairn/protocol'
+import { API_PREFIX, ROUTES, routePath, type EncryptedEntityDto } from '@cairn/protocol'
 import { loadConfig } from '../config.ts'
 import { CairnServer } from '../server.ts'
 
@@ -49,7 +49,7 @@ export async function startInProcessServer(): Promise<{
   const login = async (username: string, password: string): Promise<string> => {
     const res = await request<{ token: string }>({
       method: 'POST',
-      url: `${API_PREFIX}/auth/login`,
+      url: API_PREFIX + routePath(ROUTES.login),
       payload: { username, password },
     })
     if (res.status !== 200) throw new Error(`login of ${username} failed: ${res.text}`)
@@ -66,14 +66,14 @@ export async function startInProcessServer(): Promise<{
       const hcpId = randomUUID()
       const hcp = await request({
         method: 'POST',
-        url: `${API_PREFIX}/hcparty`,
+        url: API_PREFIX + routePath(ROUTES.healthcareProfessional.create),
         token: admin,
         payload: { id: hcpId },
       })
       if (hcp.status !== 200) throw new Error(`creating HCP failed: ${hcp.text}`)
       const user = await request<{ id: string }>({
         method: 'POST',
-        url: `${API_PREFIX}/user`,
+        url: API_PREFIX + routePath(ROUTES.createUser),
         token: admin,
         payload: { id: randomUUID(), login: userLogin, password: HCP_PASSWORD, healthcarePartyId: hcpId },
       })

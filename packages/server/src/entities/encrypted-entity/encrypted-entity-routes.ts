@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { DEFAULT_PAGE_SIZE, ENTITY_ROUTES, ENTITY_TYPES } from '@cairn/protocol'
 import type { EventBus } from '../../events/event-bus.ts'
+import { declaredFilterTypes, isFilterType } from '../../filters/filter-registry.ts'
+import { badRequest } from '../../http/app-error.ts'
 import { RawJson } from '../../http/raw-json.ts'
 import { serveRoute } from '../../http/serve-route.ts'
 import type { Storage } from '../../storage/storage.ts'
@@ -38,17 +40,40 @@ export function registerEncryptedEntityRoutes(
       routes.get,
       async ({ caller, params }) => new RawJson(await service.get(caller, params.id)),
     )
-    serveRoute(app, routes.filter, async ({ caller, body, query }) => {
-      const page = await service.filter(
-        caller,
-        body.filter,
-        query.startDocumentId,
-        query.limit ?? DEFAULT_PAGE_SIZE,
-      )
-      const next = page.nextId ? `{"startKeyDocId":${JSON.stringify(page.nextId)}}` : '{}'
-      return new RawJson(
-        `{"pageSize":${page.rows.length},"totalSize":${page.total},"rows":[${page.rows.join(',')}],"nextKeyPair":${next}}`,
-      )
-    })
+    const accepted = new Set(declaredFilterTypes(type))
+    serveRoute(
+      app,
+      routes.filter,
+      async ({ caller, body, query }) => {
+        const page = await service.filter(
+          caller,
+          body.filter,
+          query.startDocumentId,
+          query.limit ?? DEFAULT_PAGE_SIZE,
+        )
+        const next = page.nextId ? `{"startKeyDocId":${JSON.stringify(page.nextId)}}` : '{}'
+        return new RawJson(
+          `{"pageSize":${page.rows.length},"totalSize":${page.total},"rows":[${page.rows.join(',')}],"nextKeyPair":${next}}`,
+        )
+      },
+      {
+        // A filter of another entity type would fail the schema with the errors of every filter this
+        // route accepts; it gets one clear message instead.
+        preValidation: (request, _reply, done) => {
+          const $type = filterTypeOf(request.body)
+          done(
+            $type && isFilterType($type) && !accepted.has($type)
+              ? badRequest(`Unsupported filter ${$type} for ${type}`)
+              : undefined,
+          )
+        },
+      },
+    )
   }
+}
+
+/** The `$type` of the filter in a filter request body, if it has one. */
+function filterTypeOf(body: unknown): string | undefined {
+  const filter = (body as { filter?: { $type?: unknown } } | null)?.filter
+  return typeof filter?.$type === 'string' ? filter.$type : undefined
 }

@@ -12,6 +12,7 @@ import { compileFilter } from '../../filters/filter-registry.ts'
 import { badRequest, conflict, notFound } from '../../http/app-error.ts'
 import type { DocWrite, Storage, StoredDoc } from '../../storage/storage.ts'
 import { canonicalJson, nextRev } from '../shared/revision.ts'
+import { indexValues } from './index-values.ts'
 
 /** A page of stored JSON documents, the number of matches in all, and the id the next page starts at. */
 export interface EntityPage {
@@ -74,7 +75,7 @@ export class EncryptedEntityService {
     const now = Date.now()
     const results: string[] = []
     const writes: DocWrite[] = []
-    const added = new Map<string, string[]>()
+    const kinds = new Map<string, { kind: 'modify' | 'share'; added: string[] }>()
     for (const doc of docs) {
       if (!doc.rev) throw badRequest(`${this.type} ${doc.id}: rev is required to modify (create without rev)`)
       const current = stored.get(doc.id)
@@ -95,10 +96,11 @@ export class EncryptedEntityService {
       next.modified = now
       const w = this.write(next, current, now)
       const had = new Set(accessorsOf(before))
-      added.set(
-        w.id,
-        (w.indexes.access ?? []).filter((d) => !had.has(d)),
-      )
+      const gained = (w.indexes.access ?? []).filter((d) => !had.has(d))
+      // A share only adds data owners: everything but the delegation maps stays as stored.
+      const onlyShared =
+        gained.length > 0 && canonicalJson(withoutMaps(next)) === canonicalJson(withoutMaps(before))
+      kinds.set(w.id, { kind: onlyShared ? 'share' : 'modify', added: gained })
       writes.push(w)
       results.push(w.doc)
     }
@@ -106,8 +108,8 @@ export class EncryptedEntityService {
       await this.storage.updateDocs(this.type, writes)
       this.events.emit(
         writes.map((w) => {
-          const gained = added.get(w.id) ?? []
-          return this.event(gained.length > 0 ? 'share' : 'modify', caller, w, now, gained)
+          const { kind, added } = kinds.get(w.id)!
+          return this.event(kind, caller, w, now, added)
         }),
       )
     }
@@ -154,7 +156,7 @@ export class EncryptedEntityService {
       actor: { userId: caller.userId, dataOwnerId: caller.dataOwnerId },
       requestId: caller.requestId,
       delegates: w.indexes.access ?? [],
-      ...(kind === 'share' ? { added } : {}),
+      ...(added.length > 0 ? { added } : {}),
       at,
     }
   }
@@ -175,9 +177,16 @@ export class EncryptedEntityService {
       doc: json,
       created: typeof d.created === 'number' ? d.created : now,
       modified: now,
-      indexes: { access: accessorsOf(d), sfk: d.systemMetaData.secretForeignKeys },
+      indexes: indexValues(this.type, d),
     }
   }
+}
+
+/** The document without its delegation maps and server-maintained dates, to tell a share from a modification. */
+function withoutMaps(doc: Record<string, unknown>): Record<string, unknown> {
+  const meta = (doc as EncryptedEntityDto).systemMetaData
+  const { delegations: _d, encryptionKeys: _e, cryptedForeignKeys: _c, ...rest } = meta
+  return { ...doc, modified: undefined, systemMetaData: rest }
 }
 
 function assertUniqueIds(docs: { id: string }[]): void {
