@@ -5,9 +5,10 @@ export type WriteEventListener = (event: WriteEvent) => void | Promise<void>
 
 /**
  * In-process publish/subscribe of write events. Services call `emit` after the storage call that
- * committed the write returned, so listeners only ever see committed data; a listener that throws or
- * rejects cannot fail or slow the request (async work runs after `emit` returns), and is reported to
- * `onListenerError`. `close()` drops every listener, for a clean shutdown.
+ * committed the write returned, so listeners only ever see committed data. A listener that throws or
+ * rejects cannot fail the request: its error goes to `onListenerError`. Listeners are called in the
+ * request, in order: one that has slow work to do must do it asynchronously (the promise it returns
+ * is not awaited). `close()` drops every listener, for a clean shutdown.
  */
 export class EventBus {
   readonly #listeners = new Set<WriteEventListener>()
