@@ -94,6 +94,27 @@ describe('write events (in process)', () => {
     expect(modified).toEqual([
       expect.objectContaining({ kind: 'modify', id, rev: expect.stringMatching(/^3-/) as unknown }),
     ])
+
+    // Adding a data owner while changing the content is a modification (listing who was added).
+    const third = (
+      await s.request<EncryptedEntityDto>({
+        method: 'GET',
+        url: `${API_PREFIX}/patient/${id}`,
+        token: tokenA,
+      })
+    ).body
+    const hcpC = (await s.createHcp('c@example.org')).hcpId
+    const both = await during(async () => {
+      const next = entity(id, hcpA, [hcpA, hcpB, hcpC])
+      const res = await s.request({
+        method: 'PUT',
+        url: `${API_PREFIX}/patient`,
+        token: tokenA,
+        payload: { ...third, systemMetaData: next.systemMetaData, firstName: 'Changed again' },
+      })
+      expect(res.status, res.text).toBe(200)
+    })
+    expect(both).toEqual([expect.objectContaining({ kind: 'modify', id, added: [hcpC] })])
   })
 
   it('emits nothing for a write that did not commit (stale rev, forbidden, unchanged)', async () => {

@@ -98,8 +98,7 @@ export class EncryptedEntityService {
       const had = new Set(accessorsOf(before))
       const gained = (w.indexes.access ?? []).filter((d) => !had.has(d))
       // A share only adds data owners: everything but the delegation maps stays as stored.
-      const onlyShared =
-        gained.length > 0 && canonicalJson(withoutMaps(next)) === canonicalJson(withoutMaps(before))
+      const onlyShared = gained.length > 0 && sameButDelegations(next, before)
       kinds.set(w.id, { kind: onlyShared ? 'share' : 'modify', added: gained })
       writes.push(w)
       results.push(w.doc)
@@ -182,11 +181,18 @@ export class EncryptedEntityService {
   }
 }
 
-/** The document without its delegation maps and server-maintained dates, to tell a share from a modification. */
-function withoutMaps(doc: Record<string, unknown>): Record<string, unknown> {
-  const meta = (doc as EncryptedEntityDto).systemMetaData
-  const { delegations: _d, encryptionKeys: _e, cryptedForeignKeys: _c, ...rest } = meta
-  return { ...doc, modified: undefined, systemMetaData: rest }
+/**
+ * Whether two versions of a document differ only in their delegation maps and server-maintained
+ * dates, i.e. a write is a share. The ciphertext, by far the largest field, is compared as a string.
+ */
+function sameButDelegations(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const rest = (doc: Record<string, unknown>) => {
+    const meta = (doc as EncryptedEntityDto).systemMetaData
+    const { delegations: _d, encryptionKeys: _e, cryptedForeignKeys: _c, encryptedSelf: _s, ...kept } = meta
+    return canonicalJson({ ...doc, modified: undefined, systemMetaData: kept })
+  }
+  const selfOf = (doc: Record<string, unknown>) => (doc as EncryptedEntityDto).systemMetaData.encryptedSelf
+  return selfOf(a) === selfOf(b) && rest(a) === rest(b)
 }
 
 function assertUniqueIds(docs: { id: string }[]): void {
