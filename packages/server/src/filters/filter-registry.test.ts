@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { ENTITY_TYPES, type FilterDto } from '@cairn/protocol'
 import type { Caller } from '../auth/caller.ts'
-import { FILTER_KINDS, compileFilter, declaredFilterTypes, registeredFilterTypes } from './filter-registry.ts'
+import {
+  FILTER_KINDS,
+  assertFiltersMatchDescriptor,
+  compileFilter,
+  declaredFilterTypes,
+  registeredFilterTypes,
+} from './filter-registry.ts'
 
 const me = 'hcp-me'
 const caller: Caller = {
@@ -16,6 +22,7 @@ describe('filter registry', () => {
   it('has a kind for exactly the filters each entity descriptor declares', () => {
     for (const entity of ENTITY_TYPES) {
       expect(registeredFilterTypes(entity).sort()).toEqual(declaredFilterTypes(entity).sort())
+      expect(() => assertFiltersMatchDescriptor(entity)).not.toThrow()
     }
     for (const [type, kind] of Object.entries(FILTER_KINDS)) expect(kind.type).toBe(type)
   })

@@ -8,8 +8,8 @@ import { byDataOwner, byIds, byPatientSecretIds } from './kinds.ts'
 
 /**
  * Every filter kind the server answers, by `$type`. The mapped type makes a filter schema of the
- * protocol without a kind here a compile error; `entityFilterTypes` checks, at start-up and in a test,
- * that each entity descriptor lists exactly the kinds registered for it.
+ * protocol without a kind here a compile error; `assertFiltersMatchDescriptor` checks, when the routes
+ * are registered (and in a test), that each entity descriptor lists exactly the kinds registered for it.
  */
 export const FILTER_KINDS: { readonly [T in FilterType]: FilterKind<T> } = {
   PatientByHealthcarePartyFilter: byDataOwner(
@@ -53,6 +53,20 @@ export function registeredFilterTypes(entity: EntityType): FilterType[] {
 /** The `$type`s an entity descriptor declares (the schemas its filter route accepts). */
 export function declaredFilterTypes(entity: EntityType): string[] {
   return ENTITY_DESCRIPTORS[entity].filters.map((schema) => String(schema.$id))
+}
+
+/**
+ * Throws unless the descriptor of `entity` accepts exactly the filter kinds registered for it: a kind
+ * registered for the wrong entity type, or a filter schema without its kind, stops the server at start.
+ */
+export function assertFiltersMatchDescriptor(entity: EntityType): void {
+  const declared = declaredFilterTypes(entity).sort()
+  const registered = registeredFilterTypes(entity).sort()
+  if (JSON.stringify(declared) !== JSON.stringify(registered)) {
+    throw new Error(
+      `The ${entity} descriptor accepts filters [${declared.join(', ')}] but kinds are registered for [${registered.join(', ')}]`,
+    )
+  }
 }
 
 /**

@@ -1,7 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import { DEFAULT_PAGE_SIZE, ENTITY_ROUTES, ENTITY_TYPES } from '@cairn/protocol'
 import type { EventBus } from '../../events/event-bus.ts'
-import { declaredFilterTypes, isFilterType } from '../../filters/filter-registry.ts'
+import {
+  assertFiltersMatchDescriptor,
+  declaredFilterTypes,
+  isFilterType,
+} from '../../filters/filter-registry.ts'
 import { badRequest } from '../../http/app-error.ts'
 import { RawJson } from '../../http/raw-json.ts'
 import { serveRoute } from '../../http/serve-route.ts'
@@ -40,6 +44,7 @@ export function registerEncryptedEntityRoutes(
       routes.get,
       async ({ caller, params }) => new RawJson(await service.get(caller, params.id)),
     )
+    assertFiltersMatchDescriptor(type)
     const accepted = new Set(declaredFilterTypes(type))
     serveRoute(
       app,
