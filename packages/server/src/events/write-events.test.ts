@@ -24,6 +24,17 @@ describe('write events (in process)', () => {
   })
   afterAll(() => s.close())
 
+  /** The stored patient `id`, as HCP A reads it. */
+  async function readPatient(id: string): Promise<EncryptedEntityDto> {
+    const res = await s.request<EncryptedEntityDto>({
+      method: 'GET',
+      url: `${API_PREFIX}/patient/${id}`,
+      token: tokenA,
+    })
+    expect(res.status, res.text).toBe(200)
+    return res.body
+  }
+
   /** The events emitted while `fn` runs. */
   async function during(fn: () => Promise<unknown>): Promise<WriteEvent[]> {
     const from = events.length
@@ -54,13 +65,7 @@ describe('write events (in process)', () => {
         delegates: [hcpA],
       }),
     ])
-    const stored = (
-      await s.request<EncryptedEntityDto>({
-        method: 'GET',
-        url: `${API_PREFIX}/patient/${id}`,
-        token: tokenA,
-      })
-    ).body
+    const stored = await readPatient(id)
 
     const shared = await during(async () => {
       const next = entity(id, hcpA, [hcpA, hcpB])
@@ -75,13 +80,7 @@ describe('write events (in process)', () => {
     expect(shared).toHaveLength(1)
     expect(shared[0]).toMatchObject({ kind: 'share', id, delegates: [hcpA, hcpB], added: [hcpB] })
 
-    const current = (
-      await s.request<EncryptedEntityDto>({
-        method: 'GET',
-        url: `${API_PREFIX}/patient/${id}`,
-        token: tokenA,
-      })
-    ).body
+    const current = await readPatient(id)
     const modified = await during(async () => {
       const res = await s.request({
         method: 'PUT',
@@ -96,13 +95,7 @@ describe('write events (in process)', () => {
     ])
 
     // Adding a data owner while changing the content is a modification (listing who was added).
-    const third = (
-      await s.request<EncryptedEntityDto>({
-        method: 'GET',
-        url: `${API_PREFIX}/patient/${id}`,
-        token: tokenA,
-      })
-    ).body
+    const third = await readPatient(id)
     const hcpC = (await s.createHcp('c@example.org')).hcpId
     const both = await during(async () => {
       const next = entity(id, hcpA, [hcpA, hcpB, hcpC])
@@ -125,13 +118,7 @@ describe('write events (in process)', () => {
       token: tokenA,
       payload: entity(id, hcpA, [hcpA]),
     })
-    const stored = (
-      await s.request<EncryptedEntityDto>({
-        method: 'GET',
-        url: `${API_PREFIX}/patient/${id}`,
-        token: tokenA,
-      })
-    ).body
+    const stored = await readPatient(id)
     const none = await during(async () => {
       const stale = await s.request({
         method: 'PUT',
