@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DEFAULT_PAGE_SIZE } from '@cairn/protocol'
+import { DEFAULT_PAGE_SIZE, MAX_BATCH_SIZE } from '@cairn/protocol'
 import { disposeServer, startServer, type ServerProcess } from '../tests/support/server-process.ts'
 import { Baseline } from './baseline.ts'
 import { bearerToken, setUp } from './fixture.ts'
@@ -15,7 +15,7 @@ import { machine, render, targetsOf, writeResult, type BenchResult, type PhaseRe
 /** Run parameters; the environment can override them (BENCH_BATCH=1000 npm run bench). */
 const config = {
   samples: envInt('BENCH_SAMPLES', 10_000),
-  batch: envInt('BENCH_BATCH', 500),
+  batch: envInt('BENCH_BATCH', MAX_BATCH_SIZE),
   /** createOrModifyDataSamplesFor calls (and baseline batch POSTs) in flight at once. */
   createInFlight: envInt('BENCH_CREATE_IN_FLIGHT', 1),
   shares: envInt('BENCH_SHARES', 1_000),

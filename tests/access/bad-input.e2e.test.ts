@@ -2,6 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { request as httpRequest } from 'node:http'
 import { startServer, disposeServer, type ServerProcess } from '../support/server-process.ts'
 import type { DataOwnerDocDto, EncryptedEntityDto } from '@cairn/protocol'
+import { DEFAULT_BODY_LIMIT, MAX_BATCH_SIZE, MAX_ENCRYPTED_SELF_LENGTH } from '@cairn/protocol'
 import { client, emptyMeta, expectError, uuid, type Answer, type Client } from './http.ts'
 
 /**
@@ -337,10 +338,10 @@ describe('bad input (one real server)', () => {
     expect400(
       await http.post(
         `${R}/patient/batch`,
-        Array.from({ length: 1001 }, () => newDoc()),
+        Array.from({ length: MAX_BATCH_SIZE + 1 }, () => newDoc()),
         token,
       ),
-      'Invalid body: body must NOT have more than 1000 items',
+      `Invalid body: body must NOT have more than ${MAX_BATCH_SIZE} items`,
     )
     expect400(
       await http.post(
@@ -383,8 +384,12 @@ describe('bad input (one real server)', () => {
 
   it('huge strings get 400 naming the field and its limit', async () => {
     expect400(
-      await http.post(`${R}/patient`, withMeta({ encryptedSelf: 'A'.repeat(8 * 1024 * 1024 + 1) }), token),
-      'body/systemMetaData/encryptedSelf must NOT have more than 8388608 characters',
+      await http.post(
+        `${R}/patient`,
+        withMeta({ encryptedSelf: 'A'.repeat(MAX_ENCRYPTED_SELF_LENGTH + 1) }),
+        token,
+      ),
+      `body/systemMetaData/encryptedSelf must NOT have more than ${MAX_ENCRYPTED_SELF_LENGTH} characters`,
     )
     expect400(
       await http.post(
@@ -409,7 +414,7 @@ describe('bad input (one real server)', () => {
   })
 
   it('a body over the size limit gets 413 PAYLOAD_TOO_LARGE before it is even sent', async () => {
-    // Announce 33 MiB (the limit is 32 MiB) and send nothing: the server answers from the header alone.
+    // Announce 33 MiB (the limit is 512 KiB) and send nothing: the server answers from the header alone.
     const answer = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
       const req = httpRequest(
         `${server.url}${R}/patient`,
@@ -437,7 +442,10 @@ describe('bad input (one real server)', () => {
     })
     expect(answer.status).toBe(413)
     expect(answer.body).toEqual({
-      error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' },
+      error: {
+        code: 'PAYLOAD_TOO_LARGE',
+        message: `Request body is larger than the limit of ${DEFAULT_BODY_LIMIT} bytes (docs/limits.md); split batches or shrink the entity`,
+      },
     })
   })
 

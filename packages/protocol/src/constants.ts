@@ -8,8 +8,34 @@ export const API_PREFIX = '/rest/v1'
 export const DEFAULT_PAGE_SIZE = 1000
 export const MAX_PAGE_SIZE = 5000
 
-/** Largest number of entities accepted in one batch request. */
-export const MAX_BATCH_SIZE = 1000
+/**
+ * Largest number of entities accepted in one batch request. Measured with `npm run bench:body`
+ * (docs/limits.md): 100 realistic encrypted samples (about 3.5 kB each, 350 KiB) cost the server
+ * about 45 ms of CPU in all (parse, validation, service, SQLite write) on a 2-core machine, 1,000
+ * about 370 ms, during which no other request is served. The SDK splits larger sets into batches.
+ */
+export const MAX_BATCH_SIZE = 100
+
+/**
+ * Default largest request body in bytes (512 KiB; the server's CAIRN_BODY_LIMIT overrides it). Parsing
+ * the worst body of this size (hundreds of thousands of tiny JSON values in a free-form field) takes
+ * about 30 ms, twice the size about 70 ms (docs/limits.md), so one request cannot hold up the others
+ * for long. It also bounds one entity: large payloads will go through attachments. The SDK cuts its
+ * batches to stay within it.
+ */
+export const DEFAULT_BODY_LIMIT = 512 * 1024
+
+/**
+ * Longest `encryptedSelf` (characters of base64): an entity must fit in one request of the default
+ * body limit with its metadata. Larger content will go through attachments.
+ */
+export const MAX_ENCRYPTED_SELF_LENGTH = 500 * 1024
+
+/**
+ * Most values in one list of a filter (ids, secret foreign keys): each value is a short string, so a
+ * thousand of them stay far below the body limit and are answered by one indexed query.
+ */
+export const MAX_FILTER_VALUES = 1000
 
 /** Data owner kinds, named as the MedTech `DataOwnerTypeEnum`. */
 export const DATA_OWNER_TYPES = ['HealthcareProfessional', 'Patient', 'MedicalDevice'] as const

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { MAX_BATCH_SIZE, MAX_PAGE_SIZE } from './constants.ts'
+import { MAX_BATCH_SIZE, MAX_ENCRYPTED_SELF_LENGTH, MAX_PAGE_SIZE } from './constants.ts'
 
 /**
  * Wire DTOs and their JSON schemas (TypeBox): the server validates requests and serialises responses
@@ -48,7 +48,7 @@ export const EncryptionMetaSchema = Type.Object(
     cryptedForeignKeys: DelegationMap,
     delegations: DelegationMap,
     encryptionKeys: DelegationMap,
-    encryptedSelf: Type.Optional(Type.String({ maxLength: 8 * 1024 * 1024 })),
+    encryptedSelf: Type.Optional(Type.String({ maxLength: MAX_ENCRYPTED_SELF_LENGTH })),
     // Data-owner key fields, only on patients (a patient is both an entity and a data owner).
     publicKey: Type.Optional(Type.String({ maxLength: 4096 })),
     publicKeysForOaepWithSha256: Type.Optional(
@@ -300,8 +300,19 @@ export const ErrorBodySchema = Type.Object(
   { $id: 'Error' },
 )
 
-/** `GET /health`: liveness and the database dialect. */
+/** `GET /health`: liveness (the process answers) and the database dialect; the database is not contacted. */
 export const HealthSchema = Type.Object(
   { status: Type.Literal('ok'), database: Type.String() },
   { $id: 'Health', additionalProperties: false },
+)
+
+/** `GET /ready`: the database answered a write within the readiness timeout (else a 503 error body). */
+export const ReadySchema = Type.Object(
+  {
+    status: Type.Literal('ready'),
+    database: Type.String(),
+    /** Time the database took to answer the check, in milliseconds. */
+    latencyMs: Type.Number(),
+  },
+  { $id: 'Ready', additionalProperties: false },
 )

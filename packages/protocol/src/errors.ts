@@ -12,6 +12,8 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  /** The database has no space left: nothing was written; reads go on working. */
+  INSUFFICIENT_STORAGE: 507,
 } as const
 
 /** One of the closed set of error codes. */

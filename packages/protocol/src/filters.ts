@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { MAX_BATCH_SIZE } from './constants.ts'
+import { MAX_FILTER_VALUES } from './constants.ts'
 
 /**
  * Filters as they travel to the server's filter endpoints: plain objects discriminated by `$type`,
@@ -10,7 +10,7 @@ import { MAX_BATCH_SIZE } from './constants.ts'
 
 const DataOwnerId = Type.String({ minLength: 1, maxLength: 200 })
 const Description = Type.Optional(Type.String({ maxLength: 1000 }))
-const Ids = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: MAX_BATCH_SIZE })
+const Ids = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: MAX_FILTER_VALUES })
 
 /** A filter schema with its `$type` literal and an `$id` equal to it. */
 function filterSchema<const T extends string, P extends Record<string, TSchema>>($type: T, props: P) {

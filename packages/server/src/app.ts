@@ -7,9 +7,10 @@ import type { ServerConfig } from './config.ts'
 import type { Storage } from './storage/storage.ts'
 import type { EventBus } from './events/event-bus.ts'
 import { installErrorHandler } from './http/error-handler.ts'
-import { assertJsonDepth, MAX_JSON_DEPTH } from './http/json-depth.ts'
+import { installDepthCheckedJsonParser } from './http/json-depth.ts'
 import { servePublicRoute } from './http/serve-route.ts'
-import { AppError } from './http/app-error.ts'
+import type { StorageFaultLog } from './storage/storage-fault-log.ts'
+import { checkReadiness } from './http/readiness.ts'
 import type { AuthService } from './auth/auth-service.ts'
 import { registerAuthRoutes } from './auth/auth-routes.ts'
 import { registerEncryptedEntityRoutes } from './entities/encrypted-entity/encrypted-entity-routes.ts'
@@ -19,6 +20,8 @@ import { registerDataOwnerRoutes } from './entities/data-owner/data-owner-routes
 import { registerExchangeKeyRoutes } from './entities/exchange-key/exchange-key-routes.ts'
 import { registerUserRoutes } from './entities/user/user-routes.ts'
 import { API_VERSION } from './version.ts'
+import type { Metrics } from './metrics/metrics.ts'
+import { registerMetrics } from './metrics/metrics-route.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -37,6 +40,8 @@ export async function buildApp(
   storage: Storage,
   auth: AuthService,
   events: EventBus,
+  faults: StorageFaultLog,
+  metrics?: Metrics,
 ): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: config.bodyLimit,
@@ -55,7 +60,9 @@ export async function buildApp(
     genReqId: () => randomUUID(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   })
-  installErrorHandler(app)
+  installErrorHandler(app, faults)
+  // Before any plugin, so that its request timing hook covers every route (see registerMetrics).
+  registerMetrics(app, config, metrics)
   for (const schema of NAMED_SCHEMAS) app.addSchema(schema)
   await app.register(swagger, {
     openapi: {
@@ -91,23 +98,14 @@ export async function buildApp(
     if (!request.routeOptions.url || request.routeOptions.config.public) return
     request.caller = await auth.authenticate(request.headers.authorization, request.id)
   })
-  app.addHook('preValidation', (request, _reply, done) => {
-    try {
-      if (request.body !== undefined) assertJsonDepth(request.body, MAX_JSON_DEPTH)
-      done()
-    } catch (error) {
-      done(error as Error)
-    }
-  })
+  installDepthCheckedJsonParser(app)
 
-  servePublicRoute(app, ROUTES.health, async () => {
-    try {
-      await storage.countUsers()
-    } catch {
-      throw new AppError('UNAVAILABLE', 'database unreachable')
-    }
-    return { status: 'ok' as const, database: storage.dialect }
-  })
+  // Liveness never touches the database: a process that answers is alive, and restarting it would not
+  // bring a lost database back. Readiness (/ready) is what load balancers should route on.
+  servePublicRoute(app, ROUTES.health, () =>
+    Promise.resolve({ status: 'ok' as const, database: storage.dialect }),
+  )
+  servePublicRoute(app, ROUTES.ready, () => checkReadiness(storage, faults, config.readyTimeoutMs))
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, () => app.swagger())
 
   registerAuthRoutes(app, auth)

@@ -1,4 +1,6 @@
-import { DEFAULT_PORT } from '@cairn/protocol'
+import { DEFAULT_BODY_LIMIT, DEFAULT_PORT } from '@cairn/protocol'
+import { DEFAULT_PG_TIMEOUTS } from './storage/create-storage.ts'
+import type { PostgresTimeouts } from './storage/postgres-backend.ts'
 
 /** Everything the server needs to run, with defaults for the embedded SQLite setup. */
 export interface ServerConfig {
@@ -10,6 +12,18 @@ export interface ServerConfig {
   databaseUrl?: string
   /** PostgreSQL schema (lets several servers or test suites share one database). */
   pgSchema?: string
+  /** Most PostgreSQL connections of this instance. */
+  pgPoolSize: number
+  /** Time limits towards PostgreSQL (see PostgresTimeouts). */
+  pgTimeouts: PostgresTimeouts
+  /** SQLite: free bytes in the data directory below which /ready reports the disk as full. */
+  sqliteMinFreeBytes: number
+  /** SQLite: how long a write waits for another process's lock before a 503 (ms; blocks the event loop). */
+  sqliteBusyTimeoutMs: number
+  /** Longest /ready waits for the database before answering 503, in ms. */
+  readyTimeoutMs: number
+  /** On SIGTERM, in-flight requests get this long (ms) to finish before connections are cut and the process exits. */
+  shutdownGraceMs: number
   /** HMAC secret of JWTs; when absent one is generated once and kept in the database, so every instance shares it. */
   jwtSecret?: string
   /** Access token lifetime in seconds. */
@@ -26,6 +40,10 @@ export interface ServerConfig {
   /** Failed logins allowed per login and per address within `loginWindowSeconds` before 429. */
   loginMaxFailures: number
   loginWindowSeconds: number
+  /** Serve `GET /metrics` (Prometheus); off by default. On with CAIRN_METRICS=1 or a metrics token. */
+  metricsEnabled: boolean
+  /** Bearer token `/metrics` requires; without it an enabled `/metrics` is open (firewall it). */
+  metricsToken?: string
 }
 
 /**
@@ -49,16 +67,42 @@ export function loadConfig(
     dataDir: env.CAIRN_DATA_DIR ?? './.cairn',
     databaseUrl: env.DATABASE_URL || undefined,
     pgSchema: env.CAIRN_PG_SCHEMA || undefined,
+    pgPoolSize: int('CAIRN_PG_POOL_SIZE', 10),
+    pgTimeouts: {
+      connectMs: int('CAIRN_PG_CONNECT_TIMEOUT_MS', DEFAULT_PG_TIMEOUTS.connectMs),
+      statementMs: int('CAIRN_PG_STATEMENT_TIMEOUT_MS', DEFAULT_PG_TIMEOUTS.statementMs),
+      queryMs: int('CAIRN_PG_QUERY_TIMEOUT_MS', DEFAULT_PG_TIMEOUTS.queryMs),
+      idleInTransactionMs: int(
+        'CAIRN_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+        DEFAULT_PG_TIMEOUTS.idleInTransactionMs,
+      ),
+      keepAliveDelayMs: int('CAIRN_PG_KEEPALIVE_DELAY_MS', DEFAULT_PG_TIMEOUTS.keepAliveDelayMs),
+    },
+    sqliteMinFreeBytes: int('CAIRN_SQLITE_MIN_FREE_BYTES', 8 * 1024 * 1024),
+    sqliteBusyTimeoutMs: int('CAIRN_SQLITE_BUSY_TIMEOUT_MS', 1_000),
+    readyTimeoutMs: int('CAIRN_READY_TIMEOUT_MS', 2_000),
+    shutdownGraceMs: int('CAIRN_SHUTDOWN_GRACE_MS', 10_000),
     jwtSecret: env.CAIRN_JWT_SECRET || undefined,
     accessTokenTtl: int('CAIRN_ACCESS_TOKEN_TTL', 3600),
     refreshTokenTtl: int('CAIRN_REFRESH_TOKEN_TTL', 7 * 24 * 3600),
     adminLogin: env.CAIRN_ADMIN_LOGIN || 'admin',
     adminPassword: env.CAIRN_ADMIN_PASSWORD || undefined,
     logLevel: env.LOG_LEVEL || 'info',
-    bodyLimit: int('CAIRN_BODY_LIMIT', 32 * 1024 * 1024),
+    bodyLimit: int('CAIRN_BODY_LIMIT', DEFAULT_BODY_LIMIT),
     loginMaxFailures: int('CAIRN_LOGIN_MAX_FAILURES', 10),
     loginWindowSeconds: int('CAIRN_LOGIN_WINDOW_SECONDS', 900),
+    metricsEnabled: metricsFlag(env.CAIRN_METRICS),
+    metricsToken: env.CAIRN_METRICS_TOKEN || undefined,
     ...overrides,
   }
+  // A metrics token (from the environment or an override) turns metrics on: it is only useful then.
+  if (config.metricsToken) config.metricsEnabled = true
   return config
+}
+
+/** CAIRN_METRICS: `1`/`true` turns metrics on, absent/empty/`0`/`false` leaves them off; anything else fails fast. */
+function metricsFlag(raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false
+  if (raw === '1' || raw === 'true') return true
+  throw new Error(`CAIRN_METRICS must be 1 or 0, got "${raw}"`)
 }

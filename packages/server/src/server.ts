@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { ServerConfig } from './config.ts'
 import type { Storage } from './storage/storage.ts'
-import { createStorage } from './storage/create-storage.ts'
+import {
+  createStorage,
+  describeStorageLocation,
+  type CreateStorageOptions,
+} from './storage/create-storage.ts'
+import { StorageFaultLog } from './storage/storage-fault-log.ts'
+import { classifyStorageFault } from './storage/storage-fault.ts'
 import { JwtService } from './auth/jwt.ts'
 import { LoginLimiter } from './auth/login-limiter.ts'
 import { AuthService } from './auth/auth-service.ts'
@@ -10,6 +16,7 @@ import { bootstrapAdmin, type BootstrapResult } from './auth/bootstrap.ts'
 import { buildApp } from './app.ts'
 import { EventBus } from './events/event-bus.ts'
 import type { WriteEventListener } from './events/event-bus.ts'
+import { Metrics } from './metrics/metrics.ts'
 
 /** Key of the generated JWT secret in the settings table. */
 const JWT_SECRET_SETTING = 'jwt.secret'
@@ -23,6 +30,7 @@ export class CairnServer {
   private storage?: Storage
   private app?: FastifyInstance
   private events?: EventBus
+  private metrics?: Metrics
   /** Outcome of the admin bootstrap, for the CLI to print once. */
   bootstrap?: BootstrapResult
 
@@ -30,12 +38,34 @@ export class CairnServer {
 
   /** Opens storage, migrates, bootstraps the admin and builds the app. */
   async init(): Promise<void> {
-    const storage = createStorage({
+    const location: CreateStorageOptions = {
       databaseUrl: this.config.databaseUrl,
       dataDir: this.config.dataDir,
       pgSchema: this.config.pgSchema,
+    }
+    const faults = new StorageFaultLog(describeStorageLocation(location))
+    const storage = createStorage({
+      ...location,
+      pgPoolSize: this.config.pgPoolSize,
+      pgTimeouts: this.config.pgTimeouts,
+      sqliteMinFreeBytes: this.config.sqliteMinFreeBytes,
+      sqliteBusyTimeoutMs: this.config.sqliteBusyTimeoutMs,
+      // A connection that breaks outside any request (idle in the pool) is logged like the others.
+      onConnectionError: (error) =>
+        faults.report(classifyStorageFault(error) ?? { kind: 'unreachable', cause: error.message }),
     })
-    await storage.init()
+    try {
+      await storage.init()
+    } catch (error) {
+      // A database that cannot be opened or migrated (read-only folder, full disk, PostgreSQL down)
+      // stops the start with what and where, rather than a driver's bare message.
+      const fault = classifyStorageFault(error)
+      if (!fault) throw error
+      await storage.close().catch(() => {})
+      throw new Error(`cannot open the database (${faults.location}): ${fault.kind} (${fault.cause})`, {
+        cause: error,
+      })
+    }
     this.storage = storage
     const events = new EventBus((error, event) => {
       this.app?.log.error(
@@ -47,15 +77,21 @@ export class CairnServer {
     const secret =
       this.config.jwtSecret ??
       (await storage.setSettingIfAbsent(JWT_SECRET_SETTING, randomBytes(32).toString('base64url')))
+    const limiter = new LoginLimiter(this.config.loginMaxFailures, this.config.loginWindowSeconds * 1000)
     const auth = new AuthService(
       storage,
       new JwtService(secret),
-      new LoginLimiter(this.config.loginMaxFailures, this.config.loginWindowSeconds * 1000),
+      limiter,
       { access: this.config.accessTokenTtl, refresh: this.config.refreshTokenTtl },
       events,
     )
     this.bootstrap = await bootstrapAdmin(storage, this.config.adminLogin, this.config.adminPassword)
-    this.app = await buildApp(this.config, storage, auth, events)
+    // Only when enabled: disabled metrics cost nothing (no event-loop monitor, no hook).
+    this.metrics = this.config.metricsEnabled
+      ? new Metrics({ poolStats: () => storage.poolStats(), loginLimiter: () => limiter.size })
+      : undefined
+    this.app = await buildApp(this.config, storage, auth, events, faults, this.metrics)
+    faults.attach(this.app.log)
   }
 
   /** Starts listening; returns the base URL (e.g. http://127.0.0.1:16043). */
@@ -83,13 +119,37 @@ export class CairnServer {
     return this.app.inject(options)
   }
 
-  /** Graceful shutdown: stop accepting, drain in-flight requests, close storage. */
-  async close(): Promise<void> {
-    await this.app?.close()
-    this.events?.close()
-    await this.storage?.close()
-    this.events = undefined
+  /**
+   * Graceful shutdown within `graceMs` (default: the configured grace): stop accepting, let in-flight
+   * requests finish, close storage. Whatever is still running when the grace period ends (a request
+   * waiting on a silent database, a pool that cannot say goodbye to it) is cut: open connections are
+   * destroyed and the storage is abandoned, so that close() always returns within about `graceMs`.
+   * Returns false when something had to be cut.
+   */
+  async close(graceMs = this.config.shutdownGraceMs): Promise<boolean> {
+    const app = this.app
+    const storage = this.storage
     this.app = undefined
     this.storage = undefined
+    const deadline = Date.now() + graceMs
+    const inTime = (work: Promise<unknown>): Promise<boolean> => {
+      let timer: NodeJS.Timeout | undefined
+      const expired = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))
+      })
+      return Promise.race([work.then(() => true), expired]).finally(() => clearTimeout(timer))
+    }
+    let clean = true
+    if (app) {
+      clean = await inTime(app.close())
+      // Requests still running past the grace period: cut their sockets so that the HTTP server closes.
+      if (!clean) app.server.closeAllConnections()
+    }
+    this.metrics?.close()
+    this.metrics = undefined
+    this.events?.close()
+    this.events = undefined
+    if (storage) clean = (await inTime(storage.close())) && clean
+    return clean
   }
 }

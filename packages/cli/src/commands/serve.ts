@@ -4,7 +4,10 @@ const HELP = `Usage: cairn serve [--port N] [--host H] [--data-dir DIR]
 
 Environment: PORT/CAIRN_PORT (16043), CAIRN_HOST (127.0.0.1), CAIRN_DATA_DIR (./.cairn),
 DATABASE_URL (postgres://... selects PostgreSQL), CAIRN_PG_SCHEMA, CAIRN_JWT_SECRET,
-CAIRN_ADMIN_LOGIN (admin), CAIRN_ADMIN_PASSWORD (generated and printed once if unset), LOG_LEVEL.`
+CAIRN_ADMIN_LOGIN (admin), CAIRN_ADMIN_PASSWORD (generated and printed once if unset), LOG_LEVEL,
+CAIRN_SHUTDOWN_GRACE_MS (10000), CAIRN_READY_TIMEOUT_MS (2000), CAIRN_PG_POOL_SIZE (10),
+CAIRN_PG_CONNECT_TIMEOUT_MS, CAIRN_PG_STATEMENT_TIMEOUT_MS, CAIRN_PG_QUERY_TIMEOUT_MS
+(see docs/operations.md).`
 
 /**
  * `cairn serve`: starts the server and stops it gracefully on SIGINT/SIGTERM. On first start on an
@@ -57,16 +60,23 @@ export async function runServe(argv: string[]): Promise<number> {
   process.stdout.write(
     `Cairn server listening on ${url} (database: ${server.config.databaseUrl ? 'postgresql' : 'sqlite'})\n`,
   )
-  await new Promise<void>((resolve) => {
+  const clean = await new Promise<boolean>((resolve) => {
     const stop = (signal: string) => {
-      process.stdout.write(`Received ${signal}, shutting down\n`)
-      server.close().then(resolve, (e: unknown) => {
+      const grace = server.config.shutdownGraceMs
+      process.stdout.write(`Received ${signal}, shutting down (grace period ${grace} ms)\n`)
+      server.close(grace).then(resolve, (e: unknown) => {
         console.error(e)
-        resolve()
+        resolve(false)
       })
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
   })
+  if (!clean) {
+    // Requests or database connections were cut at the end of the grace period; sockets to a silent
+    // database may still be open and would keep the process alive: exit now.
+    process.stdout.write('Shutdown grace period over: cut what was still running\n')
+    process.exit(1)
+  }
   return 0
 }

@@ -1,5 +1,6 @@
 import { CryptoError, type AesKey } from '@cairn/crypto'
 import {
+  DEFAULT_BODY_LIMIT,
   DEFAULT_PAGE_SIZE,
   ENTITY_DESCRIPTORS,
   ENTITY_ROUTES,
@@ -12,6 +13,7 @@ import {
 import { SdkError } from '../http/sdk-error.ts'
 import { forceUuid, metaToWire, modelJson, splitFields, type Marshallable } from '../mappers/wire.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
+import { splitIntoBatches, utf8Length } from './request-batches.ts'
 
 /** A model of an encrypted entity. */
 export interface EntityModel extends Marshallable {
@@ -33,7 +35,7 @@ const AUTO_SHARE_KINDS = ['all', 'medicalInformation'] as const
 /**
  * The client side of one encrypted entity type: encrypts on create/modify (with automatic sharing
  * on create only), decrypts on read, shares with optimistic concurrency. Batches go to the server
- * in one request (one transaction) per MAX_BATCH_SIZE entities.
+ * in one request (one transaction) per MAX_BATCH_SIZE entities or DEFAULT_BODY_LIMIT bytes.
  */
 export class EncryptedEntityStore<M extends EntityModel> {
   private readonly routes: (typeof ENTITY_ROUTES)[EntityType]
@@ -179,21 +181,53 @@ export class EncryptedEntityStore<M extends EntityModel> {
     return out
   }
 
-  /** Sends prepared documents in batches and rebuilds models from the stored result and the clear secrets. */
+  /**
+   * Sends prepared documents in batches and rebuilds models from the stored result and the clear
+   * secrets. A batch holds at most MAX_BATCH_SIZE documents and its body stays within the server's
+   * default body limit (DEFAULT_BODY_LIMIT), so that creating thousands of entities works whatever
+   * their size; a document too large for any request fails before anything is sent. Each batch is
+   * one transaction on the server, so a failure leaves the earlier batches saved.
+   */
   private async send(
     method: 'POST' | 'PUT',
     prepared: { doc: EncryptedEntityDto; secret?: Record<string, unknown> }[],
   ): Promise<M[]> {
+    const sizes = prepared.map((p) => utf8Length(JSON.stringify(p.doc)))
+    const batches = splitIntoBatches(
+      sizes,
+      MAX_BATCH_SIZE,
+      DEFAULT_BODY_LIMIT,
+      (i) => `${this.kind.type} ${prepared[i].doc.id}`,
+    )
     const out: M[] = []
-    for (let i = 0; i < prepared.length; i += MAX_BATCH_SIZE) {
-      const chunk = prepared.slice(i, i + MAX_BATCH_SIZE)
-      const docs = chunk.map((p) => p.doc)
-      const saved = await this.ctx.http.call(
-        method === 'POST' ? this.routes.createBatch : this.routes.modifyBatch,
-        { body: docs },
+    for (const [start, end] of batches) {
+      const chunk = prepared.slice(start, end)
+      const saved = await this.sendBatch(
+        method,
+        chunk.map((p) => p.doc),
       )
       saved.forEach((doc, j) => out.push(this.kind.fromJson(modelJson(doc, chunk[j].secret))))
     }
     return out
+  }
+
+  /**
+   * One batch request. A server configured with a smaller body limit than the default answers 413
+   * before it reads anything: the batch is then sent in two halves (a single document keeps the 413,
+   * whose message states the server's limit).
+   */
+  private async sendBatch(method: 'POST' | 'PUT', docs: EncryptedEntityDto[]): Promise<EncryptedEntityDto[]> {
+    try {
+      return await this.ctx.http.call(method === 'POST' ? this.routes.createBatch : this.routes.modifyBatch, {
+        body: docs,
+      })
+    } catch (e) {
+      if (!(e instanceof SdkError) || e.status !== 413 || docs.length < 2) throw e
+      const half = Math.ceil(docs.length / 2)
+      return [
+        ...(await this.sendBatch(method, docs.slice(0, half))),
+        ...(await this.sendBatch(method, docs.slice(half))),
+      ]
+    }
   }
 }

@@ -229,10 +229,14 @@ export function assertCanModifyUser(
   }
 }
 
-/** A user reads itself; admins and healthcare professionals read users (they manage them). */
-export function assertCanReadUser(caller: Caller, userId: string): void {
+/**
+ * A user reads itself; admins and healthcare professionals read users (they manage them). `action`
+ * names what was attempted in the message: a modify checks read access first (a stale rev is then a
+ * 409 for those who may read the user, and tells nothing to the others).
+ */
+export function assertCanReadUser(caller: Caller, userId: string, action: 'read' | 'modify' = 'read'): void {
   if (caller.isAdmin || caller.userId === userId || caller.dataOwnerType === 'HealthcareProfessional') return
-  throw forbidden(`User ${caller.userId} may not read user ${userId}`)
+  throw forbidden(`User ${caller.userId} may not ${action} user ${userId}`)
 }
 
 /** Tokens are created by the user itself or an admin. */

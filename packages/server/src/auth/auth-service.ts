@@ -7,6 +7,8 @@ import type { LoginLimiter } from './login-limiter.ts'
 import { hashSecret, verifySecret } from './password.ts'
 import { callerFromUser } from './caller-from-user.ts'
 import type { Caller } from './caller.ts'
+import { ActiveUserCache, type CallerIdentity } from './active-user-cache.ts'
+import { VerifiedTokenCache } from './verified-token-cache.ts'
 
 /** One message for unknown login and wrong password, so logins cannot be probed. */
 const BAD_CREDENTIALS = 'Invalid username or password'
@@ -16,15 +18,32 @@ const ADDRESS_FACTOR = 10
 /**
  * Logs users in with login/email/phone + password or long-lived token, issues JWT access and
  * refresh tokens, and turns a bearer token back into a caller on every request.
+ *
+ * Authenticating a request is on the path of every API call, so its two costs are cached: the
+ * verification of an access token (until the token's expiry, see VerifiedTokenCache) and the active
+ * user's identity (ACTIVE_USER_TTL_MS, see ActiveUserCache). A user changed through this instance
+ * (disabled, roles, data owner) is evicted by its `user-change` event and re-read on its next request;
+ * one changed through another instance on the same database is re-read within ACTIVE_USER_TTL_MS.
  */
 export class AuthService {
+  private readonly tokens: VerifiedTokenCache
+  private readonly users: ActiveUserCache
+
   constructor(
     private readonly storage: Storage,
     private readonly jwt: JwtService,
     private readonly limiter: LoginLimiter,
     private readonly ttl: { access: number; refresh: number },
     private readonly events: EventBus,
-  ) {}
+    caches: { tokens?: VerifiedTokenCache; users?: ActiveUserCache } = {},
+  ) {
+    this.tokens = caches.tokens ?? new VerifiedTokenCache()
+    this.users = caches.users ?? new ActiveUserCache()
+    // Emitted after the change committed and before its answer is sent: the next request re-reads.
+    events.subscribe((event) => {
+      if (event.kind === 'user-change') this.users.evict(event.id)
+    })
+  }
 
   /** Checks credentials (rate-limited per login and per address) and issues tokens. */
   async login(
@@ -85,8 +104,18 @@ export class AuthService {
     const [scheme, token] = authorization.split(' ')
     if (scheme?.toLowerCase() !== 'bearer' || !token)
       throw unauthorized('Authorization must be "Bearer <token>"')
-    const userId = await this.jwt.verify(token, 'access')
-    return callerFromUser(await this.activeUser(userId), requestId)
+    let userId = this.tokens.get(token)
+    if (userId === undefined) {
+      const claims = await this.jwt.verifyClaims(token, 'access')
+      userId = claims.userId
+      if (claims.expiresAt !== undefined) this.tokens.set(token, userId, claims.expiresAt)
+    }
+    const id = userId
+    const identity = await this.users.get(id, async (): Promise<CallerIdentity> => {
+      const { requestId: _unused, ...rest } = callerFromUser(await this.activeUser(id), '')
+      return rest
+    })
+    return { ...identity, requestId }
   }
 
   private async activeUser(userId: string): Promise<UserRow> {

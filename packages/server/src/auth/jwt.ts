@@ -24,10 +24,22 @@ export class JwtService {
 
   /** Returns the user id of a valid token of the given kind; else a 401 saying why. */
   async verify(token: string, kind: TokenKind): Promise<string> {
+    return (await this.verifyClaims(token, kind)).userId
+  }
+
+  /**
+   * Verifies a token of the given kind (else a 401 saying why) and returns its user id and when it
+   * expires (epoch ms; undefined for a token without `exp`, which this service never issues), so that
+   * a caller may remember the verification until then.
+   */
+  async verifyClaims(token: string, kind: TokenKind): Promise<{ userId: string; expiresAt?: number }> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] })
       if (payload.kind !== kind || typeof payload.sub !== 'string') throw unauthorized(`Not an ${kind} token`)
-      return payload.sub
+      return {
+        userId: payload.sub,
+        ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
+      }
     } catch (e) {
       if (e instanceof joseErrors.JWTExpired) throw unauthorized(`The ${kind} token has expired`)
       if (e instanceof joseErrors.JOSEError) throw unauthorized(`Invalid ${kind} token`)

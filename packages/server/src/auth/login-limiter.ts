@@ -38,6 +38,24 @@ export class LoginLimiter {
     this.failures.delete(key)
   }
 
+  /**
+   * How many keys have failures in their current window (`tracked`) and how many of them reached the
+   * base limit (`blocked`), for the monitoring gauges. The limiter does not know each key's `factor`,
+   * so `blocked` counts keys at `maxFailures`: a login is refused from there, an address only at its
+   * larger budget. Walks the whole map (many thousands of keys under attack): for a scrape, not a request.
+   */
+  get size(): { tracked: number; blocked: number } {
+    const now = Date.now()
+    let tracked = 0
+    let blocked = 0
+    for (const entry of this.failures.values()) {
+      if (entry.resetAt <= now) continue
+      tracked++
+      if (entry.count >= this.maxFailures) blocked++
+    }
+    return { tracked, blocked }
+  }
+
   private prune(now: number): void {
     for (const [k, v] of this.failures) if (v.resetAt <= now) this.failures.delete(k)
   }

@@ -8,6 +8,8 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** Seconds after which a retry may succeed (sent as Retry-After), for transient failures. */
+    readonly retryAfter?: number,
   ) {
     super(message)
     this.name = 'AppError'

@@ -3,6 +3,8 @@ import type { ErrorBody, ErrorCode } from '@cairn/protocol'
 import { ERROR_STATUS } from '@cairn/protocol'
 import { AppError } from './app-error.ts'
 import { StorageConflict } from '../storage/storage.ts'
+import { FAULT_MESSAGES, FAULT_RETRY_AFTER, classifyStorageFault } from '../storage/storage-fault.ts'
+import type { StorageFaultLog } from '../storage/storage-fault-log.ts'
 
 /** Fastify's own error codes that are the client's fault, mapped onto our closed set. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -20,13 +22,28 @@ export function errorBody(code: ErrorCode, message: string): ErrorBody {
 }
 
 /**
- * Installs the one central error handler: every failure leaves as `{error: {code, message}}` with
- * the status of the protocol table. Unexpected errors are logged (without request bodies) and
- * answered with a generic 500 so that internals never leak.
+ * The AppError a database fault is answered with: 507 when the disk is full, 503 otherwise, both with
+ * a Retry-After; undefined when `error` is not a database fault.
  */
-export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | Error, request, reply) => {
+export function storageFaultError(error: unknown, faults: StorageFaultLog): AppError | undefined {
+  const fault = classifyStorageFault(error)
+  if (!fault) return undefined
+  faults.report(fault)
+  const code = fault.kind === 'full' ? 'INSUFFICIENT_STORAGE' : 'UNAVAILABLE'
+  return new AppError(code, FAULT_MESSAGES[fault.kind], FAULT_RETRY_AFTER[fault.kind])
+}
+
+/**
+ * Installs the one central error handler: every failure leaves as `{error: {code, message}}` with
+ * the status of the protocol table. Database faults become 503/507 with Retry-After, logged once by
+ * `faults`. Unexpected errors are logged (without request bodies) and answered with a generic 500 so
+ * that internals never leak.
+ */
+export function installErrorHandler(app: FastifyInstance, faults: StorageFaultLog): void {
+  app.setErrorHandler((raw: FastifyError | Error, request, reply) => {
+    const err = storageFaultError(raw, faults) ?? raw
     if (err instanceof AppError) {
+      if (err.retryAfter !== undefined) void reply.header('retry-after', String(err.retryAfter))
       return reply.status(err.status).send(errorBody(err.code, err.message))
     }
     if (err instanceof StorageConflict) {
@@ -42,6 +59,17 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply
         .status(400)
         .send(errorBody('BAD_REQUEST', `Invalid ${context}: ${fe.message}`.replace(' :', ':')))
+    }
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = request.routeOptions.bodyLimit
+      return reply
+        .status(413)
+        .send(
+          errorBody(
+            'PAYLOAD_TOO_LARGE',
+            `Request body is larger than the limit of ${limit} bytes (docs/limits.md); split batches or shrink the entity`,
+          ),
+        )
     }
     const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined
     if (mapped) return reply.status(ERROR_STATUS[mapped]).send(errorBody(mapped, fe.message))

@@ -6,6 +6,7 @@ import {
   type DocPage,
   type DocTable,
   type DocWrite,
+  type PoolStats,
   type Storage,
   type StoredDoc,
   type UserRow,
@@ -25,6 +26,9 @@ const DOC_PARAMS = 6
 const EXCHANGE_KEY_PARAMS = 8
 const INDEX_PARAMS = 2
 const ID_PARAMS = 1
+
+/** Settings key rewritten by every readiness check. */
+const HEARTBEAT_SETTING = 'ready.heartbeat'
 
 /** Order of writes within a transaction: the same everywhere, so concurrent batches never deadlock on row locks. */
 const byId = (a: DocWrite, b: DocWrite): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
@@ -86,6 +90,24 @@ export class KyselyStorage implements Storage {
     if (this.#closed) return
     this.#closed = true
     await this.#backend.db.destroy()
+  }
+
+  /** Connection use of the backend right now. */
+  poolStats(): PoolStats {
+    return this.#backend.poolStats()
+  }
+
+  /** Commits a heartbeat setting, then lets the backend check its capacity (see Storage). */
+  async checkWritable(): Promise<void> {
+    const value = String(Date.now())
+    await this.#backend.writeTransaction((trx) =>
+      trx
+        .insertInto('settings')
+        .values({ key: HEARTBEAT_SETTING, value })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+        .execute(),
+    )
+    await this.#backend.checkCapacity()
   }
 
   /** One document by id, deleted or not. */

@@ -3,6 +3,7 @@ import { CompiledQuery, Kysely, PostgresDialect } from 'kysely'
 import type { Database } from './database-schema.ts'
 import type { StorageBackend } from './storage-backend.ts'
 import { quotePgSchema } from './pg-schema-name.ts'
+import { healingPool } from './pg-healing-pool.ts'
 
 /** The PostgreSQL wire protocol counts bind parameters in 16 bits. */
 const PG_MAX_PARAMS = 65535
@@ -24,6 +25,23 @@ const types: pg.CustomTypesConfig = {
         ) => unknown)) as pg.CustomTypesConfig['getTypeParser'],
 }
 
+/** Time limits towards PostgreSQL, in milliseconds (0 disables one). */
+export interface PostgresTimeouts {
+  /** Opening a connection, and waiting for a free one when the pool is exhausted. */
+  connectMs: number
+  /** Server side: PostgreSQL cancels a statement running longer (statement_timeout). */
+  statementMs: number
+  /**
+   * Client side: a query with no answer after this long fails and its connection is dropped. Catches
+   * what statement_timeout cannot: a silent network or a frozen server. Longer than statementMs.
+   */
+  queryMs: number
+  /** Server side: a session idle inside a transaction this long is ended, releasing its locks. */
+  idleInTransactionMs: number
+  /** TCP keep-alive probes start after this much idleness, so dead peers are noticed. */
+  keepAliveDelayMs: number
+}
+
 /** Connection settings of the PostgreSQL backend. */
 export interface PostgresBackendOptions {
   databaseUrl: string
@@ -31,21 +49,49 @@ export interface PostgresBackendOptions {
   schema: string
   /** Most connections the pool opens. */
   poolSize: number
+  timeouts: PostgresTimeouts
+  /** Told of every connection error, including those outside any request (for the fault log). */
+  onConnectionError?: (error: Error) => void
+}
+
+/**
+ * application_name of Cairn's sessions on `schema`, so that operators (and tests) can tell them apart
+ * in pg_stat_activity when several instances or schemas share a database. PostgreSQL keeps 63 bytes.
+ */
+export function pgApplicationName(schema: string): string {
+  return `cairn:${schema}`.slice(0, 63)
 }
 
 /**
  * PostgreSQL through a pg Pool. Every pooled connection gets `search_path` set to the schema when it
- * is opened, so unqualified table names resolve there and nowhere else.
+ * is opened, so unqualified table names resolve there and nowhere else. Every connection has an
+ * 'error' listener for its whole life: pg emits 'error' on a client whose socket breaks, and a
+ * checked-out client has no listener of pg-pool's, so Node would otherwise end the process. Broken
+ * connections are dropped on release (healingPool) and replaced on demand: the pool heals by itself
+ * when the database comes back.
  */
 export function postgresBackend(options: PostgresBackendOptions): StorageBackend {
+  const { timeouts } = options
   const setSearchPath = CompiledQuery.raw(`set search_path to ${quotePgSchema(options.schema)}`)
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize, types })
-  // An idle client whose connection breaks (server restart, network) emits 'error' on the pool; with no
-  // listener Node would crash the process. pg already drops that client; the next query reconnects.
-  pool.on('error', () => {})
+  const onError = (error: Error) => options.onConnectionError?.(error)
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolSize,
+    types,
+    application_name: pgApplicationName(options.schema),
+    connectionTimeoutMillis: timeouts.connectMs,
+    statement_timeout: timeouts.statementMs,
+    query_timeout: timeouts.queryMs,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: timeouts.keepAliveDelayMs,
+  })
+  pool.on('connect', (client) => client.on('error', onError))
+  // Idle clients' errors also reach the pool; pg has already dropped such a client.
+  pool.on('error', onError)
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
-      pool,
+      pool: healingPool(pool),
       onCreateConnection: async (connection) => {
         await connection.executeQuery(setSearchPath)
       },
@@ -56,6 +102,9 @@ export function postgresBackend(options: PostgresBackendOptions): StorageBackend
     db,
     maxParams: PG_MAX_PARAMS,
     schema: options.schema,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    // The server reports a full disk as an error on the heartbeat write (53100).
+    checkCapacity: async () => {},
     prepare: async () => {
       try {
         await db.schema.createSchema(options.schema).ifNotExists().execute()

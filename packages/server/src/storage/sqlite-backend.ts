@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs'
+import { statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, SqliteDialect, sql } from 'kysely'
+import { Kysely, SqliteDialect } from 'kysely'
 import type { Database } from './database-schema.ts'
 import type { StorageBackend } from './storage-backend.ts'
+import { SqliteGroupCommit } from './sqlite-group-commit.ts'
 
 /** SQLITE_MAX_VARIABLE_NUMBER of the SQLite bundled with better-sqlite3 (the default since 3.32). */
 const SQLITE_MAX_PARAMS = 32766
@@ -34,12 +36,28 @@ function withStatementCache(database: BetterSqlite3.Database) {
   }
 }
 
+/** Settings of the embedded SQLite backend. */
+export interface SqliteBackendOptions {
+  /** Folder of `cairn.db`, created on first use. */
+  dataDir: string
+  /** Free bytes in the folder below which readiness reports the disk as full. */
+  minFreeBytes: number
+  /**
+   * How long a write waits for another process's lock before failing with 503 (ms). better-sqlite3
+   * waits synchronously, blocking the event loop meanwhile: keep it short.
+   */
+  busyTimeoutMs: number
+}
+
 /**
  * Embedded SQLite at `<dataDir>/cairn.db`, opened on first use (the folder is created then). WAL lets
  * readers proceed during a write; synchronous=FULL makes an acknowledged write survive a power cut;
- * busy_timeout (ms) waits for another process's write lock instead of failing at once.
+ * busy_timeout waits a little for another process's write lock (a backup, the sqlite3 shell) instead of
+ * failing at once.
  */
-export function sqliteBackend(dataDir: string): StorageBackend {
+export function sqliteBackend(options: SqliteBackendOptions): StorageBackend {
+  const { dataDir, minFreeBytes, busyTimeoutMs } = options
+  let opened: BetterSqlite3.Database | undefined
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({
       database: () => {
@@ -47,33 +65,36 @@ export function sqliteBackend(dataDir: string): StorageBackend {
         const database = new BetterSqlite3(join(dataDir, 'cairn.db'))
         database.pragma('journal_mode = WAL')
         database.pragma('synchronous = FULL')
-        database.pragma('busy_timeout = 5000')
+        database.pragma(`busy_timeout = ${busyTimeoutMs}`)
         database.pragma('foreign_keys = ON')
+        opened = database
         return Promise.resolve(withStatementCache(database))
       },
     }),
   })
+  const group = new SqliteGroupCommit(db, () => opened?.inTransaction ?? false)
   return {
     dialect: 'sqlite',
     db,
     maxParams: SQLITE_MAX_PARAMS,
+    // One connection, used by one query at a time; Kysely queues the rest without telling how many.
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    // With WAL, a heartbeat may succeed on a full disk by reusing the log's space after a checkpoint,
+    // while any larger write fails: readiness also asks for some free space in the data directory.
+    checkCapacity: async () => {
+      const fs = await statfs(dataDir)
+      const free = fs.bavail * fs.bsize
+      if (free < minFreeBytes) {
+        throw Object.assign(new Error(`${free} bytes free in ${dataDir} (less than ${minFreeBytes})`), {
+          code: 'ENOSPC',
+        })
+      }
+    },
     prepare: async () => {},
     // Kysely's transactions start with a deferred BEGIN, which takes the write lock only at the first
     // write: a transaction that reads first can then fail with SQLITE_BUSY if another process wrote
-    // meanwhile. BEGIN IMMEDIATE takes it up front, so busy_timeout applies. `connection()` holds
-    // the single connection for the whole transaction, so nothing else interleaves.
-    writeTransaction: (fn) =>
-      db.connection().execute(async (conn) => {
-        await sql`begin immediate`.execute(conn)
-        try {
-          const result = await fn(conn)
-          await sql`commit`.execute(conn)
-          return result
-        } catch (error) {
-          // SQLite may already have rolled back on its own (e.g. disk full): keep the original error.
-          await sql`rollback`.execute(conn).catch(() => {})
-          throw error
-        }
-      }),
+    // meanwhile. The group commit starts with BEGIN IMMEDIATE, which takes it up front, so busy_timeout
+    // applies, and holds the single connection for the whole batch, so nothing else interleaves.
+    writeTransaction: (fn) => group.run(fn),
   }
 }

@@ -1,6 +1,13 @@
 import type { Kysely } from 'kysely'
 import type { Database } from './database-schema.ts'
 
+/** Connections of the storage: open, idle, and requests waiting for one (SQLite: one connection). */
+export interface PoolStats {
+  readonly total: number
+  readonly idle: number
+  readonly waiting: number
+}
+
 /**
  * What differs between the two dialects, behind which KyselyStorage is written once: the Kysely
  * instance, the parameter limit of one statement, how a write transaction starts, and what must
@@ -13,6 +20,10 @@ export interface StorageBackend {
   readonly maxParams: number
   /** PostgreSQL schema holding the tables (and the migrator's own tables); undefined on SQLite. */
   readonly schema?: string
+  /** Connection use right now, for metrics and /ready. */
+  poolStats(): PoolStats
+  /** Checks what a heartbeat write cannot show (SQLite: free space); throws a classifiable error. */
+  checkCapacity(): Promise<void>
   /** Runs once before migrations (connects, creates the PostgreSQL schema). */
   prepare(): Promise<void>
   /** Runs `fn` in a transaction that takes the write lock early enough to never deadlock on upgrade. */

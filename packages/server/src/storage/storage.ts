@@ -7,8 +7,10 @@
 import type { IndexKind } from '@cairn/protocol'
 import type { IndexQuery } from './index-query.ts'
 import type { DocTable } from './storage-tables.ts'
+import type { PoolStats } from './storage-backend.ts'
 
 export type { DocTable } from './storage-tables.ts'
+export type { PoolStats } from './storage-backend.ts'
 
 /** A stored document: its JSON text is returned as stored, so reads need no re-serialisation. */
 export interface StoredDoc {
@@ -96,6 +98,13 @@ export interface Storage {
   init(): Promise<void>
   /** Closes connections; the instance is unusable afterwards. */
   close(): Promise<void>
+  /** Connection use right now (open, idle, waiting), for metrics. */
+  poolStats(): PoolStats
+  /**
+   * Proves that the database accepts writes now: commits a heartbeat row (and, on SQLite, checks the
+   * free space of the data directory). Throws the driver's error otherwise, for /ready.
+   */
+  checkWritable(): Promise<void>
 
   getDoc(table: DocTable, id: string): Promise<StoredDoc | undefined>
   /** Documents among `ids` that exist, in no particular order. */

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { InjectOptions } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import { API_PREFIX, ROUTES, routePath, type EncryptedEntityDto } from '@cairn/protocol'
-import { loadConfig } from '../config.ts'
+import { loadConfig, type ServerConfig } from '../config.ts'
 import { CairnServer } from '../server.ts'
 
 /** An answer of `inject`, with its JSON body parsed. */
@@ -18,8 +18,9 @@ export interface Injected<T = unknown> {
 /**
  * A Cairn server answering in process through `inject` (no socket), on a fresh embedded SQLite
  * database: for route tests that need no real process. `close()` stops it and deletes its data.
+ * `config` overrides the test configuration (e.g. to enable metrics).
  */
-export async function startInProcessServer(): Promise<{
+export async function startInProcessServer(config: Partial<ServerConfig> = {}): Promise<{
   server: CairnServer
   adminPassword: string
   request<T = unknown>(options: InjectOptions & { token?: string }): Promise<Injected<T>>
@@ -30,7 +31,9 @@ export async function startInProcessServer(): Promise<{
 }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-inject-'))
   const adminPassword = 'admin-password-for-tests'
-  const server = new CairnServer(loadConfig({}, { dataDir, adminPassword, logLevel: 'silent', port: 0 }))
+  const server = new CairnServer(
+    loadConfig({}, { dataDir, adminPassword, logLevel: 'silent', port: 0, ...config }),
+  )
   await server.init()
   const request = async <T>(options: InjectOptions & { token?: string }): Promise<Injected<T>> => {
     const { token, ...rest } = options

@@ -61,6 +61,15 @@ export class EncryptedEntityService {
   /**
    * Modifies or shares entities (all or nothing). Each must carry the rev it was read at: a stale rev
    * is a 409 and nothing is written. A document identical to the stored one is not written again.
+   *
+   * Checks run in passes over the whole batch, so that the answer does not depend on the order of
+   * the documents: (1) every document that carries a rev exists and the caller may read it (404 /
+   * 403: a caller who cannot read an entity learns nothing about it, not even whether its rev is
+   * current); (2) no rev is stale (409), whatever else is wrong with the request, because the
+   * caller's first move after a 409 is to re-read, and the write rules apply to the document it will
+   * then send; (3) every document carries a rev (400; a document without one cannot be stale);
+   * (4) the write rules (delegation changes, patient keys). Storage re-checks each rev in the
+   * UPDATE, so a writer committing between our read and our write still yields a 409.
    */
   async modify(caller: Caller, docs: EncryptedEntityDto[]): Promise<string[]> {
     assertUniqueIds(docs)
@@ -72,21 +81,32 @@ export class EncryptedEntityService {
         )
       ).map((s) => [s.id, s]),
     )
+    const withRev = docs.filter((doc) => doc.rev)
+    const checked = withRev.map((doc) => {
+      const current = stored.get(doc.id)
+      if (!current || current.deleted) throw notFound(`${this.type} ${doc.id} does not exist`)
+      const before = JSON.parse(current.doc) as EncryptedEntityDto
+      assertCanReadEntity(caller, this.type, before)
+      return { doc, current, before }
+    })
+    const stale = checked.filter(({ doc, current }) => doc.rev !== current.rev)
+    if (stale.length > 0) {
+      const { doc, current } = stale[0]
+      // Only the first stale document is named: a batch of a thousand would make an unreadable message.
+      const more = stale.length > 1 ? ` (and ${stale.length - 1} more)` : ''
+      throw conflict(
+        `${this.type} ${doc.id}: rev ${doc.rev} is stale (current ${current.rev})${more}; nothing was saved`,
+      )
+    }
     const now = Date.now()
     const results: string[] = []
     const writes: DocWrite[] = []
     const kinds = new Map<string, { kind: 'modify' | 'share'; added: string[] }>()
-    for (const doc of docs) {
-      if (!doc.rev) throw badRequest(`${this.type} ${doc.id}: rev is required to modify (create without rev)`)
-      const current = stored.get(doc.id)
-      if (!current || current.deleted) throw notFound(`${this.type} ${doc.id} does not exist`)
-      const before = JSON.parse(current.doc) as EncryptedEntityDto
+    const missing = docs.find((doc) => !doc.rev)
+    if (missing)
+      throw badRequest(`${this.type} ${missing.id}: rev is required to modify (create without rev)`)
+    for (const { doc, current, before } of checked) {
       assertCanModifyEntity(caller, this.type, before, doc)
-      if (doc.rev !== current.rev) {
-        throw conflict(
-          `${this.type} ${doc.id}: rev ${doc.rev} is stale (current ${current.rev}); nothing was saved`,
-        )
-      }
       const next: Record<string, unknown> = { ...doc }
       for (const f of SERVER_FIELDS) next[f] = before[f]
       if (canonicalJson(next) === canonicalJson(before)) {

@@ -54,15 +54,22 @@ export class DataOwnerDocService {
     return json
   }
 
-  /** Modifies the document with optimistic concurrency (stale rev -> 409). */
+  /**
+   * Modifies the document with optimistic concurrency. The rev is compared before the write rules:
+   * every authenticated user may read these documents, so a stale rev is a 409 (nothing saved)
+   * whatever else is wrong with the request, and the caller re-reads before anything else. Storage
+   * re-checks the rev in the UPDATE, so a writer committing in between still yields a 409.
+   */
   async modify(caller: Caller, doc: DataOwnerDocDto): Promise<string> {
     if (!doc.rev) throw badRequest(`${this.kind} ${doc.id}: rev is required to modify`)
     const current = await this.storage.getDoc(this.kind, doc.id)
     if (!current || current.deleted) throw notFound(`${this.kind} ${doc.id} does not exist`)
+    if (doc.rev !== current.rev)
+      throw conflict(
+        `${this.kind} ${doc.id}: rev ${doc.rev} is stale (current ${current.rev}); nothing was saved`,
+      )
     const before = JSON.parse(current.doc) as DataOwnerDocDto
     assertCanModifyDataOwner(caller, this.kind, before, doc)
-    if (doc.rev !== current.rev)
-      throw conflict(`${this.kind} ${doc.id}: rev ${doc.rev} is stale (current ${current.rev})`)
     const now = Date.now()
     const body = { ...doc, created: before.created, modified: now, rev: undefined }
     const rev = nextRev(current.rev, JSON.stringify(body))

@@ -104,14 +104,21 @@ export class UserService {
     return JSON.parse(row.doc) as UserDto
   }
 
-  /** Modifies a user with optimistic concurrency; tokens and creation date are kept from the stored user. */
+  /**
+   * Modifies a user with optimistic concurrency; tokens and creation date are kept from the stored
+   * user. A caller who may read the user gets 409 for a stale rev before any write rule is applied
+   * (nothing saved, whatever else is wrong); one who may not read it gets the 403 of a read, so the
+   * answer tells it nothing about that user. Storage re-checks the rev in the UPDATE.
+   */
   async modify(caller: Caller, dto: UserWriteDto): Promise<UserDto> {
     if (!dto.rev) throw badRequest(`User ${dto.id}: rev is required to modify`)
+    assertCanReadUser(caller, dto.id, 'modify')
     const row = await this.storage.getUser(dto.id)
     if (!row) throw notFound(`User ${dto.id} does not exist`)
+    if (dto.rev !== row.rev)
+      throw conflict(`User ${dto.id}: rev ${dto.rev} is stale (current ${row.rev}); nothing was saved`)
     const stored = JSON.parse(row.doc) as UserDto
     assertCanModifyUser(caller, stored, dto)
-    if (dto.rev !== row.rev) throw conflict(`User ${dto.id}: rev ${dto.rev} is stale (current ${row.rev})`)
     const password =
       dto.password ?? (dto.passwordHash && dto.passwordHash !== '*' ? dto.passwordHash : undefined)
     const user: UserDto = {
