@@ -7,6 +7,7 @@ import type { ServerConfig } from './config.ts'
 import type { Storage } from './storage/storage.ts'
 import type { EventBus } from './events/event-bus.ts'
 import { installErrorHandler } from './http/error-handler.ts'
+import { installRequestLog } from './http/request-log.ts'
 import { installDepthCheckedJsonParser } from './http/json-depth.ts'
 import { servePublicRoute } from './http/serve-route.ts'
 import type { StorageFaultLog } from './storage/storage-fault-log.ts'
@@ -47,20 +48,20 @@ export async function buildApp(
     bodyLimit: config.bodyLimit,
     logger: {
       level: config.logLevel,
-      // Request logs keep method, path, status and timing; headers with credentials are redacted and
-      // bodies (ciphertext, passwords) are never logged.
+      // Headers with credentials are redacted and bodies (ciphertext, passwords) are never logged.
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.token'],
-      serializers: {
-        req: (req) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }),
-        res: (res) => ({ statusCode: res.statusCode }),
-      },
     },
+    // Fastify's own request logging writes two lines per request ("incoming", "completed"), which the
+    // server benchmark measured at ~7% of the CPU of a GET: one line per request is logged instead
+    // (installRequestLog), with method, path (no query), status, timing and client address.
+    disableRequestLogging: true,
     // Every response carries its request id (x-request-id), which the SDK puts in its error messages
     // so that a user's report can be matched with the server log.
     genReqId: () => randomUUID(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   })
   installErrorHandler(app, faults)
+  installRequestLog(app)
   // Before any plugin, so that its request timing hook covers every route (see registerMetrics).
   registerMetrics(app, config, metrics)
   for (const schema of NAMED_SCHEMAS) app.addSchema(schema)

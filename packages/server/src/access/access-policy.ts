@@ -23,19 +23,44 @@ export function accessorsOf(doc: EncryptedEntityDto): string[] {
   return Object.keys(doc.systemMetaData.delegations)
 }
 
+/**
+ * The read rule: the caller may read an entity it is a delegate of, or its own patient record.
+ * `isDelegate` comes from the document's delegations or from the access index built from them.
+ */
+function mayRead(caller: Caller, type: EntityType, id: string, isDelegate: boolean): boolean {
+  const me = caller.dataOwnerId
+  if (!me) return false
+  if (type === 'patient' && caller.dataOwnerType === 'Patient' && id === me) return true
+  return isDelegate
+}
+
 /** True if the caller may read the entity: it is a delegate, or the entity is the caller's own patient record. */
 export function canReadEntity(caller: Caller, type: EntityType, doc: EncryptedEntityDto): boolean {
   const me = caller.dataOwnerId
-  if (!me) return false
-  if (type === 'patient' && caller.dataOwnerType === 'Patient' && doc.id === me) return true
-  return Object.prototype.hasOwnProperty.call(doc.systemMetaData.delegations, me)
+  const isDelegate = !!me && Object.prototype.hasOwnProperty.call(doc.systemMetaData.delegations, me)
+  return mayRead(caller, type, doc.id, isDelegate)
 }
 
 /** 403 unless the caller may read the entity. */
 export function assertCanReadEntity(caller: Caller, type: EntityType, doc: EncryptedEntityDto): void {
-  if (!canReadEntity(caller, type, doc)) {
-    throw forbidden(`Data owner ${caller.dataOwnerId ?? '(none)'} has no access to ${type} ${doc.id}`)
-  }
+  assertCanReadStored(caller, type, doc.id, canReadEntity(caller, type, doc))
+}
+
+/**
+ * 403 unless the caller may read entity `id`, knowing from the access index whether the caller is one
+ * of its delegates (Storage.getDocFor): the read path decides without parsing the document.
+ */
+export function assertCanReadEntityById(
+  caller: Caller,
+  type: EntityType,
+  id: string,
+  isDelegate: boolean,
+): void {
+  assertCanReadStored(caller, type, id, mayRead(caller, type, id, isDelegate))
+}
+
+function assertCanReadStored(caller: Caller, type: EntityType, id: string, allowed: boolean): void {
+  if (!allowed) throw forbidden(`Data owner ${caller.dataOwnerId ?? '(none)'} has no access to ${type} ${id}`)
 }
 
 /** Every delegation entry must sit under the key of its delegate. */

@@ -1,8 +1,16 @@
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely'
+import {
+  CompiledQuery,
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type SqlBool,
+} from 'kysely'
 import type { Database, DocRow } from './database-schema.ts'
 import type { StorageBackend } from './storage-backend.ts'
 import {
   StorageConflict,
+  type AccessibleDoc,
   type DocPage,
   type DocTable,
   type DocWrite,
@@ -21,11 +29,33 @@ import { DOC_COLUMNS, fromUserRow, toStoredDoc, toUserRow, toUserTokenRow } from
 import { DATA_OWNER_TABLES, INDEX_COLUMNS, TABLES, indexTable } from './storage-tables.ts'
 import { isUniqueViolation } from './unique-violation.ts'
 
-/** Parameters bound per row: document rows (exchange keys add the pair), index rows, id lists. */
-const DOC_PARAMS = 6
-const EXCHANGE_KEY_PARAMS = 8
-const INDEX_PARAMS = 2
+/** Parameters bound per id of an id list (inserted rows bind one per column). */
 const ID_PARAMS = 1
+
+/** The columns of a StoredDoc, in SQL (see DOC_COLUMNS). */
+const DOC_SELECT = DOC_COLUMNS.join(', ')
+
+/** Rows to insert into one table, values in `columns` order. */
+interface RowInsert {
+  table: string
+  columns: readonly string[]
+  rows: (readonly unknown[])[]
+}
+
+/** `insert into "table" (columns) values (...), ...` for `count` rows, numbered with `placeholder`. */
+function insertText(
+  table: string,
+  columns: readonly string[],
+  count: number,
+  placeholder: (n: number) => string,
+): string {
+  const tuples: string[] = []
+  for (let r = 0; r < count; r++) {
+    const base = r * columns.length
+    tuples.push(`(${columns.map((_, c) => placeholder(base + c + 1)).join(', ')})`)
+  }
+  return `insert into "${table}" (${columns.join(', ')}) values ${tuples.join(', ')}`
+}
 
 /** Settings key rewritten by every readiness check. */
 const HEARTBEAT_SETTING = 'ready.heartbeat'
@@ -66,6 +96,8 @@ const untyped = (db: Kysely<Database>): AnyDb => db
 export class KyselyStorage implements Storage {
   readonly dialect: 'sqlite' | 'postgres'
   readonly #backend: StorageBackend
+  /** SQL texts of the hot queries, built once (see #sqlText). */
+  readonly #texts = new Map<string, string>()
   #closed = false
 
   constructor(backend: StorageBackend) {
@@ -110,14 +142,49 @@ export class KyselyStorage implements Storage {
     await this.#backend.checkCapacity()
   }
 
-  /** One document by id, deleted or not. */
+  /**
+   * One document by id, deleted or not. The SQL text is built once per table and run as a compiled
+   * query: Kysely's query building and compiling cost more than the indexed read itself on this, the
+   * most frequent query (server benchmark profile).
+   */
   async getDoc(table: DocTable, id: string): Promise<StoredDoc | undefined> {
-    const row = await this.#db
-      .selectFrom(docTable(table))
-      .select(DOC_COLUMNS)
-      .where('id', '=', id)
-      .executeTakeFirst()
-    return row && toStoredDoc(row)
+    const text = this.#sqlText(`getDoc:${table}`, (p) => {
+      return `select ${DOC_SELECT} from "${TABLES[table].sql}" where id = ${p(1)}`
+    })
+    const { rows } = await this.#db.executeQuery<DocRow>(CompiledQuery.raw(text, [id]))
+    return rows[0] && toStoredDoc(rows[0])
+  }
+
+  /** One document by id and whether `accessor` is in its access index, in one compiled query. */
+  async getDocFor(table: DocTable, id: string, accessor: string): Promise<AccessibleDoc | undefined> {
+    if (!TABLES[table].indexes.includes('access')) throw new Error(`${table} documents have no access index`)
+    const text = this.#sqlText(`getDocFor:${table}`, (p) => {
+      const access = indexTable(table, 'access')
+      return (
+        `select ${DOC_SELECT}, exists (select 1 from "${access}" a where a.data_owner_id = ${p(1)} ` +
+        `and a.entity_id = d.id) as is_delegate from "${TABLES[table].sql}" d where d.id = ${p(2)}`
+      )
+    })
+    const { rows } = await this.#db.executeQuery<DocRow & { is_delegate: unknown }>(
+      CompiledQuery.raw(text, [accessor, id]),
+    )
+    const row = rows[0]
+    // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
+    return row && { doc: toStoredDoc(row), isDelegate: row.is_delegate === true || row.is_delegate === 1 }
+  }
+
+  /** The dialect's placeholder for parameter n (1-based). */
+  readonly #placeholder = (n: number): string => (this.dialect === 'postgres' ? `$${n}` : '?')
+
+  /** SQL text cached under `key`; `build` writes it with the dialect's placeholder for parameter n. */
+  #sqlText(key: string, build: (placeholder: (n: number) => string) => string): string {
+    let text = this.#texts.get(key)
+    if (text === undefined) {
+      text = build(this.#placeholder)
+      this.#texts.set(key, text)
+      this.#backend.prepareOften(text)
+    }
+    return text
   }
 
   /** The existing documents among `ids`, fetched with chunked `IN` lists. */
@@ -142,28 +209,79 @@ export class KyselyStorage implements Storage {
     const twice = repeated(ids)
     if (twice.length > 0) throw new StorageConflict(twice, 'exists')
     const sorted = [...writes].sort(byId)
-    const index = indexRows(table, sorted)
+    const inserts = this.#insertsOf(table, sorted)
     try {
+      const params = inserts.reduce((n, i) => n + i.rows.length * i.columns.length, 0)
+      if (this.dialect === 'postgres' && params <= this.#backend.maxParams) {
+        // One statement, atomic on its own: the document and index inserts as data-modifying CTEs. A
+        // create then costs one round trip instead of seven (begin, check, inserts, commit); an id
+        // that exists fails the statement with a unique violation, answered below.
+        await this.#db.executeQuery(
+          CompiledQuery.raw(
+            this.#combinedInsertText(table, inserts),
+            inserts.flatMap((i) => i.rows.flat()),
+          ),
+        )
+        return
+      }
       await this.#backend.writeTransaction(async (trx) => {
         const existing = await this.#existingIds(trx, table, ids)
         if (existing.length > 0) throw new StorageConflict(existing, 'exists')
-        await this.#insertDocRows(trx, table, sorted)
-        await this.#insertIndexRows(trx, index)
-        if (DATA_OWNER_TABLES.includes(table)) {
-          for (const chunk of chunkRows(
-            ids.map((id) => ({ id })),
-            ID_PARAMS,
-            this.#backend.maxParams,
-          )) {
-            await trx.insertInto('data_owner_ids').values(chunk).execute()
-          }
-        }
+        for (const i of inserts) await this.#insertRows(trx, i.table, i.columns, i.rows)
       })
     } catch (error) {
       if (!isUniqueViolation(error)) throw error
       const existing = await this.#existingIds(this.#db, table, ids)
       throw new StorageConflict(existing.length > 0 ? existing : ids, 'exists')
     }
+  }
+
+  /** Every row a batch of new documents writes: the documents, their index rows, the data-owner ids. */
+  #insertsOf(table: DocTable, writes: readonly DocWrite[]): RowInsert[] {
+    const row = (w: DocWrite) => [w.id, w.rev, w.doc, w.created, w.modified, w.deleted ? 1 : 0]
+    const docs: RowInsert = TABLES[table].pair
+      ? {
+          table: 'exchange_key',
+          columns: [...DOC_COLUMNS, 'delegator', 'delegate'],
+          rows: writes.map((w) => [...row(w), w.indexes.delegator ?? null, w.indexes.delegate ?? null]),
+        }
+      : { table: TABLES[table].sql, columns: DOC_COLUMNS, rows: writes.map(row) }
+    const inserts = [docs]
+    for (const { table: indexName, column, rows } of indexRows(table, writes)) {
+      if (rows.length > 0)
+        inserts.push({
+          table: indexName,
+          columns: [column, 'entity_id'],
+          rows: rows.map((r) => [r[column], r.entity_id]),
+        })
+    }
+    if (DATA_OWNER_TABLES.includes(table)) {
+      inserts.push({ table: 'data_owner_ids', columns: ['id'], rows: writes.map((w) => [w.id]) })
+    }
+    return inserts
+  }
+
+  /**
+   * `with i1 as (insert ...), i2 as (insert ...) insert ...`: every insert of `inserts` in one
+   * PostgreSQL statement, parameters numbered in order. The text of a one-document batch is cached and
+   * prepared (its shape repeats); larger ones are written each time.
+   */
+  #combinedInsertText(table: DocTable, inserts: readonly RowInsert[]): string {
+    const build = (p: (n: number) => string) => {
+      let offset = 0
+      const parts = inserts.map((i) => {
+        const text = insertText(i.table, i.columns, i.rows.length, (n) => p(offset + n))
+        offset += i.rows.length * i.columns.length
+        return text
+      })
+      const [main, ...rest] = parts
+      return rest.length === 0 ? main : `with ${rest.map((t, k) => `i${k} as (${t})`).join(', ')} ${main}`
+    }
+    if (inserts[0].rows.length !== 1) return build(this.#placeholder)
+    return this.#sqlText(
+      `insertOne:${table}:${inserts.map((i) => `${i.table}=${i.rows.length}`).join(',')}`,
+      build,
+    )
   }
 
   /**
@@ -201,7 +319,14 @@ export class KyselyStorage implements Storage {
           : new StorageConflict(failed, 'stale')
       }
       await this.#deleteIndexRows(trx, index, ids)
-      await this.#insertIndexRows(trx, index)
+      for (const { table: indexName, column, rows } of index) {
+        await this.#insertRows(
+          trx,
+          indexName,
+          [column, 'entity_id'],
+          rows.map((r) => [r[column], r.entity_id]),
+        )
+      }
     })
   }
 
@@ -460,44 +585,38 @@ export class KyselyStorage implements Storage {
   async #existingIds(db: Kysely<Database>, table: DocTable, ids: readonly string[]): Promise<string[]> {
     const found: string[] = []
     for (const part of chunkRows(ids, ID_PARAMS, this.#backend.maxParams)) {
-      const rows = await db.selectFrom(docTable(table)).select('id').where('id', 'in', part).execute()
+      const text =
+        part.length === 1
+          ? this.#sqlText(
+              `existing:${table}`,
+              (p) => `select id from "${TABLES[table].sql}" where id = ${p(1)}`,
+            )
+          : `select id from "${TABLES[table].sql}" where id in (${part.map((_, i) => this.#placeholder(i + 1)).join(', ')})`
+      const { rows } = await db.executeQuery<{ id: string }>(CompiledQuery.raw(text, [...part]))
       for (const row of rows) found.push(row.id)
     }
     return found
   }
 
-  /** Multi-row INSERTs of the document rows; exchange keys also carry their delegator/delegate pair. */
-  async #insertDocRows(trx: Kysely<Database>, table: DocTable, writes: readonly DocWrite[]): Promise<void> {
-    const max = this.#backend.maxParams
-    const rows: DocRow[] = writes.map((w) => ({
-      id: w.id,
-      rev: w.rev,
-      doc: w.doc,
-      created: w.created,
-      modified: w.modified,
-      deleted: w.deleted ? 1 : 0,
-    }))
-    if (TABLES[table].pair) {
-      const pairs = rows.map((row, i) => ({
-        ...row,
-        delegator: writes[i].indexes.delegator ?? null,
-        delegate: writes[i].indexes.delegate ?? null,
-      }))
-      for (const part of chunkRows(pairs, EXCHANGE_KEY_PARAMS, max)) {
-        await trx.insertInto('exchange_key').values(part).execute()
-      }
-      return
-    }
-    for (const part of chunkRows(rows, DOC_PARAMS, max))
-      await trx.insertInto(docTable(table)).values(part).execute()
-  }
-
-  /** Multi-row INSERTs of the index rows, table by table. */
-  async #insertIndexRows(trx: Kysely<Database>, index: readonly IndexTableRows[]): Promise<void> {
-    for (const { table, rows } of index) {
-      for (const part of chunkRows(rows, INDEX_PARAMS, this.#backend.maxParams)) {
-        await untyped(trx).insertInto(table).values(part).execute()
-      }
+  /**
+   * INSERTs `rows` (values in `columns` order) into `table`, as few multi-row statements as the
+   * parameter limit allows. The SQL is written here rather than through Kysely's builder: building and
+   * compiling an insert cost more than running it (server benchmark profile of a create), and these
+   * statements are all alike. Single-row texts are marked as run often (prepared on PostgreSQL).
+   */
+  async #insertRows(
+    trx: Kysely<Database>,
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly unknown[])[],
+  ): Promise<void> {
+    for (const part of chunkRows(rows, columns.length, this.#backend.maxParams)) {
+      const key = `insert:${table}:${part.length}`
+      const text =
+        part.length === 1
+          ? this.#sqlText(key, (p) => insertText(table, columns, 1, p))
+          : insertText(table, columns, part.length, this.#placeholder)
+      await trx.executeQuery(CompiledQuery.raw(text, part.flat()))
     }
   }
 

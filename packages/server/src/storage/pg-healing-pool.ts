@@ -14,7 +14,10 @@ class HealingClient implements PostgresPoolClient {
   #broken?: Error
   #release?: (err?: Error | boolean) => void
 
-  constructor(readonly client: pg.PoolClient) {}
+  constructor(
+    readonly client: pg.PoolClient,
+    private readonly statementName: (text: string) => string | undefined,
+  ) {}
 
   /** Called at each checkout with that checkout's release function. */
   checkout(release: (err?: Error | boolean) => void): this {
@@ -31,9 +34,10 @@ class HealingClient implements PostgresPoolClient {
     if (typeof sqlOrCursor !== 'string') throw new Error('cursors are not used by Cairn')
     if (this.#broken) return Promise.reject(this.#broken)
     // pg types rows loosely; Kysely reads them as R, as its own driver does.
-    const result = this.client.query(sqlOrCursor, parameters as unknown[]) as unknown as Promise<
-      PostgresQueryResult<R>
-    >
+    const name = this.statementName(sqlOrCursor)
+    const values = parameters as unknown[]
+    const query = name ? { name, text: sqlOrCursor, values } : { text: sqlOrCursor, values }
+    const result = this.client.query(query) as unknown as Promise<PostgresQueryResult<R>>
     return result.catch((error: unknown) => {
       if (isConnectionFault(error)) this.#broken = error as Error
       throw error
@@ -61,17 +65,21 @@ function isConnectionFault(error: unknown): boolean {
 
 /**
  * Wraps a pg Pool for Kysely so that broken connections are dropped instead of reused (see
- * HealingClient). The wrapper of a pg client is kept for the client's lifetime: Kysely keys its
+ * HealingClient). SQL texts that `statementName` names run as named prepared statements: PostgreSQL
+ * parses and plans them once per connection instead of at every call. The wrapper of a pg client is kept for the client's lifetime: Kysely keys its
  * per-connection state (and its one-time `onCreateConnection` setup) by client object.
  */
-export function healingPool(pool: pg.Pool): PostgresPool {
+export function healingPool(
+  pool: pg.Pool,
+  statementName: (text: string) => string | undefined = () => undefined,
+): PostgresPool {
   const wrappers = new WeakMap<pg.PoolClient, HealingClient>()
   return {
     connect: async () => {
       const client = await pool.connect()
       let wrapper = wrappers.get(client)
       if (!wrapper) {
-        wrapper = new HealingClient(client)
+        wrapper = new HealingClient(client, statementName)
         wrappers.set(client, wrapper)
       }
       return wrapper.checkout((err) => client.release(err))

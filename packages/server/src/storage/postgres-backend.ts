@@ -8,6 +8,9 @@ import { healingPool } from './pg-healing-pool.ts'
 /** The PostgreSQL wire protocol counts bind parameters in 16 bits. */
 const PG_MAX_PARAMS = 65535
 
+/** Most SQL texts run as named prepared statements; later ones run unnamed (parsed each time). */
+const MAX_PREPARED = 256
+
 /** OID of BIGINT (int8), the type of every epoch-ms timestamp and of COUNT(*). */
 const INT8_OID = 20
 
@@ -87,11 +90,13 @@ export function postgresBackend(options: PostgresBackendOptions): StorageBackend
     keepAliveInitialDelayMillis: timeouts.keepAliveDelayMs,
   })
   pool.on('connect', (client) => client.on('error', onError))
+  // SQL texts run as named prepared statements (see prepareOften), by text.
+  const prepared = new Map<string, string>()
   // Idle clients' errors also reach the pool; pg has already dropped such a client.
   pool.on('error', onError)
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
-      pool: healingPool(pool),
+      pool: healingPool(pool, (text) => prepared.get(text)),
       onCreateConnection: async (connection) => {
         await connection.executeQuery(setSearchPath)
       },
@@ -103,6 +108,11 @@ export function postgresBackend(options: PostgresBackendOptions): StorageBackend
     maxParams: PG_MAX_PARAMS,
     schema: options.schema,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    // Bounded: each prepared statement lives as long as every connection that ran it.
+    prepareOften: (text) => {
+      if (!prepared.has(text) && prepared.size < MAX_PREPARED)
+        prepared.set(text, `cairn_${prepared.size + 1}`)
+    },
     // The server reports a full disk as an error on the heartbeat write (53100).
     checkCapacity: async () => {},
     prepare: async () => {

@@ -91,6 +91,7 @@ export function sqliteBackend(options: SqliteBackendOptions): StorageBackend {
       }
     },
     prepare: async () => {},
+    prepareOften: () => {},
     // Kysely's transactions start with a deferred BEGIN, which takes the write lock only at the first
     // write: a transaction that reads first can then fail with SQLITE_BUSY if another process wrote
     // meanwhile. The group commit starts with BEGIN IMMEDIATE, which takes it up front, so busy_timeout

@@ -24,6 +24,12 @@ export interface StorageBackend {
   poolStats(): PoolStats
   /** Checks what a heartbeat write cannot show (SQLite: free space); throws a classifiable error. */
   checkCapacity(): Promise<void>
+  /**
+   * Marks a SQL text as run often, with parameters: the backend may prepare it once per connection
+   * (PostgreSQL names it; SQLite's statement cache already keeps every text). Call it for a bounded
+   * set of texts only: each is kept for the life of every connection.
+   */
+  prepareOften(text: string): void
   /** Runs once before migrations (connects, creates the PostgreSQL schema). */
   prepare(): Promise<void>
   /** Runs `fn` in a transaction that takes the write lock early enough to never deadlock on upgrade. */

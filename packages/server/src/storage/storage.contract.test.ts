@@ -167,6 +167,20 @@ function contract(makeTarget: () => Target): void {
     expect(await storage.getDocs('patient', [])).toEqual([])
   })
 
+  it('reads a document with whether an accessor is one of its delegates, in one call', async () => {
+    const p = prefix()
+    const first = write(idOf(p, 1), { access: [`a-${p}`, `b-${p}`] })
+    await storage.insertDocs('dataSample', [first])
+    const mine = await storage.getDocFor('dataSample', first.id, `b-${p}`)
+    expect(mine).toEqual({ doc: await storage.getDoc('dataSample', first.id), isDelegate: true })
+    expect((await storage.getDocFor('dataSample', first.id, `c-${p}`))?.isDelegate).toBe(false)
+    expect(await storage.getDocFor('dataSample', idOf(p, 2), `a-${p}`)).toBeUndefined()
+    // Access follows the index rows, rewritten by an update.
+    await storage.updateDocs('dataSample', [next(first, { access: [`c-${p}`] })])
+    expect((await storage.getDocFor('dataSample', first.id, `b-${p}`))?.isDelegate).toBe(false)
+    expect((await storage.getDocFor('dataSample', first.id, `c-${p}`))?.isDelegate).toBe(true)
+  })
+
   it('rejects a batch holding an existing id and writes none of it', async () => {
     const p = prefix()
     const first = write(idOf(p, 1), { access: [`owner-${p}`] })

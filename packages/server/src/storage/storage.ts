@@ -32,6 +32,12 @@ export type DocIndexes = { readonly [K in IndexKind]?: readonly string[] } & {
   readonly delegate?: string
 }
 
+/** A document and whether a given data owner is one of its delegates. */
+export interface AccessibleDoc {
+  doc: StoredDoc
+  isDelegate: boolean
+}
+
 /** One keyset page of documents and the number of documents matching in all. */
 export interface DocPage {
   docs: StoredDoc[]
@@ -107,6 +113,11 @@ export interface Storage {
   checkWritable(): Promise<void>
 
   getDoc(table: DocTable, id: string): Promise<StoredDoc | undefined>
+  /**
+   * One document by id, and whether `accessor` is among its delegates (access index), in one query:
+   * the read path checks access without parsing the document. Tables with an access index only.
+   */
+  getDocFor(table: DocTable, id: string, accessor: string): Promise<AccessibleDoc | undefined>
   /** Documents among `ids` that exist, in no particular order. */
   getDocs(table: DocTable, ids: readonly string[]): Promise<StoredDoc[]>
   /** Inserts every write or none; an existing id -> StorageConflict('exists'). */

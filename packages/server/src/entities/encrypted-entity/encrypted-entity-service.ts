@@ -5,6 +5,7 @@ import {
   assertCanCreateEntity,
   assertCanModifyEntity,
   assertCanReadEntity,
+  assertCanReadEntityById,
 } from '../../access/access-policy.ts'
 import type { EventBus } from '../../events/event-bus.ts'
 import type { WriteEvent } from '../../events/write-event.ts'
@@ -137,10 +138,11 @@ export class EncryptedEntityService {
 
   /** Returns the stored JSON of an entity the caller may read; 404 if absent, 403 without access. */
   async get(caller: Caller, id: string): Promise<string> {
-    const current = await this.storage.getDoc(this.type, id)
-    if (!current || current.deleted) throw notFound(`${this.type} ${id} does not exist`)
-    assertCanReadEntity(caller, this.type, JSON.parse(current.doc) as EncryptedEntityDto)
-    return current.doc
+    // The access index says whether the caller is a delegate: no need to parse the document.
+    const found = await this.storage.getDocFor(this.type, id, caller.dataOwnerId ?? '')
+    if (!found || found.doc.deleted) throw notFound(`${this.type} ${id} does not exist`)
+    assertCanReadEntityById(caller, this.type, id, found.isDelegate)
+    return found.doc.doc
   }
 
   /**
