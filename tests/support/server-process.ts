@@ -18,6 +18,8 @@ export interface ServerProcess {
   output(): string
   /** SIGTERM, then waits for a graceful exit. */
   stop(): Promise<number | null>
+  /** SIGKILL, as a crash or a power cut of the process would; resolves once it is gone. */
+  kill(): Promise<void>
 }
 
 const ROOT = new URL('../..', import.meta.url).pathname
@@ -38,6 +40,8 @@ export async function startServer(
     env?: Record<string, string>
     /** Reuse a data dir (a restart); a fresh one otherwise. */
     dataDir?: string
+    /** Reuse a PostgreSQL schema (a restart); a fresh one otherwise. */
+    pgSchema?: string
     /** Let the server generate and print the admin password instead of setting CAIRN_ADMIN_PASSWORD. */
     generatedAdminPassword?: boolean
     /** Extra Node.js flags for the server process (e.g. `--cpu-prof` to profile it). */
@@ -46,7 +50,9 @@ export async function startServer(
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cairn-e2e-')))
   const adminPassword = options.generatedAdminPassword ? '' : randomBytes(12).toString('hex')
-  const pgSchema = options.databaseUrl ? `e2e_${randomBytes(6).toString('hex')}` : undefined
+  const pgSchema = options.databaseUrl
+    ? (options.pgSchema ?? `e2e_${randomBytes(6).toString('hex')}`)
+    : undefined
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     CAIRN_DATA_DIR: dataDir,
@@ -96,6 +102,10 @@ export async function startServer(
     pgSchema,
     databaseUrl: options.databaseUrl,
     output: () => out,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await exited
+    },
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM')
       const code = await exited
