@@ -61,13 +61,17 @@ export async function runServe(argv: string[]): Promise<number> {
     `Cairn server listening on ${url} (database: ${server.config.databaseUrl ? 'postgresql' : 'sqlite'})\n`,
   )
   const clean = await new Promise<boolean>((resolve) => {
+    // A second signal (SIGINT then SIGTERM) waits for the shutdown already under way.
+    let closing: Promise<boolean> | undefined
     const stop = (signal: string) => {
+      if (closing) return
       const grace = server.config.shutdownGraceMs
       process.stdout.write(`Received ${signal}, shutting down (grace period ${grace} ms)\n`)
-      server.close(grace).then(resolve, (e: unknown) => {
+      closing = server.close(grace).catch((e: unknown) => {
         console.error(e)
-        resolve(false)
+        return false
       })
+      void closing.then(resolve)
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))

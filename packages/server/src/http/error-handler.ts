@@ -3,7 +3,12 @@ import type { ErrorBody, ErrorCode } from '@cairn/protocol'
 import { ERROR_STATUS } from '@cairn/protocol'
 import { AppError } from './app-error.ts'
 import { StorageConflict } from '../storage/storage.ts'
-import { FAULT_MESSAGES, FAULT_RETRY_AFTER, classifyStorageFault } from '../storage/storage-fault.ts'
+import {
+  FAULT_MESSAGES,
+  FAULT_RETRY_AFTER,
+  classifyStorageFault,
+  isStorageError,
+} from '../storage/storage-fault.ts'
 import type { StorageFaultLog } from '../storage/storage-fault-log.ts'
 
 /** Fastify's own error codes that are the client's fault, mapped onto our closed set. */
@@ -41,7 +46,9 @@ export function storageFaultError(error: unknown, faults: StorageFaultLog): AppE
  */
 export function installErrorHandler(app: FastifyInstance, faults: StorageFaultLog): void {
   app.setErrorHandler((raw: FastifyError | Error, request, reply) => {
-    const err = storageFaultError(raw, faults) ?? raw
+    // Only errors of the database layer are database faults: a client hanging up mid-body also raises
+    // ECONNRESET, and must neither be answered 503 nor fill the fault log.
+    const err = (isStorageError(raw) && storageFaultError(raw, faults)) || raw
     if (err instanceof AppError) {
       if (err.retryAfter !== undefined) void reply.header('retry-after', String(err.retryAfter))
       return reply.status(err.status).send(errorBody(err.code, err.message))

@@ -184,7 +184,8 @@ describe('/metrics with a token (in process)', () => {
       expect(q).toBeLessThanOrEqual(max)
     }
     // The window was reset by that scrape: the stall is not reported twice.
-    expect(value((await scrape()).samples, 'cairn_event_loop_delay_max_seconds')).toBeLessThan(0.12)
+    // Compared with the stall just measured, not a fixed figure: a GC pause on a loaded machine can be long.
+    expect(value((await scrape()).samples, 'cairn_event_loop_delay_max_seconds')).toBeLessThan(max)
   })
 
   it('includes the default process metrics', async () => {

@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely'
-import { classifyStorageFault } from './storage-fault.ts'
+import { classifyStorageFault, markStorageError } from './storage-fault.ts'
 
 /**
  * A pg client as Kysely sees it, which remembers whether its connection failed. pg-pool puts a
@@ -32,7 +32,7 @@ class HealingClient implements PostgresPoolClient {
     parameters?: ReadonlyArray<unknown>,
   ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     if (typeof sqlOrCursor !== 'string') throw new Error('cursors are not used by Cairn')
-    if (this.#broken) return Promise.reject(this.#broken)
+    if (this.#broken) return Promise.reject(markStorageError(this.#broken))
     // pg types rows loosely; Kysely reads them as R, as its own driver does.
     const name = this.statementName(sqlOrCursor)
     const values = parameters as unknown[]
@@ -40,7 +40,7 @@ class HealingClient implements PostgresPoolClient {
     const result = this.client.query(query) as unknown as Promise<PostgresQueryResult<R>>
     return result.catch((error: unknown) => {
       if (isConnectionFault(error)) this.#broken = error as Error
-      throw error
+      throw markStorageError(error)
     })
   }
 
@@ -76,7 +76,9 @@ export function healingPool(
   const wrappers = new WeakMap<pg.PoolClient, HealingClient>()
   return {
     connect: async () => {
-      const client = await pool.connect()
+      const client = await pool.connect().catch((error: unknown) => {
+        throw markStorageError(error)
+      })
       let wrapper = wrappers.get(client)
       if (!wrapper) {
         wrapper = new HealingClient(client, statementName)

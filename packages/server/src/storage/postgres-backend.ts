@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { CompiledQuery, Kysely, PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect } from 'kysely'
 import type { Database } from './database-schema.ts'
 import type { StorageBackend } from './storage-backend.ts'
 import { quotePgSchema } from './pg-schema-name.ts'
@@ -57,6 +57,11 @@ export interface PostgresBackendOptions {
   onConnectionError?: (error: Error) => void
 }
 
+/** Escapes a value of the `options` startup parameter, where spaces separate arguments. */
+function escapeStartupOption(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/ /g, '\\ ')
+}
+
 /**
  * application_name of Cairn's sessions on `schema`, so that operators (and tests) can tell them apart
  * in pg_stat_activity when several instances or schemas share a database. PostgreSQL keeps 63 bytes.
@@ -66,8 +71,8 @@ export function pgApplicationName(schema: string): string {
 }
 
 /**
- * PostgreSQL through a pg Pool. Every pooled connection gets `search_path` set to the schema when it
- * is opened, so unqualified table names resolve there and nowhere else. Every connection has an
+ * PostgreSQL through a pg Pool. Every pooled connection opens with `search_path` set to the schema,
+ * so unqualified table names resolve there and nowhere else. Every connection has an
  * 'error' listener for its whole life: pg emits 'error' on a client whose socket breaks, and a
  * checked-out client has no listener of pg-pool's, so Node would otherwise end the process. Broken
  * connections are dropped on release (healingPool) and replaced on demand: the pool heals by itself
@@ -75,13 +80,16 @@ export function pgApplicationName(schema: string): string {
  */
 export function postgresBackend(options: PostgresBackendOptions): StorageBackend {
   const { timeouts } = options
-  const setSearchPath = CompiledQuery.raw(`set search_path to ${quotePgSchema(options.schema)}`)
   const onError = (error: Error) => options.onConnectionError?.(error)
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max: options.poolSize,
     types,
     application_name: pgApplicationName(options.schema),
+    // The schema is set by the startup packet of each connection, not by a query after it opens: a
+    // connection broken before such a query ran would never be released to the pool (Kysely does not
+    // release a connection whose setup failed), and it saves a round trip per new connection.
+    options: `-c search_path=${escapeStartupOption(quotePgSchema(options.schema))}`,
     connectionTimeoutMillis: timeouts.connectMs,
     statement_timeout: timeouts.statementMs,
     query_timeout: timeouts.queryMs,
@@ -97,9 +105,6 @@ export function postgresBackend(options: PostgresBackendOptions): StorageBackend
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
       pool: healingPool(pool, (text) => prepared.get(text)),
-      onCreateConnection: async (connection) => {
-        await connection.executeQuery(setSearchPath)
-      },
     }),
   })
   return {

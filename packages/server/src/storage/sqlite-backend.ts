@@ -6,6 +6,7 @@ import { Kysely, SqliteDialect } from 'kysely'
 import type { Database } from './database-schema.ts'
 import type { StorageBackend } from './storage-backend.ts'
 import { SqliteGroupCommit } from './sqlite-group-commit.ts'
+import { markStorageError } from './storage-fault.ts'
 
 /** SQLITE_MAX_VARIABLE_NUMBER of the SQLite bundled with better-sqlite3 (the default since 3.32). */
 const SQLITE_MAX_PARAMS = 32766
@@ -85,9 +86,11 @@ export function sqliteBackend(options: SqliteBackendOptions): StorageBackend {
       const fs = await statfs(dataDir)
       const free = fs.bavail * fs.bsize
       if (free < minFreeBytes) {
-        throw Object.assign(new Error(`${free} bytes free in ${dataDir} (less than ${minFreeBytes})`), {
-          code: 'ENOSPC',
-        })
+        throw markStorageError(
+          Object.assign(new Error(`${free} bytes free in ${dataDir} (less than ${minFreeBytes})`), {
+            code: 'ENOSPC',
+          }),
+        )
       }
     },
     prepare: async () => {},

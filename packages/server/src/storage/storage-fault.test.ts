@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { classifyStorageFault } from './storage-fault.ts'
+import { classifyStorageFault, isStorageError, markStorageError } from './storage-fault.ts'
 import { StorageFaultLog } from './storage-fault-log.ts'
 
 const withCode = (code: string, message = 'driver message') => Object.assign(new Error(message), { code })
@@ -53,6 +53,18 @@ describe('classifyStorageFault', () => {
     ['null', null],
   ])('%s is not a fault (stays a 500, to be fixed)', (_name, error) => {
     expect(classifyStorageFault(error)).toBeUndefined()
+  })
+})
+
+describe('isStorageError', () => {
+  it('is true for SQLite errors and errors the database layer marked, false for the same socket error elsewhere', () => {
+    expect(isStorageError(withCode('SQLITE_BUSY'))).toBe(true)
+    expect(isStorageError(markStorageError(withCode('ECONNRESET')))).toBe(true)
+    // A client hanging up mid-body: ECONNRESET raised by the HTTP layer, not a database fault.
+    expect(isStorageError(withCode('ECONNRESET'))).toBe(false)
+    expect(isStorageError(new Error('Connection terminated'))).toBe(false)
+    expect(isStorageError(null)).toBe(false)
+    expect(isStorageError('SQLITE_FULL')).toBe(false)
   })
 })
 

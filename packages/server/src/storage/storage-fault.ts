@@ -24,6 +24,29 @@ export interface StorageFault {
   readonly cause: string
 }
 
+/** Marks errors raised by the database layer (see markStorageError). */
+const FROM_STORAGE = Symbol('cairn.storage-error')
+
+/**
+ * Marks `error` as raised by the database layer, so that the error handler classifies it: a socket
+ * error such as ECONNRESET means a lost database connection when the driver raised it, but a client
+ * that hung up when the HTTP layer did. Returns the same error, for `throw markStorageError(e)`.
+ */
+export function markStorageError<E>(error: E): E {
+  if (typeof error === 'object' && error !== null && Object.isExtensible(error)) {
+    Object.defineProperty(error, FROM_STORAGE, { value: true })
+  }
+  return error
+}
+
+/** Whether `error` came from the database layer: marked, or a SQLite error (only the database raises those). */
+export function isStorageError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  if ((error as { [FROM_STORAGE]?: boolean })[FROM_STORAGE] === true) return true
+  const { code } = error as { code?: unknown }
+  return typeof code === 'string' && code.startsWith('SQLITE_')
+}
+
 /** SQLite primary result codes (extended codes start with them, e.g. SQLITE_IOERR_WRITE). */
 const SQLITE_KINDS: readonly (readonly [string, StorageFaultKind])[] = [
   ['SQLITE_FULL', 'full'],

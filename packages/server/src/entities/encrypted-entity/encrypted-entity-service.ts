@@ -188,9 +188,12 @@ export class EncryptedEntityService {
     now: number,
   ): DocWrite {
     const d = doc as EncryptedEntityDto
-    const body = { ...d, rev: undefined }
-    const rev = nextRev(current?.rev, JSON.stringify(body))
-    const json = JSON.stringify({ ...d, rev })
+    // Serialised once: the rev hashes the document without its rev, and the stored text is that same
+    // text with the rev appended (the document is an object with an id, so never "{}").
+    const { rev: _previous, ...body } = d
+    const text = JSON.stringify(body)
+    const rev = nextRev(current?.rev, text)
+    const json = `${text.slice(0, -1)},"rev":${JSON.stringify(rev)}}`
     return {
       id: d.id,
       rev,
