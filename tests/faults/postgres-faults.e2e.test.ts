@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { startServer, disposeServer, type ServerProcess } from '../support/server-process.ts'
 import { TcpProxy } from '../support/tcp-proxy.ts'
+import { timedRequest, type TimedReply } from '../support/timed-request.ts'
 import { pgApplicationName } from '../../packages/server/src/storage/postgres-backend.ts'
 
 /**
@@ -23,12 +24,7 @@ const LIMITS = {
   CAIRN_SHUTDOWN_GRACE_MS: '3000',
 }
 
-interface Reply {
-  status: number
-  body: { error?: { code: string; message: string } } & Record<string, unknown>
-  retryAfter: string | null
-  ms: number
-}
+type Reply = TimedReply
 
 run('PostgreSQL faults through a TCP proxy', () => {
   let proxy: TcpProxy
@@ -36,26 +32,8 @@ run('PostgreSQL faults through a TCP proxy', () => {
   let token: string
   const target = new URL(DATABASE_URL ?? 'postgres://127.0.0.1:5432/test')
 
-  /** One HTTP call; a hang fails the test after 15 s. */
-  const request = async (method: string, path: string, json?: unknown): Promise<Reply> => {
-    const started = Date.now()
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: json === undefined ? undefined : JSON.stringify(json),
-      signal: AbortSignal.timeout(15_000),
-    })
-    const text = await res.text()
-    return {
-      status: res.status,
-      body: text ? (JSON.parse(text) as Reply['body']) : {},
-      retryAfter: res.headers.get('retry-after'),
-      ms: Date.now() - started,
-    }
-  }
+  const request = (method: string, path: string, json?: unknown): Promise<Reply> =>
+    timedRequest(server.url, token, method, path, json)
   const createHcp = (id = randomUUID()) =>
     request('POST', '/rest/v1/hcparty', { id, firstName: 'Fault', lastName: 'Test' })
 
@@ -238,22 +216,8 @@ run('PostgreSQL turned read-only (as a standby after failover)', () => {
     asAdmin(
       `select pg_terminate_backend(pid) from pg_stat_activity where application_name = '${pgApplicationName(server.pgSchema!)}'`,
     )
-  const request = async (method: string, path: string, json?: unknown) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: json === undefined ? undefined : JSON.stringify(json),
-      signal: AbortSignal.timeout(15_000),
-    })
-    return {
-      status: res.status,
-      body: (await res.json()) as { error?: { code: string; message: string }; token?: string },
-      retryAfter: res.headers.get('retry-after'),
-    }
-  }
+  const request = (method: string, path: string, json?: unknown) =>
+    timedRequest(server.url, token, method, path, json)
   const createHcp = (id = randomUUID()) => request('POST', '/rest/v1/hcparty', { id, firstName: 'Ro' })
 
   beforeAll(async () => {
@@ -267,7 +231,7 @@ run('PostgreSQL turned read-only (as a standby after failover)', () => {
       username: server.adminLogin,
       password: server.adminPassword,
     })
-    token = login.body.token!
+    token = login.body.token as string
   })
 
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { startServer, disposeServer, type ServerProcess } from '../support/server-process.ts'
+import { timedRequest, type TimedReply } from '../support/timed-request.ts'
 
 /**
  * A Cairn server on embedded SQLite whose data directory fills up, is locked by another process, or
@@ -15,11 +16,7 @@ import { startServer, disposeServer, type ServerProcess } from '../support/serve
  * /ready tells the truth, and writes work again once the fault is gone.
  */
 
-interface Reply {
-  status: number
-  body: { error?: { code: string; message: string } } & Record<string, unknown>
-  retryAfter: string | null
-}
+type Reply = TimedReply
 
 /** A tmpfs of `size` mounted on a fresh folder; `unmount` removes it. */
 function mountTmpfs(size: string): { dir: string; unmount: () => void } {
@@ -60,23 +57,8 @@ describe('SQLite faults in a real data directory', () => {
   let server: ServerProcess
   let token: string
 
-  const request = async (method: string, path: string, json?: unknown): Promise<Reply> => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: json === undefined ? undefined : JSON.stringify(json),
-      signal: AbortSignal.timeout(15_000),
-    })
-    const text = await res.text()
-    return {
-      status: res.status,
-      body: text ? (JSON.parse(text) as Reply['body']) : {},
-      retryAfter: res.headers.get('retry-after'),
-    }
-  }
+  const request = (method: string, path: string, json?: unknown): Promise<Reply> =>
+    timedRequest(server.url, token, method, path, json)
   // A few kilobytes per write so that the write-ahead log has to grow.
   const createHcp = (id = randomUUID()) =>
     request('POST', '/rest/v1/hcparty', { id, firstName: 'Fault', lastName: 'x'.repeat(4000) })
