@@ -159,9 +159,6 @@ const migrations = (dialect: 'sqlite' | 'postgres'): Record<string, Migration> =
   '0003_lz4_documents': lz4Documents(dialect),
 })
 
-/** Attempts of a migration run that met a concurrently dropped schema (see migrateToLatest). */
-const MIGRATION_ATTEMPTS = 5
-
 /**
  * Brings the schema up to date. On PostgreSQL `schema` names the schema that also holds Kysely's
  * bookkeeping tables, so that several Cairn schemas in one database keep separate migration states.
@@ -174,13 +171,6 @@ export async function migrateToLatest(
 ): Promise<void> {
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations(dialect)) }
   const migrator = new Migrator({ db, provider, migrationTableSchema: schema })
-  for (let attempt = 1; ; attempt++) {
-    const { error } = await migrator.migrateToLatest()
-    if (!error) return
-    // Kysely looks for its own tables by listing the tables of every schema (with a privilege check per
-    // schema): a schema that someone else drops meanwhile (another Cairn schema, a test suite) fails
-    // that scan with invalid_schema_name (3F000). Nothing was migrated then; the scan is tried again.
-    if ((error as { code?: unknown }).code === '3F000' && attempt < MIGRATION_ATTEMPTS) continue
-    throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`)
-  }
+  const { error } = await migrator.migrateToLatest()
+  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`)
 }

@@ -1,9 +1,10 @@
 import pg from 'pg'
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely } from 'kysely'
 import type { Database } from './database-schema.ts'
 import type { StorageBackend } from './storage-backend.ts'
 import { quotePgSchema } from './pg-schema-name.ts'
 import { healingPool } from './pg-healing-pool.ts'
+import { SchemaScopedPostgresDialect } from './schema-scoped-postgres-dialect.ts'
 
 /** The PostgreSQL wire protocol counts bind parameters in 16 bits. */
 const PG_MAX_PARAMS = 65535
@@ -103,9 +104,10 @@ export function postgresBackend(options: PostgresBackendOptions): StorageBackend
   // Idle clients' errors also reach the pool; pg has already dropped such a client.
   pool.on('error', onError)
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({
-      pool: healingPool(pool, (text) => prepared.get(text)),
-    }),
+    dialect: new SchemaScopedPostgresDialect(
+      { pool: healingPool(pool, (text) => prepared.get(text)) },
+      options.schema,
+    ),
   })
   return {
     dialect: 'postgres',
