@@ -16,8 +16,8 @@ export interface ServerProcess {
   databaseUrl?: string
   /** Everything the process printed (stdout and stderr): its log. */
   output(): string
-  /** SIGTERM, then waits for a graceful exit. */
-  stop(): Promise<number | null>
+  /** Sends `signals` (default SIGTERM) 50 ms apart, then waits for the process to exit; its exit code. */
+  stop(signals?: NodeJS.Signals[]): Promise<number | null>
   /** SIGKILL, as a crash or a power cut of the process would; resolves once it is gone. */
   kill(): Promise<void>
 }
@@ -106,8 +106,12 @@ export async function startServer(
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
       await exited
     },
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM')
+    stop: async (signals: NodeJS.Signals[] = ['SIGTERM']) => {
+      for (const [i, signal] of signals.entries()) {
+        if (child.exitCode !== null || child.signalCode !== null) break
+        if (i > 0) await new Promise((r) => setTimeout(r, 50))
+        child.kill(signal)
+      }
       const code = await exited
       return code
     },

@@ -5,8 +5,9 @@
  *
  * Keyed by the whole token string: only the exact bytes that were verified hit the cache, so nothing
  * can be forged through it. An entry is dropped at the token's own expiry, so a cached token is never
- * accepted longer than `jwtVerify` would accept it. Whether the user is still active is checked on
- * every request anyway (see AuthService), so the cache never outlives a disabled user.
+ * accepted longer than `jwtVerify` would accept it. Whether the user is still active is checked
+ * separately for every request (AuthService, through ActiveUserCache: at most 1 s late, and not late at
+ * all for a change made through this instance), so a cached token does not keep a disabled user in.
  *
  * Bounded: past `maxEntries` the least recently used token is forgotten (a Map iterates in insertion
  * order, and a hit re-inserts its entry), so a client sending many distinct tokens cannot grow it.

@@ -44,7 +44,7 @@ interface Job {
 export class SqliteGroupCommit {
   readonly #queue: Job[] = []
   #draining = false
-  /** Transactions committed (batches) and writes they held, for metrics and tests. */
+  /** Transactions committed (batches) and the writes they held: how much grouping happens (tests read it). */
   readonly stats = { batches: 0, writes: 0 }
 
   /**
