@@ -63,7 +63,7 @@ describe('the SDK refuses tampered and forged data', () => {
       systemMetaData: { ...doc.systemMetaData, encryptedSelf: bytes.toString('base64') },
     })
     await expect(hcp1.api.patientApi.getPatient(patient.id!)).rejects.toThrow(
-      /Cannot decrypt patient .*authentication failed/,
+      /Integrity check failed for patient .*the seal does not match the content/,
     )
   })
 

@@ -127,7 +127,6 @@ describe('SDK errors', () => {
         () => hcp.api.healthcareElementApi.matchHealthcareElement({}),
       ],
       ['userApi.getUserByEmail', () => hcp.api.userApi.getUserByEmail('a@example.org')],
-      ['dataOwnerApi.giveAccessBackTo', () => hcp.api.dataOwnerApi.giveAccessBackTo(patient.id!, 'key')],
       [
         'notificationApi.getPendingNotificationsAfter',
         () => hcp.api.notificationApi.getPendingNotificationsAfter(),

@@ -1,7 +1,7 @@
 import { CryptoError } from './crypto-error.ts'
 
-// Contexts bound as AES-GCM additional authenticated data (and the exchange-key signed text). The exact
-// strings are part of protocol v1: changing one makes every existing ciphertext undecryptable.
+// Protocol v2 contexts bound as AES-GCM additional authenticated data (and the exchange-key signed text). The exact
+// strings are part of protocol v2: changing one makes every existing ciphertext undecryptable.
 // Components are joined with ':', so a component containing ':' (or an empty one) is refused: otherwise
 // ("a:b", "c") and ("a", "b:c") would give the same context and a value could be moved between them.
 
@@ -10,14 +10,14 @@ export type WrapPurpose = 'ek' | 'sid' | 'fk'
 
 const PURPOSES: readonly string[] = ['ek', 'sid', 'fk']
 
-/** Context of an entity's `encryptedSelf`: `cairn:v1:self:<entityType>:<entityId>`. */
+/** Context of an entity's `encryptedSelf`: `cairn:v2:self:<entityType>:<entityId>`. */
 export function selfAad(entityType: string, entityId: string): string {
-  return 'cairn:v1:self:' + parts(entityType, entityId)
+  return 'cairn:v2:self:' + parts(entityType, entityId)
 }
 
 /**
  * Context of a value wrapped under an exchange key for one delegate of one entity:
- * `cairn:v1:<purpose>:<entityType>:<entityId>:<delegateId>`. Binding all four means the server cannot
+ * `cairn:v2:<purpose>:<entityType>:<entityId>:<delegateId>`. Binding all four means the server cannot
  * move a wrapped key or id to another entity, another delegate, or reuse it as another kind of value.
  */
 export function wrapAad(
@@ -28,16 +28,42 @@ export function wrapAad(
 ): string {
   if (!PURPOSES.includes(purpose))
     throw new CryptoError('BAD_INPUT', `unknown wrap purpose: ${String(purpose)}`)
-  return 'cairn:v1:' + purpose + ':' + parts(entityType, entityId, delegateId)
+  return 'cairn:v2:' + purpose + ':' + parts(entityType, entityId, delegateId)
 }
 
 /**
- * Text signed by the delegator of an exchange key: `cairn:v1:xk:<delegatorId>:<delegateId>:<keyHashHex>`,
- * where `keyHashHex` is hex SHA-256 of the raw key. Proves that the delegator (not the server) chose
- * this key for this ordered pair.
+ * Text signed by the delegator of an exchange key:
+ * `cairn:v2:xk:<delegatorId>:<delegateId>:<keyHashHex>:<createdMs>:<recipientsHashHex>`, where
+ * `keyHashHex` is hex SHA-256 of the raw key and `recipientsHashHex` hex SHA-256 of the sorted recipient
+ * fingerprints joined by ','. Proves that the delegator (not the server) chose this key for this
+ * ordered pair, when (by its own clock: clients pick the newest record they can verify) and for which
+ * public keys it was encrypted (so a client can tell a record made before a key changed).
  */
-export function exchangeKeySignedText(delegatorId: string, delegateId: string, keyHashHex: string): string {
-  return 'cairn:v1:xk:' + parts(delegatorId, delegateId, keyHashHex)
+export function exchangeKeySignedText(
+  delegatorId: string,
+  delegateId: string,
+  keyHashHex: string,
+  createdMs: number,
+  recipientsHashHex: string,
+): string {
+  if (!Number.isSafeInteger(createdMs) || createdMs < 0)
+    throw new CryptoError('BAD_INPUT', `invalid exchange key creation time: ${String(createdMs)}`)
+  return 'cairn:v2:xk:' + parts(delegatorId, delegateId, keyHashHex, String(createdMs), recipientsHashHex)
+}
+
+/** What a data owner's key signs about another of its keys: adding it (rotation) or revoking it. */
+export type KeyStatement = 'key-add' | 'key-revoke'
+
+/**
+ * Text a data owner signs with one of its keys about another (or the same) key of its own:
+ * `cairn:v2:<statement>:<dataOwnerId>:<fingerprint>`. A `key-add` by a key a client already trusts
+ * makes the new key trusted (rotation without asking the user); a `key-revoke` stops every client
+ * from encrypting to the key and from trusting what it signs.
+ */
+export function keyStatementText(statement: KeyStatement, dataOwnerId: string, fingerprint: string): string {
+  if (statement !== 'key-add' && statement !== 'key-revoke')
+    throw new CryptoError('BAD_INPUT', `unknown key statement: ${String(statement)}`)
+  return 'cairn:v2:' + statement + ':' + parts(dataOwnerId, fingerprint)
 }
 
 function parts(...values: string[]): string {

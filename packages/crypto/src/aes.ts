@@ -1,64 +1,76 @@
+import { symmetricBackend } from './backend.ts'
 import { b64_2ua, ua2b64, utf8_2ua } from './binary.ts'
-import { isBytes, toBufferSource } from './bytes.ts'
+import { isBytes } from './bytes.ts'
 import { CryptoError } from './crypto-error.ts'
-import { randomBytes, subtle } from './web-crypto.ts'
+import { AES_KEY_BYTES, GCM_IV_BYTES, GCM_TAG_BYTES } from './symmetric-backend.ts'
+import { assertProtocolVersion, PROTOCOL_VERSION } from './version.ts'
 
-const KEY_BYTES = 32 // AES-256 (MedTech used 128-bit entity keys)
-const IV_BYTES = 12 // 96-bit IV: the GCM size that needs no extra hashing, random per encryption
-const TAG_BYTES = 16 // full 128-bit tag; shorter tags weaken authentication
+// Ciphertext layout (protocol v2): version (1 byte) ‖ IV (12) ‖ ciphertext ‖ tag (16), in base64.
+const VERSION_BYTES = 1
+const HEADER_BYTES = VERSION_BYTES + GCM_IV_BYTES
 
-/** An AES-256-GCM key (exchange key or entity key): raw bytes (to wrap or hash it) and the WebCrypto key. */
+/**
+ * An AES-256-GCM key (exchange key or entity key): its raw bytes. The backend works from them directly
+ * (node:crypto takes raw keys; the WebCrypto backend imports a CryptoKey on first use and caches it for
+ * this array), so importing a key costs nothing.
+ */
 export interface AesKey {
   raw: Uint8Array
-  key: CryptoKey
 }
 
-/** Generates a random AES-256 key. */
-export async function generateAesKey(): Promise<AesKey> {
-  return importAesKey(randomBytes(KEY_BYTES))
+/** Generates a random AES-256 key (fresh CSPRNG bytes, owned by the key: no other copy is left behind). */
+export function generateAesKey(): Promise<AesKey> {
+  // Inside then(): a failure (e.g. no usable backend) rejects rather than throws.
+  return Promise.resolve().then(() => ({ raw: symmetricBackend().randomBytes(AES_KEY_BYTES) }))
 }
 
 /**
  * Imports raw AES-256 key bytes (an unwrapped entity key or decrypted exchange key). Throws CryptoError
  * BAD_KEY unless exactly 32 bytes: 16- or 24-byte keys are valid AES but not this protocol. The bytes
- * are copied so later changes to the caller's array cannot desynchronise `raw` and `key`.
+ * are copied so later changes to the caller's array cannot change the key.
  */
-export async function importAesKey(raw: Uint8Array): Promise<AesKey> {
-  if (!isBytes(raw) || raw.length !== KEY_BYTES) {
-    throw new CryptoError('BAD_KEY', `invalid AES key: expected ${KEY_BYTES} bytes`)
+export function importAesKey(raw: Uint8Array): Promise<AesKey> {
+  // No WebCrypto import here (the web backend imports lazily): a settled promise, rejected on a bad key.
+  if (!isBytes(raw) || raw.length !== AES_KEY_BYTES) {
+    return Promise.reject(new CryptoError('BAD_KEY', `invalid AES key: expected ${AES_KEY_BYTES} bytes`))
   }
-  const copy = new Uint8Array(raw)
-  // Non-extractable: `raw` is already at hand when needed, nobody needs to export the CryptoKey.
-  const key = await subtle().importKey('raw', copy, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt'])
-  return { raw: copy, key }
+  return Promise.resolve({ raw: new Uint8Array(raw) })
 }
 
 /**
- * AES-256-GCM encryption with a fresh random IV; returns base64 of IV ‖ ciphertext ‖ tag. `aad` is the
- * context the ciphertext is bound to (see aad.ts) and is mandatory: a ciphertext without context could be
- * moved by the server to another entity or delegate. Throws CryptoError BAD_INPUT on an empty AAD.
+ * AES-256-GCM encryption with a fresh random IV; returns base64 of `0x02 ‖ IV ‖ ciphertext ‖ tag` (the
+ * first byte is {@link PROTOCOL_VERSION}). `aad` is the context the ciphertext is bound to (see aad.ts)
+ * and is mandatory: a ciphertext without context could be moved by the server to another entity or
+ * delegate. Throws CryptoError BAD_INPUT on an empty AAD or a non-Uint8Array plaintext, BAD_KEY on a
+ * key that is not 32 bytes.
  */
 export async function aesEncrypt(key: AesKey, data: Uint8Array, aad: string): Promise<string> {
   const additionalData = checkedAad(aad)
   if (!isBytes(data)) throw new CryptoError('BAD_INPUT', 'AES plaintext must be a Uint8Array')
-  const iv = randomBytes(IV_BYTES)
-  const ct = new Uint8Array(
-    await subtle().encrypt(
-      { name: 'AES-GCM', iv, additionalData, tagLength: TAG_BYTES * 8 },
-      key.key,
-      toBufferSource(data),
-    ),
-  )
-  const out = new Uint8Array(IV_BYTES + ct.length)
-  out.set(iv)
-  out.set(ct, IV_BYTES)
-  return ua2b64(out)
+  return encryptWith(key, symmetricBackend().randomBytes(GCM_IV_BYTES), data, additionalData)
 }
 
 /**
- * Decrypts the output of {@link aesEncrypt} under the same key and AAD. Any failure (wrong key, wrong
- * context, flipped bit, truncated or non-base64 input) is CryptoError CANNOT_DECRYPT: GCM authenticates
- * before releasing plaintext, so garbage is never returned.
+ * {@link aesEncrypt} with a caller-chosen IV. Internal, for known-answer tests only (not exported from
+ * index.ts): reusing an IV under the same key breaks GCM completely. Throws CryptoError BAD_INPUT unless
+ * `iv` is 12 bytes.
+ */
+export async function aesEncryptWithIvForTests(
+  key: AesKey,
+  iv: Uint8Array,
+  data: Uint8Array,
+  aad: string,
+): Promise<string> {
+  const additionalData = checkedAad(aad)
+  if (!isBytes(data)) throw new CryptoError('BAD_INPUT', 'AES plaintext must be a Uint8Array')
+  return encryptWith(key, iv, data, additionalData)
+}
+
+/**
+ * Decrypts the output of {@link aesEncrypt} under the same key and AAD. A first byte other than
+ * {@link PROTOCOL_VERSION} is CryptoError UNSUPPORTED_VERSION (e.g. a protocol v1 ciphertext). Any other
+ * failure (wrong key, wrong context, flipped bit, truncated or non-base64 input) is CryptoError
+ * CANNOT_DECRYPT: GCM authenticates before releasing plaintext, so garbage is never returned.
  */
 export async function aesDecrypt(key: AesKey, b64: string, aad: string): Promise<Uint8Array> {
   const additionalData = checkedAad(aad)
@@ -68,18 +80,21 @@ export async function aesDecrypt(key: AesKey, b64: string, aad: string): Promise
   } catch (e) {
     throw new CryptoError('CANNOT_DECRYPT', 'cannot decrypt: ciphertext is not valid base64', { cause: e })
   }
-  if (bytes.length < IV_BYTES + TAG_BYTES) {
+  if (bytes.length === 0) throw new CryptoError('CANNOT_DECRYPT', 'cannot decrypt: empty ciphertext')
+  assertProtocolVersion(bytes[0])
+  if (bytes.length < HEADER_BYTES + GCM_TAG_BYTES) {
     throw new CryptoError('CANNOT_DECRYPT', 'cannot decrypt: ciphertext too short')
   }
   try {
-    return new Uint8Array(
-      await subtle().decrypt(
-        { name: 'AES-GCM', iv: bytes.subarray(0, IV_BYTES), additionalData, tagLength: TAG_BYTES * 8 },
-        key.key,
-        bytes.subarray(IV_BYTES),
-      ),
+    return await symmetricBackend().aesGcmDecrypt(
+      rawOf(key),
+      bytes.subarray(VERSION_BYTES, HEADER_BYTES),
+      bytes.subarray(HEADER_BYTES),
+      additionalData,
     )
   } catch (e) {
+    // The backends already report authentication failures as CANNOT_DECRYPT, and a malformed key as BAD_KEY.
+    if (e instanceof CryptoError) throw e
     throw new CryptoError(
       'CANNOT_DECRYPT',
       'cannot decrypt: authentication failed (wrong key or tampered data)',
@@ -88,6 +103,27 @@ export async function aesDecrypt(key: AesKey, b64: string, aad: string): Promise
       },
     )
   }
+}
+
+async function encryptWith(
+  key: AesKey,
+  iv: Uint8Array,
+  data: Uint8Array,
+  additionalData: Uint8Array,
+): Promise<string> {
+  const ct = await symmetricBackend().aesGcmEncrypt(rawOf(key), iv, data, additionalData)
+  const out = new Uint8Array(HEADER_BYTES + ct.length)
+  out[0] = PROTOCOL_VERSION
+  out.set(iv, VERSION_BYTES)
+  out.set(ct, HEADER_BYTES)
+  return ua2b64(out)
+}
+
+// The backends check the length; this only turns a missing key object into BAD_KEY instead of a TypeError.
+function rawOf(key: AesKey): Uint8Array {
+  const raw = (key as AesKey | undefined)?.raw
+  if (!isBytes(raw)) throw new CryptoError('BAD_KEY', `invalid AES key: expected ${AES_KEY_BYTES} bytes`)
+  return raw
 }
 
 function checkedAad(aad: string): Uint8Array<ArrayBuffer> {

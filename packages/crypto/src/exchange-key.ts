@@ -6,17 +6,32 @@ import { CryptoError } from './crypto-error.ts'
 import type { KeyPairHandle } from './key-pair.ts'
 import type { PublicKeyHandle } from './public-key.ts'
 import { rsaDecrypt, rsaEncrypt, rsaSign, rsaVerify } from './rsa.ts'
+import { PROTOCOL_VERSION } from './version.ts'
 import { sha256 } from './web-crypto.ts'
 
 /** The cryptographic content of an exchange-key record; the caller (or server) adds id, rev, created. */
 export type ExchangeKeyRecord = Omit<ExchangeKeyDto, 'id' | 'rev' | 'created'>
+
+/** An opened and verified exchange key, with what its delegator signed about it. */
+export interface OpenedExchangeKey {
+  key: AesKey
+  /** Creation time the delegator signed (its clock, ms): clients prefer the newest record they verify. */
+  keyCreated: number
+  /** Fingerprints the delegator encrypted the key for when it created it (signed, sorted). */
+  recipients: string[]
+}
+
+/** Hex SHA-256 of the sorted fingerprints joined by ',': the recipient list as it is signed. */
+async function recipientsHash(fingerprints: readonly string[]): Promise<string> {
+  return ua2hex(await sha256(utf8_2ua([...fingerprints].sort().join(','))))
+}
 
 /**
  * Creates the exchange key K(delegator -> delegate) of an ordered pair of data owners: a random
  * AES-256 key, RSA-OAEP-encrypted for every recipient public key (those of delegator and delegate the
  * caller has verified; duplicates by fingerprint are dropped, and the signer's own key is always added
  * so the delegator can read it back), and signed by `signer`, one of the delegator's keys, over
- * `cairn:v1:xk:<delegator>:<delegate>:<hex SHA-256(K)>`. The signature is what lets readers refuse a key
+ * `cairn:v2:xk:<delegator>:<delegate>:<hex SHA-256(K)>:<created>:<recipients hash>`. The signature is what lets readers refuse a key
  * substituted by the server. Costs one RSA encryption per distinct recipient plus one signature.
  */
 export async function createExchangeKey(params: {
@@ -24,14 +39,23 @@ export async function createExchangeKey(params: {
   delegateId: string
   signer: KeyPairHandle
   recipients: PublicKeyHandle[]
-}): Promise<{ record: ExchangeKeyRecord; key: AesKey }> {
+  /** Signed creation time; defaults to now. */
+  now?: number
+}): Promise<{ record: ExchangeKeyRecord; key: AesKey; opened: OpenedExchangeKey }> {
   const { delegatorId, delegateId, signer } = params
   const key = await generateAesKey()
-  // Built before any RSA work so invalid ids fail fast and cheaply.
-  const signedText = exchangeKeySignedText(delegatorId, delegateId, ua2hex(await sha256(key.raw)))
-
+  const keyCreated = params.now ?? Date.now()
   const recipients = new Map<string, PublicKeyHandle>([[signer.fingerprint, signer]])
   for (const r of params.recipients) if (!recipients.has(r.fingerprint)) recipients.set(r.fingerprint, r)
+  const signedRecipients = [...recipients.keys()].sort()
+  // Built before any RSA work so invalid ids fail fast and cheaply.
+  const signedText = exchangeKeySignedText(
+    delegatorId,
+    delegateId,
+    ua2hex(await sha256(key.raw)),
+    keyCreated,
+    await recipientsHash(signedRecipients),
+  )
 
   const entries = await Promise.all(
     [...recipients.values()].map(async (r) => [r.fingerprint, await rsaEncrypt(r, key.raw)] as const),
@@ -39,13 +63,17 @@ export async function createExchangeKey(params: {
   const signature = await rsaSign(signer, utf8_2ua(signedText))
   return {
     record: {
+      v: PROTOCOL_VERSION,
       delegator: delegatorId,
       delegate: delegateId,
+      keyCreated,
+      recipients: signedRecipients,
       encryptedKey: Object.fromEntries(entries),
       signature,
       signerFingerprint: signer.fingerprint,
     },
     key,
+    opened: { key, keyCreated, recipients: signedRecipients },
   }
 }
 
@@ -64,8 +92,16 @@ export async function openExchangeKey(params: {
   record: ExchangeKeyRecord
   ownKeys: KeyPairHandle[]
   delegatorPublicKeys: PublicKeyHandle[]
-}): Promise<AesKey> {
+}): Promise<OpenedExchangeKey> {
   const { record, ownKeys, delegatorPublicKeys } = params
+  if (record.v !== PROTOCOL_VERSION) {
+    throw new CryptoError(
+      'UNSUPPORTED_VERSION',
+      `unsupported protocol version ${String(record.v ?? 1)} of exchange key ${record.delegator} -> ${record.delegate} (this SDK reads protocol version ${PROTOCOL_VERSION})`,
+    )
+  }
+  const recipients = record.recipients ?? []
+  const keyCreated = record.keyCreated ?? -1
   const candidates = ownKeys.filter((k) => Object.hasOwn(record.encryptedKey, k.fingerprint))
   if (candidates.length === 0) {
     throw new CryptoError(
@@ -103,19 +139,26 @@ export async function openExchangeKey(params: {
       `bad signature: exchange key signed by ${record.signerFingerprint}, not a known key of delegator ${record.delegator}`,
     )
   }
-  const text = exchangeKeySignedText(record.delegator, record.delegate, ua2hex(await sha256(key.raw)))
+  const text = exchangeKeySignedText(
+    record.delegator,
+    record.delegate,
+    ua2hex(await sha256(key.raw)),
+    keyCreated,
+    await recipientsHash(recipients),
+  )
   if (!(await rsaVerify(signer, utf8_2ua(text), record.signature))) {
     throw new CryptoError(
       'BAD_SIGNATURE',
       `bad signature: exchange key ${record.delegator} -> ${record.delegate} is not signed by its delegator`,
     )
   }
-  return key
+  return { key, keyCreated, recipients: [...recipients] }
 }
 
 /**
  * Returns a copy of `record` with K also encrypted for `recipient` (give-access-back after a data owner
- * lost her key, or a new device key). The signature is untouched: it covers K, not the recipient list.
+ * lost her key, or a new device key). The signature is untouched: it covers K and the recipients chosen
+ * at creation, so an added recipient is readable but not part of `recipients`.
  * `key` must be the K of this record, as returned by {@link openExchangeKey}. If the recipient already
  * has an entry, the copy is returned unchanged (no RSA operation).
  */

@@ -1,4 +1,4 @@
-// Public API of @cairn/crypto: the Cairn E2EE protocol (docs/protocol.md) as pure functions over WebCrypto.
+// Public API of @cairn/crypto: the Cairn E2EE protocol (docs/protocol.md) as pure functions over node:crypto (Node) or WebCrypto (browsers) for symmetric work, WebCrypto for RSA.
 // Runs unchanged in Node >= 20 and browsers. Internal helpers (bytes, web-crypto, rsa-params) stay private.
 
 export {
@@ -17,8 +17,16 @@ export {
 export { CryptoError, type CryptoErrorCode } from './crypto-error.ts'
 export { rsaOperationCount, resetRsaOperationCount } from './rsa-counter.ts'
 export { fingerprintOf } from './fingerprint.ts'
+export { hmacSha256 } from './hmac.ts'
+export { sha256, randomBytes } from './web-crypto.ts'
 export { importPublicKey, type PublicKeyHandle } from './public-key.ts'
-export { generateKeyPairHex, importKeyPair, type KeyPairHex, type KeyPairHandle } from './key-pair.ts'
+export {
+  generateKeyPairHex,
+  importKeyPair,
+  keyPairFromCryptoKeys,
+  type KeyPairHex,
+  type KeyPairHandle,
+} from './key-pair.ts'
 export { rsaEncrypt, rsaDecrypt, rsaSign, rsaVerify } from './rsa.ts'
 export { generateAesKey, importAesKey, aesEncrypt, aesDecrypt, type AesKey } from './aes.ts'
 export { selfAad, wrapAad, exchangeKeySignedText, type WrapPurpose } from './aad.ts'
@@ -28,4 +36,18 @@ export {
   openExchangeKey,
   addExchangeKeyRecipient,
   type ExchangeKeyRecord,
+  type OpenedExchangeKey,
 } from './exchange-key.ts'
+export { PROTOCOL_VERSION } from './version.ts'
+export { canonicalJson } from './canonical-json.ts'
+export {
+  sealEntity,
+  verifySeal,
+  writerProof,
+  keyCommitment,
+  sealDigest,
+  constantTimeEqual,
+  type EntitySeal,
+  type SealedContent,
+} from './seal.ts'
+export { keyStatementText, type KeyStatement } from './aad.ts'

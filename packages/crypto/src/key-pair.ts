@@ -13,10 +13,12 @@ export interface KeyPairHex {
   publicKey: string
 }
 
-/** An own key pair ready to use: the public side plus decryption and signing. */
+/**
+ * An own key pair ready to use: the public side plus decryption and signing. It holds no copy of the
+ * private key's bytes (its private keys come non-extractable from {@link importKeyPair}), so that a
+ * session never keeps the PKCS#8 around: store the pair when it is made or recovered, not from a handle.
+ */
 export interface KeyPairHandle extends PublicKeyHandle {
-  /** Lower-case hex PKCS#8, kept so the pair can be stored or exported again. */
-  privateKeyHex: string
   /** RSA-OAEP/SHA-256, usage `decrypt`. */
   decryptKey: CryptoKey
   /** RSA-PSS/SHA-256, usage `sign`. */
@@ -84,5 +86,57 @@ export async function importKeyPair(pair: KeyPairHex): Promise<KeyPairHandle> {
   if (!privateJwk.n || privateJwk.n !== publicJwk.n || privateJwk.e !== publicJwk.e) {
     throw new CryptoError('BAD_KEY', 'invalid key pair: the private key does not match the public key')
   }
-  return { ...pub, privateKeyHex: ua2hex(pkcs8), decryptKey, signKey }
+  return { ...pub, decryptKey, signKey }
+}
+
+/**
+ * An own key pair from private keys that already are CryptoKeys, such as the non-extractable keys kept
+ * in IndexedDB: the public side is imported from `publicKeyHex` ({@link importPublicKey}), the private
+ * keys are used as given and never exported. Throws CryptoError BAD_KEY if the public key is unusable,
+ * if `decryptKey` is not an RSA-OAEP/SHA-256 private key allowed to decrypt or `signKey` an
+ * RSA-PSS/SHA-256 private key allowed to sign, or if either differs from the public key in modulus
+ * length or public exponent. That the private keys are exactly those of `publicKeyHex` cannot be
+ * checked without exporting them or spending RSA operations: pass keys whose pair was checked when they
+ * were made ({@link importKeyPair} does it), as the SDK's key storage does.
+ */
+export async function keyPairFromCryptoKeys(
+  publicKeyHex: string,
+  decryptKey: CryptoKey,
+  signKey: CryptoKey,
+): Promise<KeyPairHandle> {
+  const pub = await importPublicKey(publicKeyHex)
+  assertPrivateKey(decryptKey, OAEP, 'decrypt', pub.encryptKey)
+  assertPrivateKey(signKey, PSS, 'sign', pub.encryptKey)
+  return { ...pub, decryptKey, signKey }
+}
+
+/** Checks that `key` is a private RSA key of `params` allowed `usage`, of the same size and exponent as `pub`. */
+function assertPrivateKey(
+  key: CryptoKey,
+  params: RsaHashedImportParams,
+  usage: KeyUsage,
+  pub: CryptoKey,
+): void {
+  const what = `${params.name} ${usage} key`
+  const alg = (key as Partial<CryptoKey> | undefined)?.algorithm as Partial<RsaHashedKeyAlgorithm> | undefined
+  if (
+    key?.type !== 'private' ||
+    alg?.name !== params.name ||
+    alg.hash?.name !== (params.hash as string) ||
+    !key.usages?.includes(usage)
+  ) {
+    throw new CryptoError(
+      'BAD_KEY',
+      `invalid private key: expected a private ${params.name}/${params.hash as string} key with usage ${usage}`,
+    )
+  }
+  assertModulus(key, 'private')
+  const pubAlg = pub.algorithm as RsaHashedKeyAlgorithm
+  if (
+    alg.modulusLength !== pubAlg.modulusLength ||
+    !alg.publicExponent ||
+    ua2hex(alg.publicExponent) !== ua2hex(pubAlg.publicExponent)
+  ) {
+    throw new CryptoError('BAD_KEY', `invalid key pair: the ${what} does not match the public key`)
+  }
 }

@@ -2,10 +2,17 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { b64_2ua, ua2b64, ua2hex, utf8_2ua } from './binary.ts'
 import { CryptoError } from './crypto-error.ts'
 import { fingerprintOf } from './fingerprint.ts'
-import { generateKeyPairHex, importKeyPair, type KeyPairHandle, type KeyPairHex } from './key-pair.ts'
+import {
+  generateKeyPairHex,
+  importKeyPair,
+  keyPairFromCryptoKeys,
+  type KeyPairHandle,
+  type KeyPairHex,
+} from './key-pair.ts'
 import { importPublicKey } from './public-key.ts'
 import { rsaOperationCount, resetRsaOperationCount } from './rsa-counter.ts'
 import { rsaDecrypt, rsaEncrypt, rsaSign, rsaVerify } from './rsa.ts'
+import { PROTOCOL_VERSION } from './version.ts'
 
 async function expectCode(p: Promise<unknown>, code: CryptoError['code']): Promise<void> {
   const e = await p.then(
@@ -60,8 +67,66 @@ describe('key pairs', () => {
       publicKey: hexA.publicKey,
     })
     expect(again.publicKeyHex).toBe(hexA.publicKey)
-    expect(again.privateKeyHex).toBe(hexA.privateKey)
     expect(again.fingerprint).toBe(a.fingerprint)
+  })
+
+  it('keeps no copy of the private key: no privateKeyHex, non-extractable private keys, still usable', async () => {
+    expect('privateKeyHex' in a).toBe(false)
+    expect(Object.keys(a).sort()).toEqual([
+      'decryptKey',
+      'encryptKey',
+      'fingerprint',
+      'publicKeyHex',
+      'signKey',
+      'verifyKey',
+    ])
+    expect(JSON.stringify(a)).not.toContain(hexA.privateKey.slice(-64))
+    await expect(crypto.subtle.exportKey('pkcs8', a.decryptKey)).rejects.toThrow()
+    await expect(crypto.subtle.exportKey('jwk', a.signKey)).rejects.toThrow()
+    const secret = crypto.getRandomValues(new Uint8Array(32))
+    expect(await rsaDecrypt(a, await rsaEncrypt(a, secret))).toEqual(secret)
+    const data = utf8_2ua('no private key hex')
+    expect(await rsaVerify(a, data, await rsaSign(a, data))).toBe(true)
+  })
+
+  it('builds a handle from CryptoKeys without exporting them (keyPairFromCryptoKeys)', async () => {
+    const h = await keyPairFromCryptoKeys(hexA.publicKey, a.decryptKey, a.signKey)
+    expect(h.fingerprint).toBe(a.fingerprint)
+    expect(h.publicKeyHex).toBe(hexA.publicKey)
+    expect(h.decryptKey).toBe(a.decryptKey)
+    expect(h.signKey).toBe(a.signKey)
+    expect('privateKeyHex' in h).toBe(false)
+    // Round trips with the other handle's public side and with its own.
+    const secret = crypto.getRandomValues(new Uint8Array(32))
+    expect(await rsaDecrypt(h, await rsaEncrypt(a, secret))).toEqual(secret)
+    expect(await rsaDecrypt(a, await rsaEncrypt(h, secret))).toEqual(secret)
+    const data = utf8_2ua('cairn:v1:xk:a:b:01')
+    expect(await rsaVerify(a, data, await rsaSign(h, data))).toBe(true)
+    expect(await rsaVerify(h, data, await rsaSign(a, data))).toBe(true)
+  })
+
+  it('keyPairFromCryptoKeys refuses keys of the wrong kind, usage or size', async () => {
+    // Swapped algorithms, public keys in place of private ones, a bad public key.
+    await expectCode(keyPairFromCryptoKeys(hexA.publicKey, a.signKey, a.decryptKey), 'BAD_KEY')
+    await expectCode(keyPairFromCryptoKeys(hexA.publicKey, a.encryptKey, a.signKey), 'BAD_KEY')
+    await expectCode(keyPairFromCryptoKeys(hexA.publicKey, a.decryptKey, a.verifyKey), 'BAD_KEY')
+    await expectCode(keyPairFromCryptoKeys('abcd', a.decryptKey, a.signKey), 'BAD_KEY')
+    // A SHA-1 OAEP key (the MedTech parameters) is not the protocol's.
+    const sha1 = await crypto.subtle.importKey(
+      'pkcs8',
+      Buffer.from(hexA.privateKey, 'hex'),
+      { name: 'RSA-OAEP', hash: 'SHA-1' },
+      false,
+      ['decrypt'],
+    )
+    await expectCode(keyPairFromCryptoKeys(hexA.publicKey, sha1, a.signKey), 'BAD_KEY')
+    // A private key of another size than the public key.
+    const big = await crypto.subtle.generateKey(
+      { name: 'RSA-PSS', hash: 'SHA-256', modulusLength: 3072, publicExponent: new Uint8Array([1, 0, 1]) },
+      false,
+      ['sign', 'verify'],
+    )
+    await expectCode(keyPairFromCryptoKeys(hexA.publicKey, a.decryptKey, big.privateKey), 'BAD_KEY')
   })
 
   it('rejects a mismatched pair', async () => {
@@ -96,15 +161,46 @@ describe('key pairs', () => {
 })
 
 describe('RSA operations', () => {
-  it('OAEP round trip; other key or tampering -> CANNOT_DECRYPT', async () => {
+  it('OAEP round trip; output is version ‖ RSA ciphertext; other key or tampering -> CANNOT_DECRYPT', async () => {
     const secret = crypto.getRandomValues(new Uint8Array(32))
     const c = await rsaEncrypt(b, secret)
+    const bytes = b64_2ua(c)
+    expect(bytes.length).toBe(1 + 256)
+    expect(bytes[0]).toBe(PROTOCOL_VERSION)
     expect(await rsaDecrypt(b, c)).toEqual(secret)
     await expectCode(rsaDecrypt(a, c), 'CANNOT_DECRYPT')
-    const tampered = b64_2ua(c)
-    tampered[10] ^= 1
-    await expectCode(rsaDecrypt(b, ua2b64(tampered)), 'CANNOT_DECRYPT')
+    for (const i of [1, 10, bytes.length - 1]) {
+      const tampered = b64_2ua(c)
+      tampered[i] ^= 1
+      await expectCode(rsaDecrypt(b, ua2b64(tampered)), 'CANNOT_DECRYPT')
+    }
+    await expectCode(rsaDecrypt(b, ua2b64(bytes.subarray(0, 200))), 'CANNOT_DECRYPT')
+    await expectCode(rsaDecrypt(b, ua2b64(new Uint8Array([PROTOCOL_VERSION]))), 'CANNOT_DECRYPT')
     await expectCode(rsaDecrypt(b, '%%%'), 'CANNOT_DECRYPT')
+    await expectCode(rsaDecrypt(b, ''), 'CANNOT_DECRYPT')
+  })
+
+  it('a ciphertext of another protocol version -> UNSUPPORTED_VERSION, without any RSA operation', async () => {
+    const secret = crypto.getRandomValues(new Uint8Array(32))
+    // Protocol v1: the bare RSA-OAEP ciphertext. Its first byte is random; retry the rare 0x02.
+    let v1: Uint8Array
+    do {
+      v1 = new Uint8Array(await crypto.subtle.encrypt({ name: 'RSA-OAEP' }, b.encryptKey, secret))
+    } while (v1[0] === PROTOCOL_VERSION)
+    resetRsaOperationCount()
+    const e = await rsaDecrypt(b, ua2b64(v1)).catch((err: unknown) => err)
+    expect(e).toBeInstanceOf(CryptoError)
+    expect((e as CryptoError).code).toBe('UNSUPPORTED_VERSION')
+    expect((e as CryptoError).message).toBe(
+      `unsupported protocol version ${v1[0]} (this SDK reads protocol version 2)`,
+    )
+    const current = b64_2ua(await rsaEncrypt(b, secret))
+    resetRsaOperationCount()
+    for (const version of [0, 1, 3, 0xff]) {
+      current[0] = version
+      await expectCode(rsaDecrypt(b, ua2b64(current)), 'UNSUPPORTED_VERSION')
+    }
+    expect(rsaOperationCount()).toBe(0)
   })
 
   it('refuses a plaintext larger than OAEP can carry', async () => {

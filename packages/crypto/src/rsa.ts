@@ -5,14 +5,16 @@ import type { KeyPairHandle } from './key-pair.ts'
 import type { PublicKeyHandle } from './public-key.ts'
 import { countRsaOperation } from './rsa-counter.ts'
 import { oaepMaxPlaintext, PSS_SALT_LENGTH } from './rsa-params.ts'
+import { assertProtocolVersion, PROTOCOL_VERSION } from './version.ts'
 import { subtle } from './web-crypto.ts'
 
 // RSA is only used on exchange keys (32-byte AES keys) and their signatures, never on entity data:
 // that is what keeps asymmetric work per pair of data owners instead of per entity.
 
 /**
- * RSA-OAEP/SHA-256 encryption of a short secret (an exchange key) for the owner of `pub`; base64
- * result. Throws CryptoError BAD_INPUT if `data` exceeds what OAEP can carry (190 bytes for 2048 bits).
+ * RSA-OAEP/SHA-256 encryption of a short secret (an exchange key) for the owner of `pub`; base64 of
+ * `0x02 ‖ RSA ciphertext` (the first byte is {@link PROTOCOL_VERSION}). Throws CryptoError BAD_INPUT if
+ * `data` exceeds what OAEP can carry (190 bytes for 2048 bits).
  */
 export async function rsaEncrypt(pub: PublicKeyHandle, data: Uint8Array): Promise<string> {
   const max = oaepMaxPlaintext((pub.encryptKey.algorithm as RsaHashedKeyAlgorithm).modulusLength)
@@ -23,29 +25,40 @@ export async function rsaEncrypt(pub: PublicKeyHandle, data: Uint8Array): Promis
     )
   }
   countRsaOperation()
+  let ciphertext: Uint8Array
   try {
-    return ua2b64(await subtle().encrypt({ name: 'RSA-OAEP' }, pub.encryptKey, toBufferSource(data)))
+    ciphertext = new Uint8Array(
+      await subtle().encrypt({ name: 'RSA-OAEP' }, pub.encryptKey, toBufferSource(data)),
+    )
   } catch (e) {
     throw new CryptoError('BAD_KEY', 'RSA encryption failed: unusable public key', { cause: e })
   }
+  const out = new Uint8Array(1 + ciphertext.length)
+  out[0] = PROTOCOL_VERSION
+  out.set(ciphertext, 1)
+  return ua2b64(out)
 }
 
 /**
- * RSA-OAEP/SHA-256 decryption with an own key. Throws CryptoError CANNOT_DECRYPT when the ciphertext is
- * malformed, was made for another key, or was tampered with (OAEP padding check fails).
+ * RSA-OAEP/SHA-256 decryption of the output of {@link rsaEncrypt} with an own key. Throws CryptoError
+ * UNSUPPORTED_VERSION when the first byte is not {@link PROTOCOL_VERSION} (checked before any RSA
+ * operation), CANNOT_DECRYPT when the ciphertext is empty or malformed, was made for another key, or was
+ * tampered with (OAEP padding check fails).
  */
 export async function rsaDecrypt(pair: KeyPairHandle, b64: string): Promise<Uint8Array> {
-  let ciphertext: Uint8Array<ArrayBuffer>
+  let bytes: Uint8Array<ArrayBuffer>
   try {
-    ciphertext = b64_2ua(b64)
+    bytes = b64_2ua(b64)
   } catch (e) {
     throw new CryptoError('CANNOT_DECRYPT', 'cannot decrypt: RSA ciphertext is not valid base64', {
       cause: e,
     })
   }
+  if (bytes.length === 0) throw new CryptoError('CANNOT_DECRYPT', 'cannot decrypt: empty RSA ciphertext')
+  assertProtocolVersion(bytes[0])
   countRsaOperation()
   try {
-    return new Uint8Array(await subtle().decrypt({ name: 'RSA-OAEP' }, pair.decryptKey, ciphertext))
+    return new Uint8Array(await subtle().decrypt({ name: 'RSA-OAEP' }, pair.decryptKey, bytes.subarray(1)))
   } catch (e) {
     throw new CryptoError(
       'CANNOT_DECRYPT',

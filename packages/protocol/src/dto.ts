@@ -41,6 +41,43 @@ const DelegationMap = Type.Record(
 )
 export type DelegationMapDto = Record<string, DelegationDto[]>
 
+/**
+ * Protocol v2 seal of one revision of an encrypted entity (docs/protocol.md "Entity seal"): made and
+ * checked by clients only; the server stores it as it is.
+ */
+export const SealSchema = Type.Object(
+  {
+    v: Type.Integer({ minimum: 1, maximum: 255 }),
+    seq: Type.Integer({ minimum: 1 }),
+    creator: Key,
+    writer: Key,
+    commitment: Type.String({ minLength: 1, maxLength: 100 }),
+    tag: Type.String({ minLength: 1, maxLength: 100 }),
+    proofs: Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.String({ maxLength: 100 }), {
+      maxProperties: 200,
+    }),
+  },
+  { additionalProperties: false },
+)
+export type SealDto = Static<typeof SealSchema>
+
+/**
+ * A signed statement of a data owner about one of its own public keys (protocol v2): `key-add` (a
+ * key already trusted vouches for a new one: rotation) or `key-revoke`. Append-only on the server.
+ */
+export const KeyStatementSchema = Type.Object(
+  {
+    statement: Type.Union([Type.Literal('key-add'), Type.Literal('key-revoke')]),
+    fingerprint: Type.String({ minLength: 1, maxLength: 64 }),
+    signerFingerprint: Type.String({ minLength: 1, maxLength: 64 }),
+    signature: Type.String({ minLength: 1, maxLength: 4096 }),
+  },
+  { additionalProperties: false },
+)
+export type KeyStatementDto = Static<typeof KeyStatementSchema>
+
+const KeyStatements = Type.Optional(Type.Array(KeyStatementSchema, { maxItems: 100 }))
+
 /** Crypto bookkeeping of an encrypted entity (docs/protocol.md: entity key, secret ids, parent link). */
 export const EncryptionMetaSchema = Type.Object(
   {
@@ -49,11 +86,13 @@ export const EncryptionMetaSchema = Type.Object(
     delegations: DelegationMap,
     encryptionKeys: DelegationMap,
     encryptedSelf: Type.Optional(Type.String({ maxLength: MAX_ENCRYPTED_SELF_LENGTH })),
+    seal: Type.Optional(SealSchema),
     // Data-owner key fields, only on patients (a patient is both an entity and a data owner).
     publicKey: Type.Optional(Type.String({ maxLength: 4096 })),
     publicKeysForOaepWithSha256: Type.Optional(
       Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 50 }),
     ),
+    keyStatements: KeyStatements,
   },
   { additionalProperties: true },
 )
@@ -94,6 +133,7 @@ export const OwnerMetaSchema = Type.Object(
     publicKeysForOaepWithSha256: Type.Optional(
       Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 50 }),
     ),
+    keyStatements: KeyStatements,
   },
   { additionalProperties: true },
 )
@@ -239,8 +279,14 @@ export const ExchangeKeySchema = Type.Object(
     id: Uuid,
     rev: Type.Optional(Type.String({ maxLength: 100 })),
     created: Type.Optional(Type.Number()),
+    /** Protocol version of the record (2); absent on v1 records, which clients refuse. */
+    v: Type.Optional(Type.Integer({ minimum: 1, maximum: 255 })),
     delegator: Uuid,
     delegate: Uuid,
+    /** Creation time signed by the delegator (its clock, ms). */
+    keyCreated: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Fingerprints the key was encrypted for at creation, sorted and signed. */
+    recipients: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 })),
     encryptedKey: Type.Record(
       Type.String({ minLength: 1, maxLength: 64 }),
       Type.String({ minLength: 1, maxLength: 4096 }),
@@ -251,6 +297,19 @@ export const ExchangeKeySchema = Type.Object(
   { $id: 'ExchangeKey', additionalProperties: false },
 )
 export type ExchangeKeyDto = Static<typeof ExchangeKeySchema>
+
+/** New RSA entries for an existing exchange key (give access back to a new key of one of the pair). */
+export const ExchangeKeyRecipientsSchema = Type.Object(
+  {
+    encryptedKey: Type.Record(
+      Type.String({ minLength: 1, maxLength: 64 }),
+      Type.String({ minLength: 1, maxLength: 4096 }),
+      { minProperties: 1, maxProperties: 20 },
+    ),
+  },
+  { $id: 'ExchangeKeyRecipients', additionalProperties: false },
+)
+export type ExchangeKeyRecipientsDto = Static<typeof ExchangeKeyRecipientsSchema>
 
 /** One page of a filter answer; `nextKeyPair.startKeyDocId` is the id to start the next page from. */
 export interface PaginatedListDto<T> {

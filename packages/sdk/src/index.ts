@@ -12,12 +12,22 @@ export type { HealthcareProfessionalApi } from './api/healthcare-professional-ap
 export type { MedicalDeviceApi } from './api/medical-device-api.ts'
 export type { UserApi } from './api/user-api.ts'
 export type { DataOwnerApi } from './api/data-owner-api.ts'
+export type { CryptoApi, CryptoApiEntity, CryptoApiEntityType, EntityAccessInfo } from './api/crypto-api.ts'
 export { MedTechCryptoStrategies, type KeyPair } from './crypto/medtech-crypto-strategies.ts'
 export { SimpleMedTechCryptoStrategies } from './crypto/simple-medtech-crypto-strategies.ts'
-export type { StorageFacade, KeyStorageFacade } from './storage/storage-facade.ts'
+export type {
+  StorageFacade,
+  KeyStorageFacade,
+  StoredKeyPair,
+  JwkKeyPair,
+  CryptoKeyPairEntry,
+  PrivateCryptoKeys,
+} from './storage/storage-facade.ts'
 export { LocalStorageImpl } from './storage/local-storage-impl.ts'
 export { KeyStorageImpl } from './storage/key-storage-impl.ts'
 export { MemoryStorage } from './storage/memory-storage.ts'
+export { IndexedDbKeyStorage, type IndexedDbKeyStorageOptions } from './storage/indexed-db-key-storage.ts'
+export { FileKeyStorage } from './storage/file-key-storage.ts'
 export { SdkError, type SdkErrorCode } from './http/sdk-error.ts'
 export { AnonymousMedTechApiBuilder } from './api/anonymous-medtech-api-builder.ts'
 export { NoOpFilter, FilterComposition } from './filter/filter.ts'

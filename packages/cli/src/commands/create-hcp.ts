@@ -4,7 +4,6 @@ import { parseArgs } from 'node:util'
 import {
   HealthcareProfessional,
   SimpleMedTechCryptoStrategies,
-  SystemMetaDataOwner,
   User,
   generateKeyPairHex,
   medTechApi,
@@ -78,8 +77,9 @@ export async function runCreateHcp(argv: string[]): Promise<number> {
 }
 
 /**
- * Creates the professional (with its public key), then its user, through the SDK over HTTP. The
- * private key never leaves this process except into the returned object.
+ * Creates the professional, then its user, through the SDK over HTTP, then logs in once as the new
+ * professional to publish its public key. The private key never leaves this process except into the
+ * returned object.
  */
 export async function createHcp(p: {
   url: string
@@ -97,21 +97,23 @@ export async function createHcp(p: {
     .withPassword(p.adminPassword)
     .withCryptoStrategies(new SimpleMedTechCryptoStrategies([]))
     .build()
-  const keyPair = await generateKeyPairHex()
+  // The record is created without keys: protocol v2 lets only the data owner itself publish its keys,
+  // which the first login as the new professional does below (the SDK publishes the pair it is given
+  // when none is published yet).
   const hcp = await api.healthcareProfessionalApi.createOrModifyHealthcareProfessional(
-    new HealthcareProfessional({
-      firstName: p.firstName,
-      lastName: p.lastName,
-      systemMetaData: new SystemMetaDataOwner({
-        publicKey: keyPair.publicKey,
-        publicKeysForOaepWithSha256: new Set([keyPair.publicKey]),
-      }),
-    }),
+    new HealthcareProfessional({ firstName: p.firstName, lastName: p.lastName }),
   )
   const password = p.password ?? randomBytes(18).toString('base64url')
   const user = await api.userApi.createOrModifyUser(
     new User({ login: p.login, email: p.email, passwordHash: password, healthcarePartyId: hcp.id }),
   )
+  const keyPair = await generateKeyPairHex()
+  await medTechApi()
+    .withICureBaseUrl(p.url)
+    .withUserName(p.login)
+    .withPassword(password)
+    .withCryptoStrategies(new SimpleMedTechCryptoStrategies([keyPair]))
+    .build()
   return {
     url: p.url,
     login: p.login,

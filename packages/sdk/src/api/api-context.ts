@@ -2,7 +2,10 @@ import type { HttpClient } from '../http/http-client.ts'
 import type { EntityCrypto } from '../crypto/entity-crypto.ts'
 import type { ExchangeKeyManager } from '../crypto/exchange-key-manager.ts'
 import type { DataOwnerKeys } from '../crypto/data-owner-keys.ts'
+import type { KeyTrust } from '../crypto/key-trust.ts'
+import type { KeyPairHandle } from '@cairn/crypto'
 import type { User } from '../models/index.ts'
+import type { IntegrityFailureHandler } from '../crypto/integrity-report.ts'
 import { SdkError } from '../http/sdk-error.ts'
 
 /** What every API object of one MedTechApi instance shares. */
@@ -16,6 +19,12 @@ export interface ApiContext {
   readonly crypto?: EntityCrypto
   readonly exchangeKeys?: ExchangeKeyManager
   readonly dataOwnerKeys: DataOwnerKeys
+  /** Pinned and verified public keys of data owners (present with `crypto`). */
+  readonly keyTrust?: KeyTrust
+  /** The data owner's key pairs on this device (present with `crypto`). */
+  readonly ownKeys?: readonly KeyPairHandle[]
+  /** Where lists report the entities they leave out (builder `withIntegrityFailureHandler`). */
+  readonly reportIntegrity: IntegrityFailureHandler
 }
 
 /** The data owner id, or the MedTech error for users that are none. */

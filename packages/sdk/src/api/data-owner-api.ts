@@ -1,5 +1,5 @@
 import { ROUTES, type DataOwnerWithTypeDto, type EncryptedEntityDto } from '@cairn/protocol'
-import { notAvailable, SdkError } from '../http/sdk-error.ts'
+import { SdkError } from '../http/sdk-error.ts'
 import {
   EncryptedPatient,
   HealthcareProfessional,
@@ -8,7 +8,20 @@ import {
   type User,
 } from '../models/index.ts'
 import { publishedKeysOf } from '../crypto/data-owner-keys.ts'
+import { publishKeys } from '../crypto/own-keys.ts'
+import { fingerprintOf, keyStatementText, rsaSign, sha256, utf8_2ua } from '@cairn/crypto'
 import type { ApiContext } from './api-context.ts'
+
+/** The key machinery of a data owner's API, or the MedTech error for users that are none. */
+function requireKeys(ctx: ApiContext) {
+  if (!ctx.selfId || !ctx.keyTrust || !ctx.exchangeKeys || !ctx.ownKeys) {
+    throw new SdkError(
+      'FORBIDDEN',
+      'The current user is not a data owner. You must be either a patient, a device or a healthcare professional to call this method.',
+    )
+  }
+  return { selfId: ctx.selfId, keyTrust: ctx.keyTrust, exchangeKeys: ctx.exchangeKeys, ownKeys: ctx.ownKeys }
+}
 import type { PatientApi } from './patient-api.ts'
 
 /** The data owner id of a user (MedTech: healthcare professional, then patient, then device). */
@@ -59,9 +72,85 @@ export class DataOwnerApi {
     return dataOwnerFromDto(dto, this.patients)
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  giveAccessBackTo(_ownerId: string, _ownerNewPublicKey: string): Promise<void> {
-    return Promise.reject(notAvailable('dataOwnerApi.giveAccessBackTo'))
+  /**
+   * Accepts a new public key of a data owner (one it published after losing its key) and gives it
+   * access to every exchange key of the pair, both directions: one RSA operation per exchange key,
+   * none per entity (MedTech lost-key flow). Calling it is the app's statement that it verified the
+   * key (e.g. its fingerprint, compared out of band): the key is pinned (protocol v2).
+   */
+  async giveAccessBackTo(ownerId: string, ownerNewPublicKey: string): Promise<void> {
+    const { keyTrust, exchangeKeys } = requireKeys(this.ctx)
+    const key = await keyTrust.accept(ownerId, ownerNewPublicKey)
+    await exchangeKeys.giveAccessBack(ownerId, key)
+    keyTrust.clear()
+  }
+
+  /**
+   * The public keys a data owner publishes, with their fingerprints and what this SDK makes of them:
+   * `trusted` (pinned, or signed by a pinned key, or accepted by the strategies), `unverified` (refused
+   * until verified) or `revoked`. Show fingerprints to users so that they compare them out of band.
+   */
+  async getFingerprints(
+    ownerId: string,
+  ): Promise<{ fingerprint: string; publicKey: string; status: 'trusted' | 'unverified' | 'revoked' }[]> {
+    const { keyTrust } = requireKeys(this.ctx)
+    const [t, published] = await Promise.all([
+      keyTrust.keysOf(ownerId),
+      this.ctx.dataOwnerKeys.published(ownerId),
+    ])
+    const accepted = new Set(t.accepted.map((k) => k.fingerprint))
+    return published.keys.map((k) => ({
+      fingerprint: k.fingerprint,
+      publicKey: k.publicKeyHex,
+      status: accepted.has(k.fingerprint) ? 'trusted' : t.revoked.includes(k.fingerprint) ? 'revoked' : 'unverified',
+    }))
+  }
+
+  /**
+   * A safety number for the current data owner and `otherId`: 60 digits derived from both ids and the
+   * fingerprints each side trusts. Both parties compute the same number when they see the same keys,
+   * so reading it aloud (or comparing a QR code of it) detects a key substituted by the server.
+   */
+  async getSafetyNumber(otherId: string): Promise<string> {
+    const { keyTrust, selfId } = requireKeys(this.ctx)
+    const side = async (id: string) => ({
+      id,
+      fps: (await keyTrust.keysOf(id)).accepted.map((k) => k.fingerprint).sort(),
+    })
+    const sides = (await Promise.all([side(selfId), side(otherId)])).sort((a, b) => (a.id < b.id ? -1 : 1))
+    const text = 'cairn:v2:safety-number:' + sides.map((x) => `${x.id}=${x.fps.join(',')}`).join(';')
+    const digest = await sha256(utf8_2ua(text))
+    // 12 groups of 5 digits, each from 4 digest bytes modulo 100000 (as Signal's safety numbers).
+    const groups: string[] = []
+    for (let i = 0; i < 12; i++) {
+      const v = ((digest[i * 2] << 24) | (digest[i * 2 + 1] << 16) | (digest[i * 2 + 8] << 8) | digest[i * 2 + 9]) >>> 0
+      groups.push(String(v % 100000).padStart(5, '0'))
+    }
+    return groups.join(' ')
+  }
+
+  /**
+   * Revokes one of the current data owner's own keys (lost or stolen) with a statement signed by a key
+   * on this device: from then on no client encrypts to it or trusts what it signs. Revoking the last
+   * key usable here is refused.
+   */
+  async revokeKey(fingerprint: string): Promise<void> {
+    const { keyTrust, ownKeys, selfId, exchangeKeys } = requireKeys(this.ctx)
+    const signer = ownKeys.find((k) => k.fingerprint !== fingerprint) ?? ownKeys.find((k) => k.fingerprint === fingerprint)
+    if (!signer) throw new SdkError('FORBIDDEN', `No key of data owner ${selfId} on this device can sign a revocation`)
+    if (ownKeys.every((k) => k.fingerprint === fingerprint))
+      throw new SdkError('BAD_REQUEST', `Key ${fingerprint} is the only key of data owner ${selfId} on this device: it cannot be revoked here`)
+    const current = await this.ctx.http.call(ROUTES.currentDataOwner, {})
+    const publishedFps = await Promise.all(publishedKeysOf(current.dataOwner).map((k) => fingerprintOf(k)))
+    if (!publishedFps.includes(fingerprint))
+      throw new SdkError('BAD_REQUEST', `Data owner ${selfId} has no published key ${fingerprint}`)
+    const signature = await rsaSign(signer, utf8_2ua(keyStatementText('key-revoke', selfId, fingerprint)))
+    await publishKeys(this.ctx.http, current, [], [
+      { statement: 'key-revoke', fingerprint, signerFingerprint: signer.fingerprint, signature },
+    ])
+    this.ctx.dataOwnerKeys.clear()
+    keyTrust.clear()
+    exchangeKeys.clear()
   }
 
   /** Hex SPKI public keys of a data owner. */

@@ -9,6 +9,7 @@ import {
 import { notAvailable, SdkError } from '../http/sdk-error.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
 import { EncryptedEntityStore } from './encrypted-entity-store.ts'
+import { linkedTo } from './linked-to.ts'
 import { ENTITY_KINDS } from './entity-models.ts'
 
 /** Current local time as the MedTech fuzzy date-time YYYYMMDDhhmmss. */
@@ -118,11 +119,14 @@ export class DataSampleApi {
     const { selfId } = requireSelf(this.ctx)
     const secretIds = await this.patients.secretIdsOf(patient)
     if (secretIds.length === 0) return []
-    return this.store.all({
-      $type: 'DataSampleByHealthcarePartyPatientFilter',
-      healthcarePartyId: selfId,
-      patientSecretForeignKeys: secretIds,
-    })
+    return this.store.all(
+      {
+        $type: 'DataSampleByHealthcarePartyPatientFilter',
+        healthcarePartyId: selfId,
+        patientSecretForeignKeys: secretIds,
+      },
+      linkedTo(requireSelf(this.ctx).crypto, 'dataSample', patient.id!, secretIds),
+    )
   }
 
   /** Not available yet in Cairn (docs/compatibility.md). */

@@ -1,4 +1,4 @@
-import { CryptoError, type AesKey } from '@cairn/crypto'
+import { CryptoError, type EntitySeal } from '@cairn/crypto'
 import {
   DEFAULT_BODY_LIMIT,
   DEFAULT_PAGE_SIZE,
@@ -11,6 +11,8 @@ import {
   type PaginatedListDto,
 } from '@cairn/protocol'
 import { SdkError } from '../http/sdk-error.ts'
+import { IntegrityError } from '../crypto/integrity-error.ts'
+import type { OpenedEntity } from '../crypto/entity-crypto.ts'
 import { forceUuid, metaToWire, modelJson, splitFields, type Marshallable } from '../mappers/wire.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
 import { splitIntoBatches, utf8Length } from './request-batches.ts'
@@ -74,7 +76,9 @@ export class EncryptedEntityStore<M extends EntityModel> {
         const { meta, key } = await crypto.newMetadata(this.kind.type, id, delegates, parent)
         meta.encryptedSelf = await crypto.encryptFields(this.kind.type, id, key, secret)
         delete clear.rev
-        return { doc: { ...clear, id, systemMetaData: meta }, secret }
+        const doc = { ...clear, id, systemMetaData: meta } as EncryptedEntityDto
+        meta.seal = await crypto.seal(this.kind.type, doc, key)
+        return { doc, secret }
       }),
     )
     return this.send('POST', prepared)
@@ -93,15 +97,17 @@ export class EncryptedEntityStore<M extends EntityModel> {
         const meta = metaToWire(model.systemMetaData) ?? (await this.fetch(id)).systemMetaData
         const doc = { ...clear, id, rev: model.rev, systemMetaData: meta } as EncryptedEntityDto
         const key = await crypto.entityKey(this.kind.type, doc)
-        if (key) {
-          meta.encryptedSelf = await crypto.encryptFields(this.kind.type, id, key, secret)
-        } else if (Object.keys(secret).length > 0) {
+        // Protocol v2: every revision is sealed under the entity key, so only a holder of the key can
+        // write one that readers accept (clear fields included).
+        if (!key) {
           throw new SdkError(
             'FORBIDDEN',
-            `Cannot modify the encrypted fields of ${this.kind.type} ${id}: its key is not shared with data owner ${this.ctx.selfId}`,
+            `Cannot modify ${this.kind.type} ${id}: its key is not shared with data owner ${this.ctx.selfId}`,
           )
         }
-        return { doc, secret: key ? secret : undefined }
+        meta.encryptedSelf = await crypto.encryptFields(this.kind.type, id, key, secret)
+        meta.seal = await crypto.seal(this.kind.type, doc, key, meta.seal as EntitySeal | undefined)
+        return { doc, secret }
       }),
     )
     return this.send('PUT', prepared)
@@ -112,20 +118,25 @@ export class EncryptedEntityStore<M extends EntityModel> {
     return this.ctx.http.call(this.routes.get, { params: { id } })
   }
 
-  /** Decrypts a stored document into its model; `decrypted` tells whether the key was available. */
-  async decrypt(doc: EncryptedEntityDto, key?: AesKey): Promise<{ model: M; decrypted: boolean }> {
+  /**
+   * Opens a stored document into its model. `decrypted` is false when the current data owner holds no
+   * usable key (the content is withheld: the model has no encrypted field and is marked so). Rejects with
+   * IntegrityError when it holds a key but the entity does not verify.
+   */
+  async decrypt(doc: EncryptedEntityDto): Promise<{ model: M; decrypted: boolean }> {
     const { crypto } = requireSelf(this.ctx)
-    let fields: Record<string, unknown> | undefined
+    let opened: OpenedEntity | undefined
     try {
-      fields = await crypto.decryptFields(this.kind.type, doc, key)
+      opened = await crypto.open(this.kind.type, doc)
     } catch (e) {
       if (e instanceof CryptoError)
-        throw new SdkError('DECRYPTION', `Cannot decrypt ${this.kind.type} ${doc.id}: ${e.message}`, {
-          cause: e,
-        })
+        throw new IntegrityError(this.kind.type, doc.id, e.message, e)
       throw e
     }
-    return { model: this.kind.fromJson(modelJson(doc, fields)), decrypted: fields !== undefined }
+    const json = modelJson(doc, this.encryptedFields, opened?.fields)
+    const meta = json.systemMetaData as Record<string, unknown>
+    json.systemMetaData = opened ? { ...meta, writer: opened.writer } : { ...meta, contentWithheld: true }
+    return { model: this.kind.fromJson(json), decrypted: opened !== undefined }
   }
 
   /** Fetches and decrypts one entity. */
@@ -153,11 +164,19 @@ export class EncryptedEntityStore<M extends EntityModel> {
     const shared = await crypto.share(this.kind.type, doc, delegate)
     if (!shared) return model
     const saved = await this.ctx.http.call(this.routes.modify, { body: shared.doc })
-    return (await this.decrypt(saved, shared.key)).model
+    return (await this.decrypt(saved)).model
   }
 
-  /** Every entity matching `filter` (all pages), decrypted. */
-  async all(filter: FilterDto): Promise<M[]> {
+  /**
+   * Every entity matching `filter` (all pages) that opens and verifies for the current data owner.
+   * The others never make the list fail: each is reported once to the integrity handler (withheld:
+   * no usable key; integrity: it does not verify; or refused by `accept`, e.g. not linked to the
+   * patient asked for) and left out.
+   */
+  async all(
+    filter: FilterDto,
+    accept?: (doc: EncryptedEntityDto) => Promise<string | undefined>,
+  ): Promise<M[]> {
     requireSelf(this.ctx)
     const fetchPage = (start?: string): Promise<PaginatedListDto<EncryptedEntityDto>> =>
       this.ctx.http.call(this.routes.filter, {
@@ -172,13 +191,34 @@ export class EncryptedEntityStore<M extends EntityModel> {
       const next = page.nextKeyPair.startKeyDocId
       pending = next ? fetchPage(next) : undefined
       try {
-        out.push(...(await Promise.all(page.rows.map(async (d) => (await this.decrypt(d)).model))))
+        const models = await Promise.all(page.rows.map((d) => this.listed(d, accept)))
+        for (const m of models) if (m) out.push(m)
       } catch (e) {
         pending?.catch(() => undefined) // the prefetch is abandoned: its failure must not go unhandled
         throw e
       }
     }
     return out
+  }
+
+  /** One entity of a list: its model, or undefined after reporting why it is left out. */
+  private async listed(
+    doc: EncryptedEntityDto,
+    accept?: (doc: EncryptedEntityDto) => Promise<string | undefined>,
+  ): Promise<M | undefined> {
+    const report = (kind: 'integrity' | 'withheld', reason: string) => {
+      this.ctx.reportIntegrity({ kind, entityType: this.kind.type, entityId: String(doc.id), reason })
+      return undefined
+    }
+    try {
+      const { model, decrypted } = await this.decrypt(doc)
+      if (!decrypted) return report('withheld', 'no key of the current data owner opens it')
+      const refused = accept ? await accept(doc) : undefined
+      return refused ? report('integrity', refused) : model
+    } catch (e) {
+      if (e instanceof IntegrityError) return report('integrity', e.reason)
+      throw e
+    }
   }
 
   /**
@@ -190,7 +230,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
    */
   private async send(
     method: 'POST' | 'PUT',
-    prepared: { doc: EncryptedEntityDto; secret?: Record<string, unknown> }[],
+    prepared: { doc: EncryptedEntityDto; secret: Record<string, unknown> }[],
   ): Promise<M[]> {
     const sizes = prepared.map((p) => utf8Length(JSON.stringify(p.doc)))
     const batches = splitIntoBatches(
@@ -206,7 +246,15 @@ export class EncryptedEntityStore<M extends EntityModel> {
         method,
         chunk.map((p) => p.doc),
       )
-      saved.forEach((doc, j) => out.push(this.kind.fromJson(modelJson(doc, chunk[j].secret))))
+      saved.forEach((doc, j) => {
+        // What this instance wrote is the newest revision it has seen (rollback detection).
+        const seal = doc.systemMetaData.seal as EntitySeal | undefined
+        if (seal) requireSelf(this.ctx).crypto.revisions.accept(this.kind.type, doc.id, seal)
+        const json = modelJson(doc, this.encryptedFields, chunk[j].secret)
+        const meta = json.systemMetaData as Record<string, unknown>
+        json.systemMetaData = { ...meta, writer: { dataOwnerId: this.ctx.selfId, verified: true } }
+        out.push(this.kind.fromJson(json))
+      })
     }
     return out
   }

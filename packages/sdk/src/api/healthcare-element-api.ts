@@ -7,6 +7,7 @@ import {
 import { notAvailable, SdkError } from '../http/sdk-error.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
 import { EncryptedEntityStore } from './encrypted-entity-store.ts'
+import { linkedTo } from './linked-to.ts'
 import { ENTITY_KINDS } from './entity-models.ts'
 
 /** MedTech `HealthcareElementApi`: encrypted healthcare elements linked to a patient. */
@@ -97,11 +98,14 @@ export class HealthcareElementApi {
     const { selfId } = requireSelf(this.ctx)
     const secretIds = await this.patients.secretIdsOf(patient)
     if (secretIds.length === 0) return []
-    return this.store.all({
-      $type: 'HealthcareElementByHealthcarePartyPatientFilter',
-      healthcarePartyId: selfId,
-      patientSecretForeignKeys: secretIds,
-    })
+    return this.store.all(
+      {
+        $type: 'HealthcareElementByHealthcarePartyPatientFilter',
+        healthcarePartyId: selfId,
+        patientSecretForeignKeys: secretIds,
+      },
+      linkedTo(requireSelf(this.ctx).crypto, 'healthcareElement', patient.id!, secretIds),
+    )
   }
 
   /** Not available yet in Cairn (docs/compatibility.md). */

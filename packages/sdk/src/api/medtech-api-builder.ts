@@ -6,10 +6,13 @@ import { DataOwnerKeys } from '../crypto/data-owner-keys.ts'
 import { ExchangeKeyManager } from '../crypto/exchange-key-manager.ts'
 import { EntityCrypto } from '../crypto/entity-crypto.ts'
 import { initialiseOwnKeys } from '../crypto/own-keys.ts'
+import { KeyTrust } from '../crypto/key-trust.ts'
+import { warnOncePerEntity, type IntegrityFailureHandler } from '../crypto/integrity-report.ts'
 import type { MedTechCryptoStrategies } from '../crypto/medtech-crypto-strategies.ts'
 import type { KeyStorageFacade, StorageFacade } from '../storage/storage-facade.ts'
 import { LocalStorageImpl } from '../storage/local-storage-impl.ts'
 import { KeyStorageImpl } from '../storage/key-storage-impl.ts'
+import { IndexedDbKeyStorage } from '../storage/indexed-db-key-storage.ts'
 import type { ApiContext } from './api-context.ts'
 import { dataOwnerFromDto } from './data-owner-api.ts'
 import { MedTechApi } from './medtech-api.ts'
@@ -36,6 +39,7 @@ export class MedTechApiBuilder {
   private msgGwSpecId?: string
   private authProcessByEmailId?: string
   private authProcessBySmsId?: string
+  private integrityFailureHandler?: IntegrityFailureHandler
 
   /** Server base URL (`http(s)://host[:port]`, optionally ending in `/rest/v1`); throws if malformed. */
   withICureBaseUrl(url: string): this {
@@ -90,6 +94,15 @@ export class MedTechApiBuilder {
     return this
   }
 
+  /**
+   * Called once per entity a list leaves out because it does not verify or its content is withheld
+   * (protocol v2 strict decryption). Default: one console warning per entity.
+   */
+  withIntegrityFailureHandler(handler: IntegrityFailureHandler): this {
+    this.integrityFailureHandler = handler
+    return this
+  }
+
   /** Copies every setting of an existing API (MedTech quirk 3 fixed: nothing is dropped). */
   static from(api: MedTechApi): MedTechApiBuilder {
     const s = api.settings
@@ -104,7 +117,22 @@ export class MedTechApiBuilder {
     b.withMsgGwUrl(s.msgGwUrl).withMsgGwSpecId(s.msgGwSpecId)
     if (s.authProcessByEmailId) b.withAuthProcessByEmailId(s.authProcessByEmailId)
     if (s.authProcessBySmsId) b.withAuthProcessBySmsId(s.authProcessBySmsId)
+    if (s.integrityFailureHandler) b.withIntegrityFailureHandler(s.integrityFailureHandler)
     return b
+  }
+
+  /** A safe summary for logs and JSON: the base URL and user name, never the password or keys. */
+  toJSON(): { baseUrl: string; username?: string } {
+    return { baseUrl: this.baseUrl, username: this.userName }
+  }
+
+  /** What `console.log` / `util.inspect` show in Node.js: the safe summary of {@link toJSON}. */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: object,
+    inspect?: (value: unknown, options: object) => string,
+  ): unknown {
+    return inspect ? `MedTechApiBuilder ${inspect(this.toJSON(), options)}` : this.toJSON()
   }
 
   /** Logs in and initialises keys; rejects with a clear message on missing settings, bad credentials or key problems. */
@@ -115,7 +143,11 @@ export class MedTechApiBuilder {
     if (!this.cryptoStrategies) throw new SdkError('BAD_REQUEST', 'cryptoStrategies is required')
     const strategies = this.cryptoStrategies
     const storage = this.storage ?? new LocalStorageImpl()
-    const keyStorage = this.keyStorage ?? new KeyStorageImpl(storage)
+    const keyStorage =
+      this.keyStorage ??
+      ((globalThis as { indexedDB?: IDBFactory }).indexedDB
+        ? new IndexedDbKeyStorage({ migrateFrom: new KeyStorageImpl(storage) })
+        : new KeyStorageImpl(storage))
     const http = new HttpClient(this.baseUrl, { username: this.userName, password: this.password })
     await http.login()
     const user = userFromDto(await http.call(ROUTES.currentUser, {}))
@@ -132,9 +164,11 @@ export class MedTechApiBuilder {
       msgGwSpecId: this.msgGwSpecId,
       authProcessByEmailId: this.authProcessByEmailId,
       authProcessBySmsId: this.authProcessBySmsId,
+      integrityFailureHandler: this.integrityFailureHandler,
     }
+    const reportIntegrity = this.integrityFailureHandler ?? warnOncePerEntity()
     const selfId = user.healthcarePartyId ?? user.patientId ?? user.deviceId
-    if (!selfId) return new MedTechApi({ http, user, dataOwnerKeys }, settings)
+    if (!selfId) return new MedTechApi({ http, user, dataOwnerKeys, reportIntegrity }, settings)
 
     const current = await http.call(ROUTES.currentDataOwner, {})
     const { keys, self } = await initialiseOwnKeys({
@@ -145,7 +179,8 @@ export class MedTechApiBuilder {
       keyStorage,
       storage,
     })
-    const exchangeKeys = new ExchangeKeyManager(http, selfId, keys, dataOwnerKeys, strategies)
+    const keyTrust = new KeyTrust(selfId, keys, dataOwnerKeys, strategies, storage)
+    const exchangeKeys = new ExchangeKeyManager(http, selfId, keys, keyTrust)
     const crypto = new EntityCrypto(selfId, exchangeKeys)
     if (self.type === 'Patient') {
       const doc = self.dataOwner as unknown as EncryptedEntityDto
@@ -155,7 +190,17 @@ export class MedTechApiBuilder {
         })
       }
     }
-    const ctx: ApiContext = { http, user, selfId, crypto, exchangeKeys, dataOwnerKeys }
+    const ctx: ApiContext = {
+      http,
+      user,
+      selfId,
+      crypto,
+      exchangeKeys,
+      dataOwnerKeys,
+      keyTrust,
+      ownKeys: keys,
+      reportIntegrity,
+    }
     return new MedTechApi(ctx, settings)
   }
 }

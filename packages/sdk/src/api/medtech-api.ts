@@ -9,6 +9,8 @@ import { DataOwnerApi } from './data-owner-api.ts'
 import type { MedTechCryptoStrategies } from '../crypto/medtech-crypto-strategies.ts'
 import type { KeyStorageFacade, StorageFacade } from '../storage/storage-facade.ts'
 import { notAvailable } from '../http/sdk-error.ts'
+import { CryptoApi } from './crypto-api.ts'
+import type { IntegrityFailureHandler } from '../crypto/integrity-report.ts'
 
 /**
  * An API object of the MedTech SDK that Cairn does not have yet: each named method exists and
@@ -37,6 +39,23 @@ export interface MedTechApiSettings {
   msgGwSpecId?: string
   authProcessByEmailId?: string
   authProcessBySmsId?: string
+  integrityFailureHandler?: IntegrityFailureHandler
+}
+
+/**
+ * Gives a settings object a safe JSON and `util.inspect` form (base URL and user name, never the
+ * password or keys). Non-enumerable, so copies and spreads of the settings are unaffected.
+ */
+function redactSettings(settings: MedTechApiSettings): void {
+  const summary = () => ({ baseUrl: settings.baseUrl, username: settings.username })
+  Object.defineProperties(settings, {
+    toJSON: { value: summary, configurable: true },
+    [Symbol.for('nodejs.util.inspect.custom')]: {
+      value: (_depth: number, options: object, inspect?: (value: unknown, options: object) => string) =>
+        inspect ? `MedTechApiSettings ${inspect(summary(), options)}` : summary(),
+      configurable: true,
+    },
+  })
 }
 
 /**
@@ -77,6 +96,7 @@ export class MedTechApi {
     private readonly ctx: ApiContext,
     /** @internal */ readonly settings: MedTechApiSettings,
   ) {
+    redactSettings(settings)
     this.patientApi = new PatientApi(ctx)
     this.dataSampleApi = new DataSampleApi(ctx, this.patientApi)
     this.healthcareElementApi = new HealthcareElementApi(ctx, this.patientApi)
@@ -110,18 +130,26 @@ export class MedTechApi {
     return this.settings.cryptoStrategies
   }
 
-  /** Crypto helpers used by MedTech code samples, and cache control. */
-  get cryptoApi() {
-    return {
-      primitives: {
-        crypto: this.settings.crypto ?? globalThis.crypto,
-        randomUuid: (): string => globalThis.crypto.randomUUID(),
-        sha256: async (data: ArrayBuffer | Uint8Array): Promise<ArrayBuffer> =>
-          globalThis.crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>),
-      },
-      forceReload: () => this.forceReload(),
-      emptyHcpCache: (_id?: string) => this.ctx.exchangeKeys?.clear(),
-    }
+  /**
+   * MedTech `cryptoApi`: WebCrypto primitives (`randomUuid`, `sha256`, `RSA`), the crypto metadata of
+   * entities (`entities.secretIdsOf`, `owningEntityIdsOf`, `getDataOwnersWithAccessTo`) and cache control.
+   */
+  get cryptoApi(): CryptoApi {
+    return new CryptoApi(this.ctx, this.settings.crypto ?? globalThis.crypto, () => this.forceReload())
+  }
+
+  /** A safe summary for logs and JSON: base URL, user name and data owner id; never the password, tokens or keys. */
+  toJSON(): { baseUrl: string; username: string; dataOwnerId?: string } {
+    return { baseUrl: this.settings.baseUrl, username: this.settings.username, dataOwnerId: this.ctx.selfId }
+  }
+
+  /** What `console.log` / `util.inspect` show in Node.js: the safe summary of {@link toJSON}. */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: object,
+    inspect?: (value: unknown, options: object) => string,
+  ): unknown {
+    return inspect ? `MedTechApi ${inspect(this.toJSON(), options)}` : this.toJSON()
   }
 
   /**
@@ -131,6 +159,7 @@ export class MedTechApi {
   forceReload(): Promise<void> {
     this.ctx.exchangeKeys?.clear()
     this.ctx.dataOwnerKeys.clear()
+    this.ctx.keyTrust?.clear()
     return Promise.resolve()
   }
 }

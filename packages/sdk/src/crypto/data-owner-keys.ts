@@ -1,5 +1,5 @@
 import { importPublicKey, type PublicKeyHandle } from '@cairn/crypto'
-import { ROUTES } from '@cairn/protocol'
+import { ROUTES, type KeyStatementDto } from '@cairn/protocol'
 import type { HttpClient } from '../http/http-client.ts'
 
 /** Hex SPKI public keys published on a data-owner document (`publicKey` and `publicKeysForOaepWithSha256`). */
@@ -11,26 +11,44 @@ export function publishedKeysOf(doc: { systemMetaData?: Record<string, unknown> 
   return keys
 }
 
+/** Signed key statements published on a data-owner document (protocol v2). */
+export function keyStatementsOf(doc: { systemMetaData?: Record<string, unknown> }): KeyStatementDto[] {
+  const list = doc.systemMetaData?.keyStatements
+  return Array.isArray(list) ? (list as KeyStatementDto[]) : []
+}
+
+/** What a data owner publishes about its keys, as the server returns it (not yet trusted). */
+export interface PublishedKeys {
+  keys: PublicKeyHandle[]
+  statements: KeyStatementDto[]
+}
+
 /**
- * Public keys of other data owners as the server publishes them, imported once and cached for the
- * life of the API instance (cleared by `forceReload`).
+ * Public keys of data owners as the server publishes them, imported once and cached for the life of
+ * the API instance (cleared by `forceReload`). Whether to trust them is KeyTrust's decision.
  */
 export class DataOwnerKeys {
-  private readonly cache = new Map<string, Promise<PublicKeyHandle[]>>()
+  private readonly cache = new Map<string, Promise<PublishedKeys>>()
 
   constructor(private readonly http: HttpClient) {}
 
-  /** Imported public keys of a data owner (empty if it has none yet). */
-  publicKeysOf(dataOwnerId: string): Promise<PublicKeyHandle[]> {
+  /** Imported public keys and key statements of a data owner (empty if it has none yet). */
+  published(dataOwnerId: string): Promise<PublishedKeys> {
     let found = this.cache.get(dataOwnerId)
     if (!found) {
-      found = this.http
-        .call(ROUTES.getDataOwner, { params: { id: dataOwnerId } })
-        .then((d) => Promise.all(publishedKeysOf(d.dataOwner).map((k) => importPublicKey(k))))
+      found = this.http.call(ROUTES.getDataOwner, { params: { id: dataOwnerId } }).then(async (d) => ({
+        keys: await Promise.all(publishedKeysOf(d.dataOwner).map((k) => importPublicKey(k))),
+        statements: keyStatementsOf(d.dataOwner),
+      }))
       found.catch(() => this.cache.delete(dataOwnerId))
       this.cache.set(dataOwnerId, found)
     }
     return found
+  }
+
+  /** Imported public keys of a data owner (empty if it has none yet). */
+  async publicKeysOf(dataOwnerId: string): Promise<PublicKeyHandle[]> {
+    return (await this.published(dataOwnerId)).keys
   }
 
   /** Forgets every cached key. */

@@ -4,13 +4,22 @@ import {
   encryptSelf,
   generateAesKey,
   importAesKey,
+  sealDigest,
+  sealEntity,
   unwrapValue,
+  verifySeal,
   wrapValue,
+  writerProof,
+  constantTimeEqual,
   type AesKey,
+  type EntitySeal,
+  type SealedContent,
   type WrapPurpose,
 } from '@cairn/crypto'
 import type { DelegationDto, EncryptedEntityDto, EncryptionMetaDto, EntityType } from '@cairn/protocol'
 import type { ExchangeKeyManager } from './exchange-key-manager.ts'
+import { IntegrityError } from './integrity-error.ts'
+import { RevisionMemory } from './revision-memory.ts'
 import { SdkError } from '../http/sdk-error.ts'
 
 type MapName = 'encryptionKeys' | 'delegations' | 'cryptedForeignKeys'
@@ -24,17 +33,50 @@ export const ENTITY_KEY_TAG = 'entity-key'
 /** Delegate component of the AAD of values wrapped under the entity key (never a data owner id: those are UUIDs). */
 const EVERY_DELEGATE = '*'
 
+/**
+ * Top-level fields the server sets or manages (docs/protocol.md "Entity seal"): not sealed, since the
+ * writer does not choose them. Everything else outside `systemMetaData` is sealed.
+ */
+const SERVER_MANAGED = new Set(['rev', 'created', 'modified', 'author', 'responsible', 'deletionDate'])
+
 const decoder = new TextDecoder()
 
+/** An entity opened and verified by the current data owner. */
+export interface OpenedEntity {
+  key: AesKey
+  fields: Record<string, unknown>
+  seal: EntitySeal
+  /** The writer of this revision, and whether a proof only that writer could make was checked. */
+  writer: { dataOwnerId: string; verified: boolean }
+}
+
+/** The clear part of a document that a seal covers. */
+export function sealedContent(type: EntityType, doc: EncryptedEntityDto): SealedContent {
+  const clear: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(doc)) {
+    if (k !== 'systemMetaData' && k !== 'id' && !SERVER_MANAGED.has(k) && v !== undefined) clear[k] = v
+  }
+  return {
+    entityType: type,
+    entityId: doc.id,
+    clear,
+    secretForeignKeys: doc.systemMetaData.secretForeignKeys ?? [],
+    encryptedSelf: doc.systemMetaData.encryptedSelf ?? '',
+  }
+}
+
 /**
- * Per-entity encryption (docs/protocol.md, v1.1): a
- * random AES-256 key per entity; `encryptedSelf` for the sensitive fields; for each data owner with
- * access, the entity key wrapped under the pair's exchange key (`encryptionKeys`), and the entity's
- * secret id (`delegations`) and parent patient id (`cryptedForeignKeys`) wrapped once under the
- * entity key. Creating costs 3 + (number of delegates) AES operations, sharing 2, reading 2; no RSA
- * per entity.
+ * Per-entity encryption, protocol v2 (docs/protocol.md): a random AES-256 key `k` per entity;
+ * `encryptedSelf` for the sensitive fields; for each data owner with access, `k` wrapped under the
+ * pair's exchange key (`encryptionKeys`), and the entity's secret id and parent patient id wrapped once
+ * under `k`. Every revision is sealed under `k` (clear fields, links, ciphertext, revision counter,
+ * creator, writer, key commitment) with writer proofs under exchange keys. Reading verifies all of it;
+ * creating costs a few AES/HMAC operations per delegate and no RSA once the pairs are known.
  */
 export class EntityCrypto {
+  /** Newest revision seen per entity by this API instance (rollback detection). */
+  readonly revisions = new RevisionMemory()
+
   constructor(
     readonly selfId: string,
     private readonly exchangeKeys: ExchangeKeyManager,
@@ -42,7 +84,7 @@ export class EntityCrypto {
 
   /**
    * Metadata of a new entity: access for the creator and each delegate (auto-shares), linked to a
-   * parent patient through one of its secret ids when given.
+   * parent patient through one of its secret ids when given. The seal is added by {@link seal}.
    */
   async newMetadata(
     type: EntityType,
@@ -78,48 +120,136 @@ export class EntityCrypto {
   }
 
   /**
-   * Decrypts the sensitive fields; undefined when the current data owner holds no entity key.
-   * Throws CryptoError when a key is found but the content does not authenticate (tampering).
+   * Seals a revision written by the current data owner: `previous` is the seal of the revision it
+   * replaces (absent on creation). Writer proofs are made for every data owner with access to whom an
+   * exchange key can be had (creating it on first contact, once per pair); a data owner left out reads
+   * the revision with an unverified writer, never fails to read it.
    */
-  async decryptFields(
-    type: EntityType,
-    doc: EncryptedEntityDto,
-    key?: AesKey,
-  ): Promise<Record<string, unknown> | undefined> {
-    const encrypted = doc.systemMetaData.encryptedSelf
-    if (key) return encrypted ? decryptSelf(key, type, doc.id, encrypted) : {}
-    return (await this.open(type, doc))?.fields
-  }
-
-  /** The entity key, if shared with the current data owner (one that opens the entity's content). */
-  async entityKey(type: EntityType, doc: EncryptedEntityDto): Promise<AesKey | undefined> {
-    return (await this.open(type, doc))?.key
+  async seal(type: EntityType, doc: EncryptedEntityDto, key: AesKey, previous?: EntitySeal): Promise<EntitySeal> {
+    const delegates = new Set([this.selfId, ...Object.keys(doc.systemMetaData.encryptionKeys ?? {})])
+    const proofKeys = new Map<string, AesKey>()
+    await Promise.all(
+      [...delegates].map(async (d) => {
+        try {
+          proofKeys.set(d, await this.exchangeKeys.keyTo(d))
+        } catch (e) {
+          if (d === this.selfId) throw e
+        }
+      }),
+    )
+    const { seal } = await sealEntity({
+      k: key,
+      content: sealedContent(type, doc),
+      seq: previous ? previous.seq + 1 : 1,
+      creator: previous?.creator ?? this.selfId,
+      writer: this.selfId,
+      proofKeys,
+    })
+    return seal
   }
 
   /**
-   * Finds the entity key among the entries addressed to the current data owner: the first that
-   * unwraps AND opens `encryptedSelf`, so that a bogus entry another delegate adds cannot hide the
-   * genuine one. Keys found but none opening the content means tampering: CryptoError.
+   * Opens and verifies an entity for the current data owner. Undefined when it holds no usable entity
+   * key (nothing shared with it, or shared with a key it has lost: the content is withheld). Throws
+   * IntegrityError when a key is found but anything does not verify: the key entries disagree, the key
+   * does not match the commitment, the seal is missing or does not match, the writer proof is forged,
+   * the revision is older than one already seen, or the content does not decrypt.
    */
-  private async open(
+  async open(type: EntityType, doc: EncryptedEntityDto): Promise<OpenedEntity | undefined> {
+    const unlocked = await this.unlock(type, doc)
+    if (!unlocked) return undefined
+    const { key, owners } = unlocked
+    const meta = doc.systemMetaData
+    const seal = meta.seal as EntitySeal
+    const fail = (reason: string, cause?: unknown): never => {
+      throw new IntegrityError(type, doc.id, reason, cause)
+    }
+    if (typeof meta.encryptedSelf !== 'string' || meta.encryptedSelf === '')
+      fail('its encrypted content is missing')
+    let digest = ''
+    try {
+      digest = await verifySeal(key, sealedContent(type, doc), seal)
+    } catch (e) {
+      if (!(e instanceof CryptoError)) throw e
+      fail(e.message, e)
+    }
+    // A creator gives itself the key when it creates the entity: an entity that claims to be ours but
+    // whose key came only from someone else is a key substitution.
+    if (seal.creator === this.selfId && !owners.has(this.selfId))
+      fail(`it claims data owner ${this.selfId} as creator, but its key was not given by that data owner`)
+    const writer = { dataOwnerId: seal.writer, verified: await this.checkWriterProof(type, doc.id, seal, digest) }
+    this.revisions.accept(type, doc.id, seal)
+    let fields: Record<string, unknown> = {}
+    try {
+      fields = await decryptSelf(key, type, doc.id, meta.encryptedSelf!)
+    } catch (e) {
+      if (!(e instanceof CryptoError)) throw e
+      fail(e.message, e)
+    }
+    return { key, fields, seal, writer }
+  }
+
+  /**
+   * The entity key, if shared with the current data owner: every entry addressed to it that opens
+   * must hold the same key, and that key must match the seal's commitment (IntegrityError otherwise).
+   * Content and clear fields are not checked here (modify and share re-seal or keep the seal).
+   */
+  async entityKey(type: EntityType, doc: EncryptedEntityDto): Promise<AesKey | undefined> {
+    return (await this.unlock(type, doc))?.key
+  }
+
+  private async unlock(
     type: EntityType,
     doc: EncryptedEntityDto,
-  ): Promise<{ key: AesKey; fields: Record<string, unknown> } | undefined> {
-    const encrypted = doc.systemMetaData.encryptedSelf
-    let failure: CryptoError | undefined
-    for (const e of doc.systemMetaData.encryptionKeys?.[this.selfId] ?? []) {
+  ): Promise<{ key: AesKey; owners: Set<string> } | undefined> {
+    const entries = doc.systemMetaData.encryptionKeys?.[this.selfId] ?? []
+    const opened: { owner: string; raw: Uint8Array }[] = []
+    for (const e of entries) {
       const raw = await this.unwrapFromOwner(type, doc.id, e, 'ek')
-      if (!raw) continue
-      const key = await importAesKey(raw)
-      try {
-        return { key, fields: encrypted ? await decryptSelf(key, type, doc.id, encrypted) : {} }
-      } catch (err) {
-        if (!(err instanceof CryptoError)) throw err
-        failure = err
+      if (raw) opened.push({ owner: e.owner, raw })
+    }
+    if (opened.length === 0) return undefined
+    const fail = (reason: string, cause?: unknown): never => {
+      throw new IntegrityError(type, doc.id, reason, cause)
+    }
+    const first = opened[0].raw
+    if (opened.some((o) => o.raw.length !== first.length || o.raw.some((b, i) => b !== first[i])))
+      fail('its key entries for this data owner hold different entity keys')
+    let key: AesKey | undefined
+    try {
+      key = await importAesKey(first)
+    } catch (e) {
+      if (!(e instanceof CryptoError)) throw e
+      fail(e.message, e)
+    }
+    const seal = doc.systemMetaData.seal as EntitySeal | undefined
+    if (!seal) fail('unsupported protocol version 1: it has no seal (protocol v1, or not written by the SDK)')
+    return { key: key!, owners: new Set(opened.map((o) => o.owner)) }
+  }
+
+  /**
+   * Checks the writer proof addressed to the current data owner, under K(writer -> self). True when it
+   * verifies; false when there is none (the writer never shared directly with us); IntegrityError when
+   * one is present but wrong, or when the seal names us as writer without our proof.
+   */
+  private async checkWriterProof(
+    type: EntityType,
+    id: string,
+    seal: EntitySeal,
+    digest: string,
+  ): Promise<boolean> {
+    const proof = seal.proofs?.[this.selfId]
+    if (proof === undefined) {
+      if (seal.writer === this.selfId)
+        throw new IntegrityError(type, id, `it names data owner ${this.selfId} as writer without its proof`)
+      return false
+    }
+    for (const refresh of [false, true]) {
+      for (const xk of await this.exchangeKeys.keysFrom(seal.writer, refresh)) {
+        if (constantTimeEqual(await writerProof(xk, type, id, this.selfId, digest), proof)) return true
       }
     }
-    if (failure) throw failure
-    return undefined
+    throw new IntegrityError(type, id, `its writer proof does not verify: it was not written by ${seal.writer}`)
   }
 
   /** The entity's secret ids readable by the current data owner (patients link children with them). */
@@ -128,8 +258,8 @@ export class EntityCrypto {
   }
 
   /** Ids of the parent patient readable by the current data owner. */
-  async parentIdsOf(type: EntityType, doc: EncryptedEntityDto): Promise<string[]> {
-    return this.valuesOf(type, doc, 'cryptedForeignKeys', 'fk')
+  async parentIdsOf(type: EntityType, doc: EncryptedEntityDto, key?: AesKey): Promise<string[]> {
+    return this.valuesOf(type, doc, 'cryptedForeignKeys', 'fk', key)
   }
 
   /** True if `delegate` already has every kind of access the entity gives. */
@@ -149,6 +279,7 @@ export class EntityCrypto {
    * A copy of the entity shared with `delegate`, or undefined when it is already shared. With the
    * entity key: the key is wrapped for the delegate and the entity-key-wrapped values are copied (2
    * AES operations); values the current data owner only holds under exchange keys are re-wrapped.
+   * When the current data owner wrote the current revision, it adds its writer proof for the delegate.
    */
   async share(
     type: EntityType,
@@ -178,6 +309,12 @@ export class EntityCrypto {
       if (added[i].length > 0)
         meta[map] = { ...meta[map], [delegate]: [...(meta[map][delegate] ?? []), ...added[i]] }
     })
+    const seal = meta.seal as EntitySeal | undefined
+    if (key && seal && seal.writer === this.selfId && !seal.proofs?.[delegate]) {
+      const digest = await sealDigest(sealedContent(type, doc), seal)
+      const proof = await writerProof(await this.exchangeKeys.keyTo(delegate), type, doc.id, delegate, digest)
+      meta.seal = { ...seal, proofs: { ...seal.proofs, [delegate]: proof } }
+    }
     return { doc: { ...doc, systemMetaData: meta }, key }
   }
 
@@ -225,12 +362,13 @@ export class EntityCrypto {
     doc: EncryptedEntityDto,
     map: MapName,
     purpose: WrapPurpose,
+    knownKey?: AesKey,
   ): Promise<string[]> {
     const entries = doc.systemMetaData[map]?.[this.selfId] ?? []
     if (entries.length === 0) return []
-    const key = entries.some((e) => e.tags?.includes(ENTITY_KEY_TAG))
-      ? await this.entityKey(type, doc)
-      : undefined
+    const key =
+      knownKey ??
+      (entries.some((e) => e.tags?.includes(ENTITY_KEY_TAG)) ? await this.entityKey(type, doc) : undefined)
     const values = new Set<string>()
     for (const e of entries) {
       const value = await this.unwrapEntry(type, doc.id, e, purpose, key)

@@ -1,27 +1,35 @@
 import {
   CryptoError,
+  addExchangeKeyRecipient,
   createExchangeKey,
   openExchangeKey,
   type AesKey,
   type KeyPairHandle,
+  type OpenedExchangeKey,
   type PublicKeyHandle,
 } from '@cairn/crypto'
-import { ROUTES } from '@cairn/protocol'
+import { ROUTES, type ExchangeKeyDto } from '@cairn/protocol'
 import type { HttpClient } from '../http/http-client.ts'
-import type { DataOwnerKeys } from './data-owner-keys.ts'
-import type { MedTechCryptoStrategies } from './medtech-crypto-strategies.ts'
-import { SdkError } from '../http/sdk-error.ts'
+import type { KeyTrust } from './key-trust.ts'
+
+/** An opened record of a pair with its id. */
+interface OpenedRecord extends OpenedExchangeKey {
+  record: ExchangeKeyDto
+}
 
 /**
- * Exchange keys of the current data owner (docs/protocol.md): K(self->D) to share with D, created on first
- * contact (RSA for both parties' keys plus one signature), and K(O->self) to read what O shared.
- * Decrypted keys are cached per pair, so after the first contact a share or a read costs no RSA
- * operation. Only records whose signature verifies with the delegator's public key are used.
+ * Exchange keys of the current data owner (docs/protocol.md): K(self->D) to share with D and K(O->self)
+ * to read what O shared. Only records whose delegator signature verifies with a key KeyTrust trusts are
+ * used. To share, the client picks the newest record it verifies that is encrypted exactly for the
+ * current trusted keys of both parties (so a changed or revoked key gets a fresh exchange key), and
+ * creates one when there is none. Decrypted keys are cached per pair: after the first contact a share or
+ * a read costs no RSA operation.
  */
 export class ExchangeKeyManager {
   private readonly outgoing = new Map<string, Promise<AesKey>>()
   private readonly incoming = new Map<string, Promise<AesKey[]>>()
-  private readonly accepted = new Map<string, Promise<PublicKeyHandle[]>>()
+  /** Newest signed creation time used per outgoing pair: an older record served later is not used. */
+  private readonly newestUsed = new Map<string, number>()
   /** Records refused because they could not be opened or verified (reported, never used). */
   readonly refused: { id: string; delegator: string; reason: string }[] = []
 
@@ -29,11 +37,10 @@ export class ExchangeKeyManager {
     private readonly http: HttpClient,
     private readonly selfId: string,
     private readonly ownKeys: KeyPairHandle[],
-    private readonly dataOwnerKeys: DataOwnerKeys,
-    private readonly strategies: MedTechCryptoStrategies,
+    private readonly trust: KeyTrust,
   ) {}
 
-  /** K(self -> delegate): an existing verified one, or a new one created and stored now. */
+  /** K(self -> delegate): the newest suitable verified one, or a new one created and stored now. */
   keyTo(delegate: string): Promise<AesKey> {
     let found = this.outgoing.get(delegate)
     if (!found) {
@@ -48,56 +55,85 @@ export class ExchangeKeyManager {
   keysFrom(delegator: string, refresh = false): Promise<AesKey[]> {
     let found = refresh ? undefined : this.incoming.get(delegator)
     if (!found) {
-      found = this.openAll(delegator)
+      found = this.openAll(delegator, this.selfId).then((rs) => rs.map((r) => r.key))
       found.catch(() => this.incoming.delete(delegator))
       this.incoming.set(delegator, found)
     }
     return found
   }
 
+  /**
+   * Gives a new public key of `ownerId` access to every exchange key of the pair, in both directions
+   * (MedTech `giveAccessBackTo`): one RSA encryption per record, never per entity. Returns the number of
+   * records updated.
+   */
+  async giveAccessBack(ownerId: string, newKey: PublicKeyHandle): Promise<number> {
+    let updated = 0
+    for (const [delegator, delegate] of [
+      [this.selfId, ownerId],
+      [ownerId, this.selfId],
+    ] as const) {
+      for (const opened of await this.openAll(delegator, delegate)) {
+        if (Object.hasOwn(opened.record.encryptedKey, newKey.fingerprint)) continue
+        const next = await addExchangeKeyRecipient({ record: opened.record, key: opened.key, recipient: newKey })
+        await this.http.call(ROUTES.addExchangeKeyRecipients, {
+          params: { id: opened.record.id },
+          body: { encryptedKey: { [newKey.fingerprint]: next.encryptedKey[newKey.fingerprint] } },
+        })
+        updated++
+      }
+    }
+    this.clear()
+    return updated
+  }
+
   /** Forgets every cached key (after someone shared new keys with us, or a key change). */
   clear(): void {
     this.outgoing.clear()
     this.incoming.clear()
-    this.accepted.clear()
   }
 
   private async findOrCreate(delegate: string): Promise<AesKey> {
-    const existing = await this.keysFromRecords(this.selfId, delegate, this.ownPublic())
-    if (existing.length > 0) return existing[existing.length - 1]
-    const delegateKeys = delegate === this.selfId ? [] : await this.verifiedKeysOf(delegate)
-    const { record, key } = await createExchangeKey({
+    const own = await this.trust.keysOf(this.selfId)
+    const delegateKeys = delegate === this.selfId ? [] : await this.trust.keysToEncryptFor(delegate)
+    // Suitable: encrypted (per its signed recipient list) only for keys trusted now, and for every
+    // trusted key of the delegate, so that a changed or revoked key gets a fresh exchange key.
+    const allowed = new Set([...own.accepted, ...delegateKeys].map((k) => k.fingerprint))
+    const required = delegateKeys.map((k) => k.fingerprint)
+    const pair = `${this.selfId}->${delegate}`
+    const suitable = (await this.openAll(this.selfId, delegate))
+      .filter((r) => r.recipients.every((fp) => allowed.has(fp)) && required.every((fp) => r.recipients.includes(fp)))
+      .sort((a, b) => b.keyCreated - a.keyCreated)
+    const newest = suitable[0]
+    if (newest && newest.keyCreated >= (this.newestUsed.get(pair) ?? 0)) {
+      this.newestUsed.set(pair, newest.keyCreated)
+      return newest.key
+    }
+    const { record, key, opened } = await createExchangeKey({
       delegatorId: this.selfId,
       delegateId: delegate,
       signer: this.ownKeys[0],
-      recipients: [...this.ownPublic(), ...delegateKeys],
+      recipients: [...this.ownKeys, ...delegateKeys],
     })
     await this.http.call(ROUTES.createExchangeKey, {
       body: { id: globalThis.crypto.randomUUID(), ...record },
     })
+    this.newestUsed.set(pair, opened.keyCreated)
     // The self pair is also read with: remember the new key instead of reopening it with RSA later.
     if (delegate === this.selfId) this.incoming.set(this.selfId, Promise.resolve([key]))
     return key
   }
 
   /**
-   * Incoming keys are verified with the delegator's public keys that the crypto strategies accept
-   * (as for outgoing keys): with a strict strategy, a key the server invents and publishes for the
-   * delegator cannot sign an exchange key the client would use.
+   * Opens and verifies the records of a pair, oldest first, with the delegator's trusted keys;
+   * refused ones are reported, not used.
    */
-  private async openAll(delegator: string): Promise<AesKey[]> {
-    const delegatorKeys = delegator === this.selfId ? this.ownPublic() : await this.acceptedKeysOf(delegator)
-    return this.keysFromRecords(delegator, this.selfId, delegatorKeys)
-  }
-
-  /** Opens and verifies the records of a pair, oldest first; refused ones are reported, not used. */
-  private async keysFromRecords(
-    delegator: string,
-    delegate: string,
-    delegatorKeys: PublicKeyHandle[],
-  ): Promise<AesKey[]> {
-    const records = await this.http.call(ROUTES.getExchangeKeys, { params: { delegator, delegate } })
-    const keys: AesKey[] = []
+  private async openAll(delegator: string, delegate: string): Promise<OpenedRecord[]> {
+    const [records, trusted] = await Promise.all([
+      this.http.call(ROUTES.getExchangeKeys, { params: { delegator, delegate } }),
+      this.trust.keysOf(delegator),
+    ])
+    const out: OpenedRecord[] = []
     for (const record of records) {
       // The signature covers the pair, but only of the record itself: a record of another pair (even
       // a genuine one of ours) returned for this pair would otherwise be used for the wrong party.
@@ -110,57 +146,17 @@ export class ExchangeKeyManager {
         continue
       }
       try {
-        keys.push(
-          await openExchangeKey({ record, ownKeys: this.ownKeys, delegatorPublicKeys: delegatorKeys }),
-        )
+        const opened = await openExchangeKey({
+          record,
+          ownKeys: this.ownKeys,
+          delegatorPublicKeys: trusted.accepted,
+        })
+        out.push({ ...opened, record })
       } catch (e) {
         if (!(e instanceof CryptoError)) throw e
         this.refused.push({ id: record.id, delegator, reason: e.message })
       }
     }
-    return keys
-  }
-
-  /** The delegate's public keys to encrypt a new exchange key for; a clear error when there is none. */
-  private async verifiedKeysOf(delegate: string): Promise<PublicKeyHandle[]> {
-    if ((await this.dataOwnerKeys.publicKeysOf(delegate)).length === 0) {
-      throw new SdkError(
-        'FORBIDDEN',
-        `Data owner ${delegate} has no public key yet: it must log in once before data can be shared with it`,
-      )
-    }
-    const verified = await this.acceptedKeysOf(delegate)
-    if (verified.length === 0)
-      throw new SdkError(
-        'FORBIDDEN',
-        `No verified public key for data owner ${delegate}: cannot share with it`,
-      )
-    return verified
-  }
-
-  /** Published public keys of another data owner that `verifyDelegatePublicKeys` accepts (asked once per owner). */
-  private acceptedKeysOf(dataOwnerId: string): Promise<PublicKeyHandle[]> {
-    let found = this.accepted.get(dataOwnerId)
-    if (!found) {
-      found = (async () => {
-        const published = await this.dataOwnerKeys.publicKeysOf(dataOwnerId)
-        if (published.length === 0) return []
-        const accepted = new Set(
-          await this.strategies.verifyDelegatePublicKeys(
-            dataOwnerId,
-            published.map((k) => k.publicKeyHex),
-            globalThis.crypto,
-          ),
-        )
-        return published.filter((k) => accepted.has(k.publicKeyHex))
-      })()
-      found.catch(() => this.accepted.delete(dataOwnerId))
-      this.accepted.set(dataOwnerId, found)
-    }
-    return found
-  }
-
-  private ownPublic(): PublicKeyHandle[] {
-    return this.ownKeys
+    return out
   }
 }

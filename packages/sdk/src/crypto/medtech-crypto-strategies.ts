@@ -22,11 +22,26 @@ export interface MedTechCryptoStrategies {
   }>
   allowNewKeyPairGeneration(self: DataOwnerWithType): Promise<boolean>
   notifyKeyPairGeneration(keyPair: KeyPair<string>): Promise<void>
+  /**
+   * Which of `publicKeys` (hex SPKI) of another data owner to trust. The SDK asks only about keys it
+   * cannot verify itself (protocol v2 key pinning): on first contact every published key
+   * (`context.pinnedFingerprints` is empty), afterwards only keys that are neither pinned nor signed by
+   * a pinned key (a changed or added key). Return the keys to trust; the others are refused.
+   */
   verifyDelegatePublicKeys(
     delegateId: string,
     publicKeys: string[],
     cryptoPrimitives: unknown,
+    context?: KeyVerificationContext,
   ): Promise<string[]>
+}
+
+/** What the SDK tells `verifyDelegatePublicKeys` besides the keys. */
+export interface KeyVerificationContext {
+  /** Fingerprints already pinned for this data owner (empty on first contact). */
+  pinnedFingerprints: string[]
+  /** Fingerprints of the keys asked about, in the same order. */
+  fingerprints: string[]
 }
 
 // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -1,11 +1,17 @@
 import type { DataOwnerWithType } from '../models/index.ts'
-import { MedTechCryptoStrategies, type KeyPair } from './medtech-crypto-strategies.ts'
+import {
+  MedTechCryptoStrategies,
+  type KeyPair,
+  type KeyVerificationContext,
+} from './medtech-crypto-strategies.ts'
 import { SdkError } from '../http/sdk-error.ts'
 
 /**
- * The default strategies: the given key pairs (hex PKCS#8 / hex SPKI) are the data owner's and are
- * trusted; a data owner without a usable key gets a new one; delegates' public keys are trusted as
- * the server publishes them ("full trust in the server", as the MedTech default).
+ * The default strategies: the given key pairs (hex PKCS#8 / hex SPKI) are the data owner's (the SDK
+ * refuses a pair that is invalid or not the data owner's); a data owner without a usable key gets a
+ * new one, as MedTech does (with a warning when keys were published: the lost-key path); another data
+ * owner's keys are trusted on first contact and pinned, and a key added later is refused unless a
+ * pinned key signed it or the app accepts it (`dataOwnerApi.giveAccessBackTo`): protocol v2 pinning.
  */
 export class SimpleMedTechCryptoStrategies implements MedTechCryptoStrategies {
   private generated?: KeyPair<string>
@@ -57,8 +63,16 @@ export class SimpleMedTechCryptoStrategies implements MedTechCryptoStrategies {
     return Promise.resolve()
   }
 
-  /** Trusts every key the server publishes for the delegate. */
-  verifyDelegatePublicKeys(_delegateId: string, publicKeys: string[]): Promise<string[]> {
-    return Promise.resolve(publicKeys)
+  /**
+   * Trust on first use: on first contact (nothing pinned yet) every published key is trusted; after
+   * that, a key the SDK could not verify through a pinned key is refused.
+   */
+  verifyDelegatePublicKeys(
+    _delegateId: string,
+    publicKeys: string[],
+    _cryptoPrimitives?: unknown,
+    context?: KeyVerificationContext,
+  ): Promise<string[]> {
+    return Promise.resolve((context?.pinnedFingerprints.length ?? 0) === 0 ? publicKeys : [])
   }
 }

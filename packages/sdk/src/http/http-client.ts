@@ -37,6 +37,20 @@ export class HttpClient {
       throw new SdkError('BAD_REQUEST', 'A global fetch is required (Node 18+ or a browser)')
   }
 
+  /** A safe summary for logs and JSON: the base URL and user name, never the password or tokens. */
+  toJSON(): { baseUrl: string; username?: string } {
+    return { baseUrl: this.baseUrl, username: this.credentials?.username }
+  }
+
+  /** What `console.log` / `util.inspect` show in Node.js: the safe summary of {@link toJSON}. */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: object,
+    inspect?: (value: unknown, options: object) => string,
+  ): unknown {
+    return inspect ? `HttpClient ${inspect(this.toJSON(), options)}` : this.toJSON()
+  }
+
   /** Logs in now (the builder calls it so that bad credentials fail `build()`). */
   async login(): Promise<void> {
     if (!this.credentials) throw new SdkError('BAD_REQUEST', 'No credentials to log in with')

@@ -2,10 +2,17 @@ import type { ErrorCode } from '@cairn/protocol'
 
 /**
  * Codes of SdkError: the server's closed set, plus what only the client can tell — the server could
- * not be reached (NETWORK), the method is not in Cairn yet (NOT_AVAILABLE), data failed to decrypt or
- * authenticate (DECRYPTION).
+ * not be reached (NETWORK), the method is not in Cairn yet (NOT_AVAILABLE), data failed to decrypt
+ * (DECRYPTION), an entity or key did not verify (INTEGRITY: tampering, substitution, rollback), a public
+ * key of a data owner changed without a verification the crypto strategies accept (KEY_VERIFICATION).
  */
-export type SdkErrorCode = ErrorCode | 'NETWORK' | 'NOT_AVAILABLE' | 'DECRYPTION'
+export type SdkErrorCode =
+  | ErrorCode
+  | 'NETWORK'
+  | 'NOT_AVAILABLE'
+  | 'DECRYPTION'
+  | 'INTEGRITY'
+  | 'KEY_VERIFICATION'
 
 /** Details of an SdkError besides its message. */
 export interface SdkErrorDetails {

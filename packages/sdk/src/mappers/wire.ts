@@ -27,7 +27,11 @@ export function splitFields(
 /** The wire form of a model's `systemMetaData` (delegation Sets become arrays), or undefined. */
 export function metaToWire(meta: Marshallable | undefined): EncryptionMetaDto | undefined {
   if (!meta) return undefined
-  const m = meta.marshal() as Partial<EncryptionMetaDto>
+  // `writer` and `contentWithheld` are what this reader found, not data: never sent back.
+  const { writer: _w, contentWithheld: _c, ...m } = meta.marshal() as Partial<EncryptionMetaDto> & {
+    writer?: unknown
+    contentWithheld?: unknown
+  }
   return {
     ...m,
     secretForeignKeys: m.secretForeignKeys ?? [],
@@ -37,12 +41,19 @@ export function metaToWire(meta: Marshallable | undefined): EncryptionMetaDto | 
   }
 }
 
-/** Model JSON from a stored document and its decrypted fields (absent when not decryptable). */
+/**
+ * Model JSON from a stored document and its decrypted fields (absent when not decryptable). The
+ * encrypted field names are removed from the server's clear JSON first: they only ever come from the
+ * decrypted content, so a value the server writes in clear under such a name is never shown.
+ */
 export function modelJson(
   doc: EncryptedEntityDto,
+  encryptedFields: readonly string[],
   fields?: Record<string, unknown>,
 ): Record<string, unknown> {
-  return { ...doc, ...(fields ?? {}), systemMetaData: doc.systemMetaData }
+  const clear: Record<string, unknown> = { ...doc }
+  for (const name of encryptedFields) delete clear[name]
+  return { ...clear, ...(fields ?? {}), systemMetaData: doc.systemMetaData }
 }
 
 /** Checks a client-chosen id (MedTech `forceUuid`): absent -> a new UUID v4, malformed -> error. */

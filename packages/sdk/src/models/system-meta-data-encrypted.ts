@@ -9,6 +9,17 @@ import {
 } from './model-utils.ts'
 import { SecurityMetaData } from './security-meta-data.ts'
 
+/** The wire form of a protocol v2 seal (see @cairn/crypto `EntitySeal`). */
+export interface EntitySealModel {
+  v: number
+  seq: number
+  creator: string
+  writer: string
+  commitment: string
+  tag: string
+  proofs: Record<string, string>
+}
+
 /**
  * The crypto bookkeeping of an encrypted entity (healthcare element, data sample, notification): secret
  * foreign keys linking it to its patient, the delegations giving data owners access to its secret ids,
@@ -30,6 +41,16 @@ export class SystemMetaDataEncrypted {
   declare encryptedSelf?: string
   /** Secure-delegation access control, when the entity uses it. */
   declare securityMetadata?: SecurityMetaData
+  /** Protocol v2 seal of this revision (made and checked by the SDK; docs/protocol.md). */
+  declare seal?: EntitySealModel
+  /**
+   * Who wrote this revision, as the SDK found when it read it: `verified` is true when a proof only
+   * that data owner could make was checked (false: a holder of the entity key wrote it, who is not proven).
+   * Set by the SDK on read, never sent to the server.
+   */
+  declare writer?: { dataOwnerId: string; verified: boolean }
+  /** True when the current data owner holds no usable key: the encrypted fields are withheld, not empty. */
+  declare contentWithheld?: boolean
 
   /** Keeps only the known fields, normalising the delegation maps (values may be arrays or Sets). */
   constructor(json: ModelInit<SystemMetaDataEncrypted>) {
@@ -41,6 +62,9 @@ export class SystemMetaDataEncrypted {
     if (typeof source.encryptedSelf === 'string') this.encryptedSelf = source.encryptedSelf
     const securityMetadata = wrapOptional(source.securityMetadata, SecurityMetaData)
     if (securityMetadata) this.securityMetadata = securityMetadata
+    if (source.seal) this.seal = { ...source.seal, proofs: { ...source.seal.proofs } } as EntitySealModel
+    if (source.writer) this.writer = { ...source.writer } as { dataOwnerId: string; verified: boolean }
+    if (source.contentWithheld) this.contentWithheld = true
   }
 
   /** Plain JSON form of this metadata (delegation Sets become arrays). */

@@ -11,6 +11,7 @@ import {
   type ModelInit,
 } from './model-utils.ts'
 import { SecurityMetaData } from './security-meta-data.ts'
+import type { EntitySealModel } from './system-meta-data-encrypted.ts'
 
 /**
  * The crypto bookkeeping of a patient, who is both a data owner and an encrypted entity: the union of
@@ -44,6 +45,14 @@ export class SystemMetaDataOwnerEncrypted {
   declare encryptedSelf?: string
   /** Secure-delegation access control, when used. */
   declare securityMetadata?: SecurityMetaData
+  /** Protocol v2 seal of this revision (made and checked by the SDK; docs/protocol.md). */
+  declare seal?: EntitySealModel
+  /** Signed statements about the patient's own keys (rotation, revocation; protocol v2). */
+  declare keyStatements?: { statement: string; fingerprint: string; signerFingerprint: string; signature: string }[]
+  /** Who wrote this revision, as the SDK found when it read it (see SystemMetaDataEncrypted.writer). */
+  declare writer?: { dataOwnerId: string; verified: boolean }
+  /** True when the current data owner holds no usable key: the encrypted fields are withheld, not empty. */
+  declare contentWithheld?: boolean
 
   /** Copies the given fields and normalises the maps, Sets and nested metadata. */
   constructor(json: ModelInit<SystemMetaDataOwnerEncrypted>) {

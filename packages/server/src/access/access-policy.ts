@@ -112,7 +112,11 @@ export function assertCanCreateEntity(caller: Caller, type: EntityType, doc: Enc
   }
   if (type === 'patient' && doc.id !== me) {
     const meta = doc.systemMetaData
-    if (meta.publicKey || (meta.publicKeysForOaepWithSha256?.length ?? 0) > 0) {
+    if (
+      meta.publicKey ||
+      (meta.publicKeysForOaepWithSha256?.length ?? 0) > 0 ||
+      listOf(meta.keyStatements).length > 0
+    ) {
       throw forbidden('Only a patient may publish public keys on its own record')
     }
   }
@@ -144,15 +148,8 @@ export function assertCanModifyEntity(
       throw forbidden(`Cannot add delegations on behalf of data owner ${e.owner}`)
     }
   }
-  if (type === 'patient' && stored.id !== me) {
-    const a = stored.systemMetaData
-    const b = next.systemMetaData
-    if (
-      !sameKeys(a.publicKey, b.publicKey) ||
-      !sameKeys(a.publicKeysForOaepWithSha256, b.publicKeysForOaepWithSha256)
-    ) {
-      throw forbidden('Only a patient may change the public keys of its own record')
-    }
+  if (type === 'patient') {
+    assertKeyChange(stored.id === me, 'patient', stored.id, stored.systemMetaData, next.systemMetaData)
   }
 }
 
@@ -175,6 +172,26 @@ export function assertCanCreateDataOwner(
 }
 
 /**
+ * A new healthcare professional or device carries no public key: keys are published by the data owner
+ * itself, from its own device, at its first login (protocol v2), so that whoever creates the record
+ * (an admin, a colleague, the operator) cannot choose the keys others will encrypt for.
+ */
+export function assertNoKeysAtCreation(
+  kind: string,
+  doc: { systemMetaData?: Record<string, unknown> },
+): void {
+  const meta = doc.systemMetaData ?? {}
+  if (
+    meta.publicKey ||
+    listOf(meta.publicKeysForOaepWithSha256).length > 0 ||
+    listOf(meta.keyStatements).length > 0
+  )
+    throw forbidden(
+      `A new ${kind} cannot carry public keys: the ${kind} publishes its own keys when its user first logs in`,
+    )
+}
+
+/**
  * A data owner's own record is modified by itself or an admin; other healthcare professionals may
  * edit its profile but never its public keys (that would let them read what is shared with it next).
  */
@@ -184,19 +201,49 @@ export function assertCanModifyDataOwner(
   stored: Record<string, unknown> & { id: string; systemMetaData?: Record<string, unknown> },
   next: Record<string, unknown> & { systemMetaData?: Record<string, unknown> },
 ): void {
-  if (caller.isAdmin || caller.dataOwnerId === stored.id) return
-  if (caller.dataOwnerType !== 'HealthcareProfessional') {
+  const self = caller.dataOwnerId === stored.id
+  if (!self && !caller.isAdmin && caller.dataOwnerType !== 'HealthcareProfessional') {
     throw forbidden(`Data owner ${caller.dataOwnerId ?? '(none)'} may not modify ${kind} ${stored.id}`)
   }
-  const a = stored.systemMetaData ?? {}
-  const b = next.systemMetaData ?? {}
+  assertKeyChange(self, kind, stored.id, stored.systemMetaData ?? {}, next.systemMetaData ?? {})
+}
+
+/**
+ * Protocol v2 key rules (docs/protocol.md): the public keys of a data owner and its signed key
+ * statements change only by that data owner itself — never an admin, never a healthcare professional
+ * that manages it — and only by appending: a published key or statement is never removed or altered,
+ * so the server cannot be asked to make a client forget a key or a revocation.
+ */
+function assertKeyChange(
+  isOwner: boolean,
+  kind: string,
+  id: string,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): void {
+  const keysBefore = listOf(before.publicKeysForOaepWithSha256)
+  const keysAfter = listOf(after.publicKeysForOaepWithSha256)
+  const stmtsBefore = listOf(before.keyStatements).map((x) => JSON.stringify(x))
+  const stmtsAfter = listOf(after.keyStatements).map((x) => JSON.stringify(x))
+  const unchanged =
+    sameKeys(before.publicKey, after.publicKey) &&
+    sameKeys(keysBefore, keysAfter) &&
+    JSON.stringify(stmtsBefore) === JSON.stringify(stmtsAfter)
+  if (unchanged) return
+  if (!isOwner) throw forbidden(`Only ${kind} ${id} itself may change its public keys`)
+  const kept = (list: unknown[], from: unknown[]) => from.every((k) => list.includes(k))
   if (
-    !sameKeys(a.publicKey, b.publicKey) ||
-    !sameKeys(a.publicKeysForOaepWithSha256, b.publicKeysForOaepWithSha256)
+    (before.publicKey && before.publicKey !== after.publicKey) ||
+    !kept(keysAfter, keysBefore) ||
+    stmtsBefore.some((st, i) => stmtsAfter[i] !== st)
   ) {
-    throw forbidden(`Only ${kind} ${stored.id} itself may change its public keys`)
+    throw forbidden(
+      `Public keys and key statements of ${kind} ${id} are append-only: a published one cannot be removed or changed`,
+    )
   }
 }
+
+const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : [])
 
 /** Facts a service gathers before asking whether a user may be created. */
 export interface UserCreationFacts {

@@ -1,7 +1,7 @@
-import type { ExchangeKeyDto } from '@cairn/protocol'
+import type { ExchangeKeyDto, ExchangeKeyRecipientsDto } from '@cairn/protocol'
 import type { Caller } from '../../auth/caller.ts'
 import { assertCanCreateExchangeKey, assertCanReadExchangeKeys } from '../../access/access-policy.ts'
-import { badRequest } from '../../http/app-error.ts'
+import { badRequest, notFound } from '../../http/app-error.ts'
 import type { EventBus } from '../../events/event-bus.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { nextRev } from '../shared/revision.ts'
@@ -45,6 +45,51 @@ export class ExchangeKeyService {
         actor: { userId: caller.userId, dataOwnerId: caller.dataOwnerId },
         requestId: caller.requestId,
         delegates: [dto.delegator, dto.delegate],
+        at: now,
+      },
+    ])
+    return stored
+  }
+
+  /**
+   * Adds RSA entries for new public keys to a record (give access back after a data owner lost its
+   * key). Only the delegator or the delegate may; entries already there never change, so a party can
+   * add readers but not replace one (clients check the delegator's signature over the key anyway).
+   */
+  async addRecipients(caller: Caller, id: string, body: ExchangeKeyRecipientsDto): Promise<ExchangeKeyDto> {
+    const found = await this.storage.getDoc('exchangeKey', id)
+    if (!found) throw notFound(`Exchange key ${id} not found`)
+    const current = JSON.parse(found.doc) as ExchangeKeyDto
+    assertCanReadExchangeKeys(caller, current.delegator, current.delegate)
+    const added = Object.entries(body.encryptedKey).filter(([fp]) => !Object.hasOwn(current.encryptedKey, fp))
+    if (added.length === 0) return current
+    if (Object.keys(current.encryptedKey).length + added.length > 100)
+      throw badRequest('An exchange key holds at most 100 recipients')
+    const now = Date.now()
+    const next = { ...current, encryptedKey: { ...current.encryptedKey, ...Object.fromEntries(added) } }
+    const rev = nextRev(found.rev, JSON.stringify({ ...next, rev: undefined }))
+    const stored: ExchangeKeyDto = { ...next, rev }
+    // A concurrent change makes the update fail with StorageConflict: a 409 (error handler).
+    await this.storage.updateDocs('exchangeKey', [
+      {
+        id,
+        rev,
+        expectedRev: found.rev,
+        doc: JSON.stringify(stored),
+        created: found.created,
+        modified: now,
+        indexes: { delegator: current.delegator, delegate: current.delegate },
+      },
+    ])
+    this.events.emit([
+      {
+        kind: 'modify',
+        entityType: 'exchangeKey',
+        id,
+        rev,
+        actor: { userId: caller.userId, dataOwnerId: caller.dataOwnerId },
+        requestId: caller.requestId,
+        delegates: [current.delegator, current.delegate],
         at: now,
       },
     ])

@@ -1,6 +1,10 @@
 import type { DataOwnerDocDto } from '@cairn/protocol'
 import type { Caller } from '../../auth/caller.ts'
-import { assertCanCreateDataOwner, assertCanModifyDataOwner } from '../../access/access-policy.ts'
+import {
+  assertCanCreateDataOwner,
+  assertCanModifyDataOwner,
+  assertNoKeysAtCreation,
+} from '../../access/access-policy.ts'
 import { badRequest, conflict, notFound } from '../../http/app-error.ts'
 import type { EventBus } from '../../events/event-bus.ts'
 import type { Storage } from '../../storage/storage.ts'
@@ -42,6 +46,7 @@ export class DataOwnerDocService {
    */
   async create(caller: Caller, doc: DataOwnerDocDto): Promise<string> {
     assertCanCreateDataOwner(caller, this.kind)
+    assertNoKeysAtCreation(this.kind, doc)
     const now = Date.now()
     const { rev: _ignored, ...rest } = doc
     const body = { ...rest, created: typeof doc.created === 'number' ? doc.created : now, modified: now }

@@ -1,0 +1,24 @@
+import type { EncryptedEntityDto, EntityType } from '@cairn/protocol'
+import type { EntityCrypto } from '../crypto/entity-crypto.ts'
+
+/**
+ * The check a list of a patient's children applies to each verified entity (protocol v2): it carries
+ * one of the patient's secret ids (sealed, so the server cannot relink it) and its encrypted parent id
+ * is that patient. Returns why an entity is refused, or undefined when it belongs to the patient.
+ */
+export function linkedTo(
+  crypto: EntityCrypto,
+  type: EntityType,
+  patientId: string,
+  secretIds: readonly string[],
+): (doc: EncryptedEntityDto) => Promise<string | undefined> {
+  return async (doc) => {
+    const sfks = doc.systemMetaData.secretForeignKeys ?? []
+    if (!sfks.some((s) => secretIds.includes(s)))
+      return `it is not linked to patient ${patientId} (none of its secret ids)`
+    const parents = await crypto.parentIdsOf(type, doc)
+    if (parents.length > 0 && !parents.includes(patientId))
+      return `its encrypted parent is another patient than ${patientId}`
+    return undefined
+  }
+}

@@ -1,0 +1,236 @@
+import {
+  keyStatementText,
+  rsaVerify,
+  utf8_2ua,
+  type KeyPairHandle,
+  type PublicKeyHandle,
+} from '@cairn/crypto'
+import type { KeyStatementDto } from '@cairn/protocol'
+import type { StorageFacade } from '../storage/storage-facade.ts'
+import type { DataOwnerKeys } from './data-owner-keys.ts'
+import type { MedTechCryptoStrategies } from './medtech-crypto-strategies.ts'
+import { SdkError } from '../http/sdk-error.ts'
+
+/** Storage entry of the pins of one data owner, as seen by `selfId`. */
+const pinEntry = (selfId: string, ownerId: string) => `cairn.pins.${selfId}.${ownerId}`
+
+/** What is kept per data owner: fingerprints trusted once, and revocations seen (never forgotten). */
+interface Pins {
+  keys: string[]
+  revoked: string[]
+}
+
+/** The trusted keys of a data owner now, and what was refused. */
+export interface TrustedKeys {
+  /** Published, trusted and not revoked: encrypt to these, verify signatures with these. */
+  accepted: PublicKeyHandle[]
+  /** Published keys neither pinned, nor signed by a pinned key, nor accepted by the strategies. */
+  refused: PublicKeyHandle[]
+  /** Fingerprints pinned before this look (empty on first contact). */
+  pinned: string[]
+  /** Fingerprints revoked by a valid signed statement. */
+  revoked: string[]
+}
+
+/**
+ * Key authenticity (protocol v2, docs/protocol.md "Key pinning"): the SDK remembers (pins) the public
+ * keys it has trusted for each data owner, in the app's StorageFacade, and trusts a key published later
+ * only if a pinned key of the same data owner signed its addition (rotation) or the crypto strategies'
+ * `verifyDelegatePublicKeys` accepts it (the default strategy does on first contact only: trust on first
+ * use). A key revoked by a valid signed statement is never used again. The current data owner's own keys
+ * start from the key pairs on this device.
+ */
+export class KeyTrust {
+  private readonly cache = new Map<string, Promise<TrustedKeys>>()
+
+  constructor(
+    private readonly selfId: string,
+    private readonly deviceKeys: readonly KeyPairHandle[],
+    private readonly published: DataOwnerKeys,
+    private readonly strategies: MedTechCryptoStrategies,
+    private readonly storage: StorageFacade<string>,
+  ) {}
+
+  /** Trusted keys of a data owner (computed once per API instance; `clear` to look again). */
+  keysOf(ownerId: string): Promise<TrustedKeys> {
+    let found = this.cache.get(ownerId)
+    if (!found) {
+      found = this.compute(ownerId)
+      found.catch(() => this.cache.delete(ownerId))
+      this.cache.set(ownerId, found)
+    }
+    return found
+  }
+
+  /**
+   * The keys to encrypt a new exchange key for. Rejects with KEY_VERIFICATION when the data owner
+   * published a key that is neither pinned nor verified (a changed or added key, naming both
+   * fingerprints), and with FORBIDDEN when it has no trusted key at all.
+   */
+  async keysToEncryptFor(ownerId: string): Promise<PublicKeyHandle[]> {
+    const t = await this.keysOf(ownerId)
+    if (t.refused.length > 0) {
+      throw new SdkError(
+        'KEY_VERIFICATION',
+        `The public keys of data owner ${ownerId} changed: pinned ${t.pinned.join(', ') || '(none)'}, ` +
+          `new unverified ${t.refused.map((k) => k.fingerprint).join(', ')}. The new key is not signed by a ` +
+          `pinned key and the crypto strategies did not accept it. Compare its fingerprint with the data owner ` +
+          `out of band (dataOwnerApi.getFingerprints), then accept it with dataOwnerApi.giveAccessBackTo or a ` +
+          `verifyDelegatePublicKeys that returns it.`,
+      )
+    }
+    if (t.accepted.length === 0) {
+      const anyPublished = (await this.published.published(ownerId)).keys.length > 0
+      throw new SdkError(
+        'FORBIDDEN',
+        anyPublished
+          ? `No verified public key for data owner ${ownerId}: cannot share with it`
+          : `Data owner ${ownerId} has no public key yet: it must log in once before data can be shared with it`,
+      )
+    }
+    return t.accepted
+  }
+
+  /**
+   * Pins a key of a data owner explicitly: the app's acceptance of a key it verified out of band (the
+   * lost-key flow's `giveAccessBackTo`). The key must be published by that data owner.
+   */
+  async accept(ownerId: string, publicKeyHex: string): Promise<PublicKeyHandle> {
+    const { keys } = await this.published.published(ownerId)
+    const key = keys.find((k) => k.publicKeyHex === publicKeyHex.toLowerCase())
+    if (!key)
+      throw new SdkError('BAD_REQUEST', `Data owner ${ownerId} has not published the public key given`)
+    const pins = await this.loadPins(ownerId)
+    if (pins.revoked.includes(key.fingerprint))
+      throw new SdkError('FORBIDDEN', `Key ${key.fingerprint} of data owner ${ownerId} was revoked`)
+    if (!pins.keys.includes(key.fingerprint)) pins.keys.push(key.fingerprint)
+    await this.savePins(ownerId, pins)
+    this.cache.delete(ownerId)
+    return key
+  }
+
+  /** Forgets the computed trust (pins stay). */
+  clear(): void {
+    this.cache.clear()
+  }
+
+  private async compute(ownerId: string): Promise<TrustedKeys> {
+    const { keys, statements } = await this.published.published(ownerId)
+    const byFp = new Map(keys.map((k) => [k.fingerprint, k]))
+    const pins = await this.loadPins(ownerId)
+    const isSelf = ownerId === this.selfId
+    if (isSelf) for (const k of this.deviceKeys) if (!pins.keys.includes(k.fingerprint)) pins.keys.push(k.fingerprint)
+    const pinned = [...pins.keys]
+    const trusted = new Set(pins.keys.filter((fp) => byFp.has(fp) || (isSelf && this.isDevice(fp))))
+
+    if (pinned.length === 0 && !isSelf) {
+      // First contact: the strategies decide (the default trusts what is published: TOFU).
+      for (const fp of await this.askStrategies(ownerId, keys, pinned)) trusted.add(fp)
+    } else {
+      await this.applyAdditions(ownerId, statements, byFp, trusted)
+      const unknown = keys.filter((k) => !trusted.has(k.fingerprint))
+      if (unknown.length > 0 && !isSelf)
+        for (const fp of await this.askStrategies(ownerId, unknown, pinned)) trusted.add(fp)
+    }
+    for (const fp of await this.revocations(ownerId, statements, byFp, trusted))
+      if (!pins.revoked.includes(fp)) pins.revoked.push(fp)
+    for (const fp of pins.revoked) trusted.delete(fp)
+    for (const fp of trusted) if (!pins.keys.includes(fp)) pins.keys.push(fp)
+    await this.savePins(ownerId, pins)
+
+    const handle = (fp: string) => byFp.get(fp) ?? this.deviceKeys.find((k) => k.fingerprint === fp)
+    return {
+      accepted: [...trusted].map(handle).filter((k): k is PublicKeyHandle => k !== undefined),
+      refused: keys.filter((k) => !trusted.has(k.fingerprint) && !pins.revoked.includes(k.fingerprint)),
+      pinned,
+      revoked: [...pins.revoked],
+    }
+  }
+
+  private isDevice(fp: string): boolean {
+    return this.deviceKeys.some((k) => k.fingerprint === fp)
+  }
+
+  /** Adds to `trusted` every key whose addition a trusted key signed, until nothing changes. */
+  private async applyAdditions(
+    ownerId: string,
+    statements: readonly KeyStatementDto[],
+    byFp: ReadonlyMap<string, PublicKeyHandle>,
+    trusted: Set<string>,
+  ): Promise<void> {
+    let grew = true
+    while (grew) {
+      grew = false
+      for (const st of statements) {
+        if (st.statement !== 'key-add' || trusted.has(st.fingerprint) || !byFp.has(st.fingerprint)) continue
+        if (!trusted.has(st.signerFingerprint)) continue
+        if (await this.verifyStatement(ownerId, st, byFp)) {
+          trusted.add(st.fingerprint)
+          grew = true
+        }
+      }
+    }
+  }
+
+  /** Fingerprints revoked by a statement signed by the revoked key itself or by a trusted key. */
+  private async revocations(
+    ownerId: string,
+    statements: readonly KeyStatementDto[],
+    byFp: ReadonlyMap<string, PublicKeyHandle>,
+    trusted: ReadonlySet<string>,
+  ): Promise<string[]> {
+    const out: string[] = []
+    for (const st of statements) {
+      if (st.statement !== 'key-revoke') continue
+      if (st.signerFingerprint !== st.fingerprint && !trusted.has(st.signerFingerprint)) continue
+      if (await this.verifyStatement(ownerId, st, byFp)) out.push(st.fingerprint)
+    }
+    return out
+  }
+
+  private async verifyStatement(
+    ownerId: string,
+    st: KeyStatementDto,
+    byFp: ReadonlyMap<string, PublicKeyHandle>,
+  ): Promise<boolean> {
+    const signer = byFp.get(st.signerFingerprint) ?? this.deviceKeys.find((k) => k.fingerprint === st.signerFingerprint)
+    if (!signer) return false
+    const text = keyStatementText(st.statement, ownerId, st.fingerprint)
+    return rsaVerify(signer, utf8_2ua(text), st.signature)
+  }
+
+  private async askStrategies(
+    ownerId: string,
+    keys: readonly PublicKeyHandle[],
+    pinned: readonly string[],
+  ): Promise<string[]> {
+    if (keys.length === 0) return []
+    const accepted = new Set(
+      await this.strategies.verifyDelegatePublicKeys(
+        ownerId,
+        keys.map((k) => k.publicKeyHex),
+        globalThis.crypto,
+        { pinnedFingerprints: [...pinned], fingerprints: keys.map((k) => k.fingerprint) },
+      ),
+    )
+    return keys.filter((k) => accepted.has(k.publicKeyHex)).map((k) => k.fingerprint)
+  }
+
+  private async loadPins(ownerId: string): Promise<Pins> {
+    const raw = await this.storage.getItem(pinEntry(this.selfId, ownerId))
+    if (!raw) return { keys: [], revoked: [] }
+    try {
+      const parsed = JSON.parse(raw) as Partial<Pins>
+      return {
+        keys: Array.isArray(parsed.keys) ? parsed.keys.filter((k) => typeof k === 'string') : [],
+        revoked: Array.isArray(parsed.revoked) ? parsed.revoked.filter((k) => typeof k === 'string') : [],
+      }
+    } catch (e) {
+      throw new SdkError('BAD_REQUEST', `The key pins stored for data owner ${ownerId} are corrupt`, { cause: e })
+    }
+  }
+
+  private savePins(ownerId: string, pins: Pins): Promise<void> {
+    return this.storage.setItem(pinEntry(this.selfId, ownerId), JSON.stringify(pins))
+  }
+}
