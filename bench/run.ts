@@ -47,7 +47,8 @@ async function runPhases(server: ServerProcess): Promise<{ phases: PhaseReport[]
   const a1 = await measure(samples, () => e2eeCreate(fx, fx.patientId, samples, batch, createInFlight))
   const a0 = await measure(samples, () => base.create(samples, batch, createInFlight))
 
-  // (b) read everything for the patient, as the patient.
+  // (b) read everything for the patient, as the patient: protocol v2 opens, verifies the seal and the
+  // writer proof, and checks the link to the patient of every sample.
   const b1 = await measure(samples, () => e2eeRead(fx))
   const b0 = await measure(samples, () => base.read(DEFAULT_PAGE_SIZE))
   check(b1.value.length === samples, `E2EE read returned ${b1.value.length} samples`)
@@ -72,8 +73,8 @@ async function runPhases(server: ServerProcess): Promise<{ phases: PhaseReport[]
       `create ${samples} (2 auto-delegates)`,
       a1.m,
       a0.m,
-      2000,
-      3.0,
+      3000,
+      2.0,
       `batch ${batch} per createOrModifyDataSamplesFor / POST batch, ${createInFlight} in flight, as hcp1`,
     ),
     phase(
@@ -81,8 +82,8 @@ async function runPhases(server: ServerProcess): Promise<{ phases: PhaseReport[]
       `read+decrypt ${samples} for patient`,
       b1.m,
       b0.m,
-      5000,
-      2.0,
+      6000,
+      3.0,
       `getDataSamplesForPatient as the patient p: POST /datasample/filter, pages of ${DEFAULT_PAGE_SIZE}`,
     ),
     phase(
@@ -91,7 +92,7 @@ async function runPhases(server: ServerProcess): Promise<{ phases: PhaseReport[]
       c1.m,
       c0.m,
       undefined,
-      2.0,
+      1.5,
       `one PUT /datasample per entity, ${shareConcurrency} in flight, hcp1 shares with hcp3`,
     ),
   ]

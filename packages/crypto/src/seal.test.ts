@@ -77,9 +77,11 @@ describe('sealEntity / verifySeal', () => {
     expect(await sealDigest(content(), seal)).toBe(digest)
     expect(await verifySeal(k, content(), seal)).toBe(digest)
     // Survives a JSON round trip (what the server stores and returns).
-    expect(await verifySeal(k, JSON.parse(JSON.stringify(content())), JSON.parse(JSON.stringify(seal)))).toBe(
-      digest,
-    )
+    const stored = JSON.parse(JSON.stringify({ content: content(), seal })) as {
+      content: SealedContent
+      seal: EntitySeal
+    }
+    expect(await verifySeal(k, stored.content, stored.seal)).toBe(digest)
   })
 
   it('is deterministic: the same revision sealed twice gives the same tag', async () => {

@@ -73,6 +73,9 @@ export async function sealDigest(
   return ua2hex(await sha256(enc(text)))
 }
 
+/** Proof sub-keys of exchange keys, derived once per key object (exchange keys live for a session). */
+const proofKeys = new WeakMap<AesKey, Promise<Uint8Array>>()
+
 /** Writer proof for `delegateId` under the exchange key K(writer -> delegate). */
 export async function writerProof(
   exchangeKey: AesKey,
@@ -81,7 +84,12 @@ export async function writerProof(
   delegateId: string,
   digest: string,
 ): Promise<string> {
-  const key = await subKey(exchangeKey.raw, 'proof')
+  let derived = proofKeys.get(exchangeKey)
+  if (!derived) {
+    derived = subKey(exchangeKey.raw, 'proof')
+    proofKeys.set(exchangeKey, derived)
+  }
+  const key = await derived
   return ua2b64(await hmacSha256(key, enc(`cairn:v2:writer:${entityType}:${entityId}:${delegateId}:${digest}`)))
 }
 

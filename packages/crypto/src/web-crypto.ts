@@ -7,10 +7,9 @@ import { symmetricBackend } from './backend.ts'
 export { subtle } from './web-backend.ts'
 
 /**
- * `n` cryptographically secure random bytes from the platform CSPRNG, each never handed out twice. In
- * Node: node:crypto's randomFillSync, drawing exactly `n` bytes. In browsers: getRandomValues, drawn in
- * blocks of 4096 bytes that are zeroed as they are handed out (one call per IV cost as much as the AES
- * operation it fed).
+ * `n` cryptographically secure random bytes from the platform CSPRNG (randomFillSync in Node,
+ * getRandomValues in browsers), drawn in blocks of 4096 bytes, each byte handed out once and then zeroed
+ * in the block (one call per IV cost as much as the AES operation it fed).
  */
 export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
   return symmetricBackend().randomBytes(n)

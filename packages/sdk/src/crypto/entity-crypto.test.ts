@@ -3,6 +3,7 @@ import {
   encryptSelf,
   generateAesKey,
   keyCommitment,
+  sealDigest,
   sealEntity,
   wrapValue,
   writerProof,
@@ -86,8 +87,8 @@ describe('EntityCrypto', () => {
       systemMetaData: meta,
     } as EncryptedEntityDto
     meta.seal = await owner.seal('dataSample', doc, key)
-    // The key travels next to the document for the tests' own use; it is not part of what is sealed
-    // only because tests strip it below.
+    // The key is attached for the tests' own use as a non-enumerable property: copies ({ ...doc }) and
+    // the sealed content do not see it.
     return Object.defineProperty(doc, 'key', { value: key, enumerable: false }) as EncryptedEntityDto & {
       key: AesKey
     }
@@ -102,10 +103,15 @@ describe('EntityCrypto', () => {
   ): Promise<EncryptedEntityDto> {
     const key = (await writer.entityKey('dataSample', doc))!
     const meta = { ...doc.systemMetaData }
-    const next = { ...doc, ...clear, rev: `${Number(doc.rev?.split('-')[0] ?? 1) + 1}-x`, systemMetaData: meta }
+    const next = {
+      ...doc,
+      ...clear,
+      rev: `${Number(doc.rev?.split('-')[0] ?? 1) + 1}-x`,
+      systemMetaData: meta,
+    }
     meta.encryptedSelf = await writer.encryptFields('dataSample', doc.id, key, secret)
-    meta.seal = await writer.seal('dataSample', next as EncryptedEntityDto, key, doc.systemMetaData.seal as EntitySeal)
-    return next as EncryptedEntityDto
+    meta.seal = await writer.seal('dataSample', next, key, doc.systemMetaData.seal)
+    return next
   }
 
   it('gives the creator and each delegate the key, one shared secret id and parent id', async () => {
@@ -194,15 +200,20 @@ describe('EntityCrypto', () => {
       const doc = await newDoc(a, [B])
       await integrityError(b.open('dataSample', { ...doc, comment: 'injected' }))
       const { labels: _l, ...withoutLabels } = doc
-      await integrityError(b.open('dataSample', withoutLabels as EncryptedEntityDto))
+      await integrityError(b.open('dataSample', withoutLabels))
     })
 
     it('changed secretForeignKeys (relinked to another patient)', async () => {
       const doc = await newDoc(a, [B], { patientId: P, secretId: 'patient-secret' })
-      await integrityError(b.open('dataSample', withMeta(doc, { secretForeignKeys: ['other-patient-secret'] })))
+      await integrityError(
+        b.open('dataSample', withMeta(doc, { secretForeignKeys: ['other-patient-secret'] })),
+      )
       await integrityError(b.open('dataSample', withMeta(doc, { secretForeignKeys: [] })))
       await integrityError(
-        b.open('dataSample', withMeta(doc, { secretForeignKeys: ['patient-secret', 'other-patient-secret'] })),
+        b.open(
+          'dataSample',
+          withMeta(doc, { secretForeignKeys: ['patient-secret', 'other-patient-secret'] }),
+        ),
       )
     })
 
@@ -228,11 +239,13 @@ describe('EntityCrypto', () => {
         { ...seal, writer: C },
         { ...seal, tag: seal.commitment },
       ]) {
-        await integrityError(new EntityCrypto(B, world(B)).open('dataSample', withMeta(doc, { seal: changed })))
+        await integrityError(
+          new EntityCrypto(B, world(B)).open('dataSample', withMeta(doc, { seal: changed })),
+        )
       }
     })
 
-    it('a seal of another entity (same key reused is impossible: commitment binds the id)', async () => {
+    it('the seal of another entity (its commitment binds its own id and key)', async () => {
       const one = await newDoc(a, [B])
       const two = await newDoc(a, [B])
       await integrityError(b.open('dataSample', withMeta(one, { seal: two.systemMetaData.seal })))
@@ -305,12 +318,7 @@ describe('EntityCrypto', () => {
 
   describe('key substitution -> IntegrityError', () => {
     /** An entry for `to` from `from` wrapping `raw` under K(from -> to), as a data owner can add. */
-    async function entryFrom(
-      from: string,
-      to: string,
-      id: string,
-      raw: Uint8Array,
-    ): Promise<DelegationDto> {
+    async function entryFrom(from: string, to: string, id: string, raw: Uint8Array): Promise<DelegationDto> {
       return {
         owner: from,
         delegatedTo: to,
@@ -413,7 +421,10 @@ describe('EntityCrypto', () => {
       const doc = await newDoc(a, [B])
       const k2 = await generateAesKey()
       const only = withMeta(doc, {
-        encryptionKeys: { ...doc.systemMetaData.encryptionKeys, [B]: [await entryFrom(C, B, doc.id, k2.raw)] },
+        encryptionKeys: {
+          ...doc.systemMetaData.encryptionKeys,
+          [B]: [await entryFrom(C, B, doc.id, k2.raw)],
+        },
       })
       await integrityError(b.entityKey('dataSample', only))
     })
@@ -424,7 +435,10 @@ describe('EntityCrypto', () => {
       // C re-seals under k2 with a valid proof for A, but must give A the key through its own entry.
       const attacked = await substituted(doc, k2, { creator: A, writer: C, proofsFor: [A] })
       const served = withMeta(attacked, {
-        encryptionKeys: { ...attacked.systemMetaData.encryptionKeys, [A]: [await entryFrom(C, A, doc.id, k2.raw)] },
+        encryptionKeys: {
+          ...attacked.systemMetaData.encryptionKeys,
+          [A]: [await entryFrom(C, A, doc.id, k2.raw)],
+        },
       })
       const e = await integrityError(new EntityCrypto(A, world(A)).open('dataSample', served))
       expect(e.reason).toMatch(/claims data owner .* as creator/)
@@ -443,7 +457,10 @@ describe('EntityCrypto', () => {
       const k2 = await generateAesKey()
       const attacked = await substituted(doc, k2, { creator: C, writer: C, proofsFor: [B] })
       const served = withMeta(attacked, {
-        encryptionKeys: { ...attacked.systemMetaData.encryptionKeys, [B]: [await entryFrom(C, B, doc.id, k2.raw)] },
+        encryptionKeys: {
+          ...attacked.systemMetaData.encryptionKeys,
+          [B]: [await entryFrom(C, B, doc.id, k2.raw)],
+        },
       })
       // A fresh reader cannot tell (documented limitation), but sees who created and wrote it.
       const fresh = (await new EntityCrypto(B, world(B)).open('dataSample', served))!
@@ -522,22 +539,25 @@ describe('EntityCrypto', () => {
       expect((await b.open('dataSample', toB.doc))!.writer).toEqual({ dataOwnerId: A, verified: true })
 
       // B is not the writer: it cannot prove A wrote it, so C reads it with an unverified writer.
-      const toC = (await b.share('dataSample', toB.doc, C))!.doc
-      expect((toC.systemMetaData.seal as EntitySeal).proofs[C]).toBeUndefined()
-      expect((await c.open('dataSample', toC))!.writer).toEqual({ dataOwnerId: A, verified: false })
+      const fromB = (await b.share('dataSample', toB.doc, C))!.doc
+      expect((fromB.systemMetaData.seal as EntitySeal).proofs[C]).toBeUndefined()
+      expect((fromB.systemMetaData.seal as EntitySeal).proofs).toEqual(sealB.proofs)
+      expect((await new EntityCrypto(C, world(C)).open('dataSample', fromB))!.writer).toEqual({
+        dataOwnerId: A,
+        verified: false,
+      })
 
-      // Once the writer shares with C itself, C's proof is added and verifies.
-      const fromA = await a.share('dataSample', withMeta(toC, { delegations: { ...toC.systemMetaData.delegations, [C]: [] } }), C)
-      const sealC = fromA!.doc.systemMetaData.seal as EntitySeal
-      expect(sealC.proofs[C]).toBeDefined()
-      expect((await new EntityCrypto(C, world(C)).open('dataSample', fromA!.doc))!.writer).toEqual({
+      // The writer sharing with C itself adds C's proof, which verifies.
+      const fromA = (await a.share('dataSample', toB.doc, C))!.doc
+      const sealC = fromA.systemMetaData.seal as EntitySeal
+      expect(Object.keys(sealC.proofs).sort()).toEqual([A, B, C])
+      expect((await new EntityCrypto(C, world(C)).open('dataSample', fromA))!.writer).toEqual({
         dataOwnerId: A,
         verified: true,
       })
     })
 
-    async function sealedDigest(doc: EncryptedEntityDto): Promise<string> {
-      const { sealDigest } = await import('@cairn/crypto')
+    function sealedDigest(doc: EncryptedEntityDto): Promise<string> {
       return sealDigest(sealedContent('dataSample', doc), doc.systemMetaData.seal as EntitySeal)
     }
   })

@@ -172,7 +172,9 @@ describe('FileKeyStorage', () => {
       ['sign', 'verify'],
     )
     const cryptoKeys = { publicKey: 'ab', privateKey: { decrypt: k.privateKey, sign: k.privateKey } }
-    await expect(s.storeKeyPair('ck', cryptoKeys)).rejects.toThrow(/cannot store CryptoKeys/)
+    await expect((s as KeyStorageFacade).storeKeyPair('ck', cryptoKeys)).rejects.toThrow(
+      /cannot store CryptoKeys/,
+    )
     await expect(s.storeKeyPair('x', {} as JwkKeyPair)).rejects.toThrow(SdkError)
     expect(await s.getKeypair('ok')).toEqual(pair)
   })

@@ -10,6 +10,7 @@ import {
   assertCanCreateToken,
   assertCanCreateUser,
   assertCanModifyDataOwner,
+  assertNoKeysAtCreation,
   assertCanModifyEntity,
   assertCanModifyUser,
   assertCanQueryAs,
@@ -330,7 +331,7 @@ describe('assertCanModifyEntity', () => {
       ]) {
         expectForbidden(
           () => assertCanModifyEntity(hcp(A), 'patient', record, withMeta(meta)),
-          /Only a patient may change the public keys/,
+          /Only patient patient-p itself may change its public keys/,
         )
       }
     })
@@ -350,9 +351,30 @@ describe('assertCanModifyEntity', () => {
       added.systemMetaData.publicKeysForOaepWithSha256 = ['evil']
       expectForbidden(() => assertCanModifyEntity(hcp(A), 'patient', noKeys, added), /public keys/)
     })
-    it('are changed by the patient itself, which needs no delegation to its own record', () => {
-      const next = withMeta({ publicKey: 'pk3', publicKeysForOaepWithSha256: ['pk1', 'pk2', 'pk3'] })
+    it('are added to by the patient itself, which needs no delegation to its own record', () => {
+      const next = withMeta({ publicKeysForOaepWithSha256: ['pk1', 'pk2', 'pk3'] })
       expect(() => assertCanModifyEntity(patient(P), 'patient', record, next)).not.toThrow()
+      const stmt = { statement: 'key-revoke', fingerprint: 'f1', signerFingerprint: 'f2', signature: 's' }
+      const revoked = withMeta({ keyStatements: [stmt] })
+      expect(() => assertCanModifyEntity(patient(P), 'patient', record, revoked)).not.toThrow()
+      expectForbidden(() => assertCanModifyEntity(hcp(A), 'patient', record, revoked), /itself may change/)
+    })
+    it('are append-only, even for the patient itself (protocol v2)', () => {
+      for (const meta of [
+        { publicKey: 'pk3' },
+        { publicKeysForOaepWithSha256: ['pk1'] },
+        { publicKeysForOaepWithSha256: ['pk1', 'pk3'] },
+      ]) {
+        expectForbidden(
+          () => assertCanModifyEntity(patient(P), 'patient', record, withMeta(meta)),
+          /append-only/,
+        )
+      }
+      const stmt = { statement: 'key-add', fingerprint: 'f3', signerFingerprint: 'f1', signature: 's' }
+      const withStmt = withMeta({ keyStatements: [stmt] })
+      const dropped = clone(withStmt)
+      dropped.systemMetaData.keyStatements = []
+      expectForbidden(() => assertCanModifyEntity(patient(P), 'patient', withStmt, dropped), /append-only/)
     })
     it('are not protected that way on other entity types (no keys there)', () => {
       const sample = shared(P, [[A, A]], { publicKey: 'pk1' })
@@ -408,10 +430,29 @@ describe('assertCanModifyDataOwner', () => {
     systemMetaData: meta,
   })
 
-  it('lets the data owner itself and admins change the keys', () => {
-    const next = withMeta({ publicKey: 'pk2', publicKeysForOaepWithSha256: ['pk2'] })
-    expect(() => assertCanModifyDataOwner(hcp(A), 'healthcareProfessional', stored, next)).not.toThrow()
-    expect(() => assertCanModifyDataOwner(admin(), 'healthcareProfessional', stored, next)).not.toThrow()
+  it('lets only the data owner itself add keys: never an admin (protocol v2), and never remove one', () => {
+    const added = withMeta({ publicKey: 'pk1', publicKeysForOaepWithSha256: ['pk1', 'pk2'] })
+    expect(() => assertCanModifyDataOwner(hcp(A), 'healthcareProfessional', stored, added)).not.toThrow()
+    expectForbidden(
+      () => assertCanModifyDataOwner(admin(), 'healthcareProfessional', stored, added),
+      /Only healthcareProfessional hcp-a itself may change its public keys/,
+    )
+    const replaced = withMeta({ publicKey: 'pk2', publicKeysForOaepWithSha256: ['pk2'] })
+    expectForbidden(
+      () => assertCanModifyDataOwner(hcp(A), 'healthcareProfessional', stored, replaced),
+      /append-only/,
+    )
+    const profile = withMeta(clone(stored.systemMetaData), { firstName: 'Anna' })
+    expect(() => assertCanModifyDataOwner(admin(), 'healthcareProfessional', stored, profile)).not.toThrow()
+  })
+  it('refuses a new professional or device that carries keys (they publish their own at first login)', () => {
+    expect(() => assertNoKeysAtCreation('healthcareProfessional', { systemMetaData: {} })).not.toThrow()
+    for (const meta of [{ publicKey: 'pk' }, { publicKeysForOaepWithSha256: ['pk'] }]) {
+      expectForbidden(
+        () => assertNoKeysAtCreation('medicalDevice', { systemMetaData: meta }),
+        /cannot carry public keys/,
+      )
+    }
   })
   it('lets another professional edit the profile but not the keys', () => {
     const profile = withMeta(clone(stored.systemMetaData), { firstName: 'Anna' })
