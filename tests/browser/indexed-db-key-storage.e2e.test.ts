@@ -152,15 +152,16 @@ describe('IndexedDbKeyStorage in Chromium', () => {
         const db = await new Promise<IDBDatabase>((resolve, reject) => {
           const r = indexedDB.open('cairn-keys')
           r.onsuccess = () => resolve(r.result)
-          r.onerror = () => reject(r.error)
+          r.onerror = () => reject(new Error(String(r.error)))
         })
         const inDb = await new Promise<{
           publicKey: unknown
           privateKey: { decrypt: unknown; sign: unknown }
         }>((resolve, reject) => {
           const r = db.transaction('key-pairs').objectStore('key-pairs').get(entry)
-          r.onsuccess = () => resolve(r.result)
-          r.onerror = () => reject(r.error)
+          r.onsuccess = () =>
+            resolve(r.result as { publicKey: unknown; privateKey: { decrypt: unknown; sign: unknown } })
+          r.onerror = () => reject(new Error(String(r.error)))
         })
         db.close()
         const exportAttempts: string[] = []

@@ -37,7 +37,7 @@ describe('cryptoApi', () => {
     )
     element = await hcp.api.healthcareElementApi.createOrModifyHealthcareElement(
       new HealthcareElement({ description: 'asthma' }),
-      patient.id!,
+      patient.id,
     )
   })
   afterAll(() => disposeServer(server))
@@ -53,7 +53,7 @@ describe('cryptoApi', () => {
     expect(ua2hex(new Uint8Array(digest))).toBe(
       'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
     )
-    expect(ua2hex(new Uint8Array(await primitives.sha256(utf8_2ua('abc').buffer as ArrayBuffer)))).toBe(
+    expect(ua2hex(new Uint8Array(await primitives.sha256(utf8_2ua('abc').buffer)))).toBe(
       ua2hex(new Uint8Array(digest)),
     )
   })
@@ -76,12 +76,7 @@ describe('cryptoApi', () => {
 
     // importKeyPair from either format gives the same key back.
     const fromJwk = await RSA.importKeyPair('jwk', jwks.privateKey, 'jwk', jwks.publicKey)
-    const fromDer = await RSA.importKeyPair(
-      'pkcs8',
-      ders.privateKey as ArrayBuffer,
-      'spki',
-      ders.publicKey as ArrayBuffer,
-    )
+    const fromDer = await RSA.importKeyPair('pkcs8', ders.privateKey, 'spki', ders.publicKey)
     for (const imported of [fromJwk, fromDer]) {
       expect(ua2hex(new Uint8Array(await RSA.exportKey(imported.publicKey, 'spki')))).toBe(publicKey)
       const secret = crypto.getRandomValues(new Uint8Array(32))

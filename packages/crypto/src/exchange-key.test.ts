@@ -211,10 +211,6 @@ describe('exchange keys', () => {
     }
   })
 
-  // BUG (packages/crypto/src/exchange-key.ts:104): a v2 record whose `keyCreated` the server removed is
-  // opened with keyCreated = -1, which exchangeKeySignedText refuses as BAD_INPUT ("invalid exchange key
-  // creation time: -1", a value that is not in the record) instead of the documented BAD_SIGNATURE.
-  // The record is still refused, but with the code meant for caller mistakes. Kept failing on purpose.
   it('a removed keyCreated -> BAD_SIGNATURE', async () => {
     const { record } = await newRecord()
     const { keyCreated: _k, ...withoutCreated } = record
@@ -262,9 +258,6 @@ describe('exchange keys', () => {
     expect([...opened.recipients].sort()).toEqual(record.recipients)
   })
 
-  // BUG (packages/crypto/src/exchange-key.ts:155): OpenedExchangeKey.recipients is documented as
-  // "(signed, sorted)", but openExchangeKey returns the list in the order the server sent it. Kept
-  // failing on purpose.
   it('opened recipients are sorted whatever the order in the record', async () => {
     const { record } = await newRecord()
     const reversed = { ...record, recipients: [...record.recipients!].reverse() }

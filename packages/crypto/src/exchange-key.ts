@@ -100,8 +100,18 @@ export async function openExchangeKey(params: {
       `unsupported protocol version ${String(record.v ?? 1)} of exchange key ${record.delegator} -> ${record.delegate} (this SDK reads protocol version ${PROTOCOL_VERSION})`,
     )
   }
-  const recipients = record.recipients ?? []
-  const keyCreated = record.keyCreated ?? -1
+  if (
+    !Number.isSafeInteger(record.keyCreated) ||
+    (record.keyCreated as number) < 0 ||
+    !Array.isArray(record.recipients)
+  ) {
+    throw new CryptoError(
+      'BAD_SIGNATURE',
+      `bad signature: exchange key ${record.delegator} -> ${record.delegate} lacks its signed creation time or recipients`,
+    )
+  }
+  const recipients = [...record.recipients].sort()
+  const keyCreated = record.keyCreated as number
   const candidates = ownKeys.filter((k) => Object.hasOwn(record.encryptedKey, k.fingerprint))
   if (candidates.length === 0) {
     throw new CryptoError(
@@ -152,7 +162,7 @@ export async function openExchangeKey(params: {
       `bad signature: exchange key ${record.delegator} -> ${record.delegate} is not signed by its delegator`,
     )
   }
-  return { key, keyCreated, recipients: [...recipients] }
+  return { key, keyCreated, recipients }
 }
 
 /**

@@ -263,6 +263,17 @@ describe('writerProof', () => {
     expect(await writerProof(xkToDelegate, 'dataSample', WRITER, DELEGATE, digest)).not.toBe(proof)
   })
 
+  it('depends on the key bytes, not on the key object (sub-keys are cached per object)', async () => {
+    const proof = await writerProof(xkToDelegate, 'dataSample', ID, DELEGATE, sealed.digest)
+    const copy: AesKey = { raw: new Uint8Array(xkToDelegate.raw) }
+    expect(await writerProof(copy, 'dataSample', ID, DELEGATE, sealed.digest)).toBe(proof)
+    expect(await writerProof({ ...xkToDelegate }, 'dataSample', ID, DELEGATE, sealed.digest)).toBe(proof)
+    // Keys used before (cached) and new keys never share a proof.
+    const fresh = await generateAesKey()
+    expect(await writerProof(fresh, 'dataSample', ID, DELEGATE, sealed.digest)).not.toBe(proof)
+    expect(await writerProof(xkToDelegate, 'dataSample', ID, DELEGATE, sealed.digest)).toBe(proof)
+  })
+
   it('is not the entity key commitment or tag under the same raw key (separate sub-keys)', async () => {
     const proof = await writerProof(k, 'dataSample', ID, DELEGATE, sealed.digest)
     expect(proof).not.toBe(sealed.seal.tag)

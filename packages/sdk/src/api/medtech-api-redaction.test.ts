@@ -37,11 +37,13 @@ let api: MedTechApi
 beforeAll(async () => {
   pair = await generateKeyPairHex()
   // A logged-in client (the server is a stub answering the login), holding real tokens.
-  const fetchStub = (async () =>
-    new Response(JSON.stringify({ token: TOKEN, refreshToken: REFRESH, userId: 'u1', expiresIn: 3600 }), {
-      status: 200,
-      headers: { 'content-type': 'application/json' },
-    })) as typeof fetch
+  const fetchStub = (() =>
+    Promise.resolve(
+      new Response(JSON.stringify({ token: TOKEN, refreshToken: REFRESH, userId: 'u1', expiresIn: 3600 }), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      }),
+    )) as typeof fetch
   http = new HttpClient(BASE_URL, { username: USERNAME, password: PASSWORD }, fetchStub)
   await http.login()
   const keyStorage = new KeyStorageImpl(new MemoryStorage())

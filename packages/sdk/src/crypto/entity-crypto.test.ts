@@ -411,12 +411,6 @@ describe('EntityCrypto', () => {
       expect(e.reason).toMatch(/commitment/)
     })
 
-    // BUG (packages/sdk/src/crypto/entity-crypto.ts:197-228, entityKey/unlock): the doc of entityKey says
-    // "that key must match the seal's commitment (IntegrityError otherwise)", but unlock never compares
-    // the key with seal.commitment. With B's genuine entry replaced by one wrapping a key k2 chosen by C
-    // (who shares an exchange key with B) and the operator, entityKey returns k2: `modify` then
-    // encrypts and seals B's new content under k2, which C can read, and `share` wraps k2 for new
-    // delegates. Kept failing on purpose.
     it('entityKey refuses a key that does not match the seal commitment', async () => {
       const doc = await newDoc(a, [B])
       const k2 = await generateAesKey()

@@ -11,6 +11,7 @@ import {
   wrapValue,
   writerProof,
   constantTimeEqual,
+  keyCommitment,
   type AesKey,
   type EntitySeal,
   type SealedContent,
@@ -125,7 +126,12 @@ export class EntityCrypto {
    * exchange key can be had (creating it on first contact, once per pair); a data owner left out reads
    * the revision with an unverified writer, never fails to read it.
    */
-  async seal(type: EntityType, doc: EncryptedEntityDto, key: AesKey, previous?: EntitySeal): Promise<EntitySeal> {
+  async seal(
+    type: EntityType,
+    doc: EncryptedEntityDto,
+    key: AesKey,
+    previous?: EntitySeal,
+  ): Promise<EntitySeal> {
     const delegates = new Set([this.selfId, ...Object.keys(doc.systemMetaData.encryptionKeys ?? {})])
     const proofKeys = new Map<string, AesKey>()
     await Promise.all(
@@ -177,7 +183,10 @@ export class EntityCrypto {
     // whose key came only from someone else is a key substitution.
     if (seal.creator === this.selfId && !owners.has(this.selfId))
       fail(`it claims data owner ${this.selfId} as creator, but its key was not given by that data owner`)
-    const writer = { dataOwnerId: seal.writer, verified: await this.checkWriterProof(type, doc.id, seal, digest) }
+    const writer = {
+      dataOwnerId: seal.writer,
+      verified: await this.checkWriterProof(type, doc.id, seal, digest),
+    }
     this.revisions.accept(type, doc.id, seal)
     let fields: Record<string, unknown> = {}
     try {
@@ -224,6 +233,10 @@ export class EntityCrypto {
     }
     const seal = doc.systemMetaData.seal as EntitySeal | undefined
     if (!seal) fail('unsupported protocol version 1: it has no seal (protocol v1, or not written by the SDK)')
+    // The key must be the one the seal commits to, also where the content is not checked (modify and
+    // share): otherwise a key chosen by someone else would be used to encrypt and share from then on.
+    if ((await keyCommitment(key!, type, doc.id)) !== seal!.commitment)
+      fail('the entity key does not match the key commitment of the seal')
     return { key: key!, owners: new Set(opened.map((o) => o.owner)) }
   }
 
@@ -249,7 +262,11 @@ export class EntityCrypto {
         if (constantTimeEqual(await writerProof(xk, type, id, this.selfId, digest), proof)) return true
       }
     }
-    throw new IntegrityError(type, id, `its writer proof does not verify: it was not written by ${seal.writer}`)
+    throw new IntegrityError(
+      type,
+      id,
+      `its writer proof does not verify: it was not written by ${seal.writer}`,
+    )
   }
 
   /** The entity's secret ids readable by the current data owner (patients link children with them). */

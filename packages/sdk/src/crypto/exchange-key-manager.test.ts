@@ -533,12 +533,6 @@ describe('ExchangeKeyManager against a malicious server', () => {
       }
     })
 
-    // BUG (packages/sdk/src/crypto/key-trust.ts:124 and 130, KeyTrust.compute): the initial trusted set
-    // is built from pins.keys without removing pins.revoked, and applyAdditions runs before revocations
-    // are applied (line 135-137). A revoked key, typically one that was stolen, can therefore still
-    // vouch for a new key with a `key-add`: the new key (the thief's) is trusted and pinned, and
-    // exchange keys are encrypted for it. key-trust's own contract says a revoked key is never trusted
-    // for what it signs. Kept failing on purpose.
     it('a key-add signed by a revoked key does not make the added key trusted', async () => {
       const storage = new MemoryStorage()
       const first = lyingServer({ ...self(), [`/dataowner/${O}`]: owner(O, [o1, o2]) })
@@ -558,8 +552,6 @@ describe('ExchangeKeyManager against a malicious server', () => {
       expect(same.posted).toHaveLength(0)
     })
 
-    // BUG (same as above, packages/sdk/src/crypto/key-trust.ts:124): a revocation remembered in the pins
-    // does not stop the revoked key from vouching for a new key in a later session. Kept failing on purpose.
     it('a key-add signed by a key revoked in an earlier session does not make the added key trusted', async () => {
       const storage = new MemoryStorage()
       const first = lyingServer({ ...self(), [`/dataowner/${O}`]: owner(O, [o1, o2]) })

@@ -119,22 +119,30 @@ export class KeyTrust {
     const byFp = new Map(keys.map((k) => [k.fingerprint, k]))
     const pins = await this.loadPins(ownerId)
     const isSelf = ownerId === this.selfId
-    if (isSelf) for (const k of this.deviceKeys) if (!pins.keys.includes(k.fingerprint)) pins.keys.push(k.fingerprint)
+    if (isSelf)
+      for (const k of this.deviceKeys) if (!pins.keys.includes(k.fingerprint)) pins.keys.push(k.fingerprint)
     const pinned = [...pins.keys]
-    const trusted = new Set(pins.keys.filter((fp) => byFp.has(fp) || (isSelf && this.isDevice(fp))))
-
+    // Revoked keys are out before anything else: a revoked (maybe stolen) key vouches for nothing.
+    const trusted = new Set(
+      pins.keys.filter((fp) => !pins.revoked.includes(fp) && (byFp.has(fp) || (isSelf && this.isDevice(fp)))),
+    )
+    const revoke = async () => {
+      for (const fp of await this.revocations(ownerId, statements, byFp, trusted))
+        if (!pins.revoked.includes(fp)) pins.revoked.push(fp)
+      for (const fp of pins.revoked) trusted.delete(fp)
+    }
+    await revoke()
+    const candidates = keys.filter((k) => !pins.revoked.includes(k.fingerprint))
     if (pinned.length === 0 && !isSelf) {
       // First contact: the strategies decide (the default trusts what is published: TOFU).
-      for (const fp of await this.askStrategies(ownerId, keys, pinned)) trusted.add(fp)
+      for (const fp of await this.askStrategies(ownerId, candidates, pinned)) trusted.add(fp)
     } else {
-      await this.applyAdditions(ownerId, statements, byFp, trusted)
-      const unknown = keys.filter((k) => !trusted.has(k.fingerprint))
+      await this.applyAdditions(ownerId, statements, byFp, trusted, pins.revoked)
+      const unknown = candidates.filter((k) => !trusted.has(k.fingerprint))
       if (unknown.length > 0 && !isSelf)
         for (const fp of await this.askStrategies(ownerId, unknown, pinned)) trusted.add(fp)
     }
-    for (const fp of await this.revocations(ownerId, statements, byFp, trusted))
-      if (!pins.revoked.includes(fp)) pins.revoked.push(fp)
-    for (const fp of pins.revoked) trusted.delete(fp)
+    await revoke()
     for (const fp of trusted) if (!pins.keys.includes(fp)) pins.keys.push(fp)
     await this.savePins(ownerId, pins)
 
@@ -157,12 +165,14 @@ export class KeyTrust {
     statements: readonly KeyStatementDto[],
     byFp: ReadonlyMap<string, PublicKeyHandle>,
     trusted: Set<string>,
+    revoked: readonly string[],
   ): Promise<void> {
     let grew = true
     while (grew) {
       grew = false
       for (const st of statements) {
         if (st.statement !== 'key-add' || trusted.has(st.fingerprint) || !byFp.has(st.fingerprint)) continue
+        if (revoked.includes(st.fingerprint) || revoked.includes(st.signerFingerprint)) continue
         if (!trusted.has(st.signerFingerprint)) continue
         if (await this.verifyStatement(ownerId, st, byFp)) {
           trusted.add(st.fingerprint)
@@ -193,7 +203,8 @@ export class KeyTrust {
     st: KeyStatementDto,
     byFp: ReadonlyMap<string, PublicKeyHandle>,
   ): Promise<boolean> {
-    const signer = byFp.get(st.signerFingerprint) ?? this.deviceKeys.find((k) => k.fingerprint === st.signerFingerprint)
+    const signer =
+      byFp.get(st.signerFingerprint) ?? this.deviceKeys.find((k) => k.fingerprint === st.signerFingerprint)
     if (!signer) return false
     const text = keyStatementText(st.statement, ownerId, st.fingerprint)
     return rsaVerify(signer, utf8_2ua(text), st.signature)
@@ -226,7 +237,9 @@ export class KeyTrust {
         revoked: Array.isArray(parsed.revoked) ? parsed.revoked.filter((k) => typeof k === 'string') : [],
       }
     } catch (e) {
-      throw new SdkError('BAD_REQUEST', `The key pins stored for data owner ${ownerId} are corrupt`, { cause: e })
+      throw new SdkError('BAD_REQUEST', `The key pins stored for data owner ${ownerId} are corrupt`, {
+        cause: e,
+      })
     }
   }
 

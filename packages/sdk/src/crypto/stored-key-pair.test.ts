@@ -24,8 +24,8 @@ import { loadStoredKeyPair, storeKeyPair } from './stored-key-pair.ts'
 /** A key storage holding whatever it is given, as it is (CryptoKeys included), like IndexedDB does. */
 class ObjectKeyStorage implements KeyStorageFacade {
   readonly items = new Map<string, unknown>()
-  async getKeypair(key: string) {
-    return this.items.get(key) as StoredKeyPair | undefined
+  getKeypair(key: string) {
+    return Promise.resolve(this.items.get(key) as StoredKeyPair | undefined)
   }
   async getPublicKey(key: string) {
     return (await this.getKeypair(key))?.publicKey
@@ -33,11 +33,13 @@ class ObjectKeyStorage implements KeyStorageFacade {
   async getPrivateKey(key: string) {
     return (await this.getKeypair(key))?.privateKey
   }
-  async deleteKeypair(key: string) {
+  deleteKeypair(key: string) {
     this.items.delete(key)
+    return Promise.resolve()
   }
-  async storeKeyPair(key: string, pair: StoredKeyPair) {
+  storeKeyPair(key: string, pair: StoredKeyPair) {
     this.items.set(key, pair)
+    return Promise.resolve()
   }
 }
 
@@ -134,8 +136,8 @@ describe('stored key pairs', () => {
     const stored = new Map<string, StoredKeyPair>()
     // An IndexedDbKeyStorage whose database is a map (IndexedDB itself is tested in a real browser).
     const idb = Object.assign(Object.create(IndexedDbKeyStorage.prototype) as IndexedDbKeyStorage, {
-      storeKeyPair: async (k: string, p: StoredKeyPair) => void stored.set(k, p),
-      getKeypair: async (k: string) => stored.get(k),
+      storeKeyPair: (k: string, p: StoredKeyPair) => Promise.resolve(void stored.set(k, p)),
+      getKeypair: (k: string) => Promise.resolve(stored.get(k)),
     })
     await storeKeyPair(idb, 'x', a)
     const entry = stored.get('x') as CryptoKeyPairEntry
