@@ -186,6 +186,9 @@ describe('IndexedDbKeyStorage in Chromium', () => {
         // The legacy pair: moved from localStorage on first read, then deleted there.
         const migrated = await sdk.loadStoredKeyPair(keys, legacyEntry)
         const migratedRaw = await keys.getKeypair(legacyEntry)
+        const localStorageAfterMigration = Object.keys(localStorage)
+        await keys.deleteKeypair(legacyEntry)
+        const afterDelete = await keys.getKeypair(legacyEntry)
         const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
         return {
           publicKeyHex: handle.publicKeyHex,
@@ -209,7 +212,8 @@ describe('IndexedDbKeyStorage in Chromium', () => {
             migratedRaw?.privateKey.decrypt.extractable,
             migratedRaw?.privateKey.sign.extractable,
           ],
-          localStorageKeys: Object.keys(localStorage),
+          localStorageKeys: localStorageAfterMigration,
+          deletedIsGone: afterDelete === undefined,
         }
       },
       { entry: ENTRY, legacyEntry: LEGACY_ENTRY, ciphertext },
@@ -253,5 +257,6 @@ describe('IndexedDbKeyStorage in Chromium', () => {
     expect(loaded.migratedPublicKey).toBe(stored.legacyPublicKey)
     expect(loaded.migratedExtractable).toEqual([false, false])
     expect(loaded.localStorageKeys).toEqual([])
+    expect(loaded.deletedIsGone).toBe(true)
   }, 30_000)
 })

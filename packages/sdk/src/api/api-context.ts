@@ -4,6 +4,7 @@ import type { ExchangeKeyManager } from '../crypto/exchange-key-manager.ts'
 import type { DataOwnerKeys } from '../crypto/data-owner-keys.ts'
 import type { KeyTrust } from '../crypto/key-trust.ts'
 import type { KeyPairHandle } from '@cairn/crypto'
+import type { KeyStorageFacade, StorageFacade } from '../storage/storage-facade.ts'
 import type { User } from '../models/index.ts'
 import type { IntegrityFailureHandler } from '../crypto/integrity-report.ts'
 import { SdkError } from '../http/sdk-error.ts'
@@ -21,8 +22,14 @@ export interface ApiContext {
   readonly dataOwnerKeys: DataOwnerKeys
   /** Pinned and verified public keys of data owners (present with `crypto`). */
   readonly keyTrust?: KeyTrust
-  /** The data owner's key pairs on this device (present with `crypto`). */
-  readonly ownKeys?: readonly KeyPairHandle[]
+  /**
+   * The data owner's key pairs on this device (present with `crypto`). The same array is shared with
+   * the exchange-key manager and key trust: a rotation appends the new pair to it.
+   */
+  readonly ownKeys?: KeyPairHandle[]
+  /** Where the key pairs and small local state are kept (present with `crypto`). */
+  readonly keyStorage?: KeyStorageFacade
+  readonly storage?: StorageFacade<string>
   /** Where lists report the entities they leave out (builder `withIntegrityFailureHandler`). */
   readonly reportIntegrity: IntegrityFailureHandler
 }

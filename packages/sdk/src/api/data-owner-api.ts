@@ -8,8 +8,16 @@ import {
   type User,
 } from '../models/index.ts'
 import { publishedKeysOf } from '../crypto/data-owner-keys.ts'
-import { publishKeys } from '../crypto/own-keys.ts'
-import { fingerprintOf, keyStatementText, rsaSign, sha256, utf8_2ua } from '@cairn/crypto'
+import { keepKeyPair, publishKeys } from '../crypto/own-keys.ts'
+import {
+  fingerprintOf,
+  generateKeyPairHex,
+  importKeyPair,
+  keyStatementText,
+  rsaSign,
+  sha256,
+  utf8_2ua,
+} from '@cairn/crypto'
 import type { ApiContext } from './api-context.ts'
 
 /** The key machinery of a data owner's API, or the MedTech error for users that are none. */
@@ -102,7 +110,11 @@ export class DataOwnerApi {
     return published.keys.map((k) => ({
       fingerprint: k.fingerprint,
       publicKey: k.publicKeyHex,
-      status: accepted.has(k.fingerprint) ? 'trusted' : t.revoked.includes(k.fingerprint) ? 'revoked' : 'unverified',
+      status: accepted.has(k.fingerprint)
+        ? 'trusted'
+        : t.revoked.includes(k.fingerprint)
+          ? 'revoked'
+          : 'unverified',
     }))
   }
 
@@ -123,10 +135,51 @@ export class DataOwnerApi {
     // 12 groups of 5 digits, each from 4 digest bytes modulo 100000 (as Signal's safety numbers).
     const groups: string[] = []
     for (let i = 0; i < 12; i++) {
-      const v = ((digest[i * 2] << 24) | (digest[i * 2 + 1] << 16) | (digest[i * 2 + 8] << 8) | digest[i * 2 + 9]) >>> 0
+      const v =
+        ((digest[i * 2] << 24) | (digest[i * 2 + 1] << 16) | (digest[i * 2 + 8] << 8) | digest[i * 2 + 9]) >>>
+        0
       groups.push(String(v % 100000).padStart(5, '0'))
     }
     return groups.join(' ')
+  }
+
+  /**
+   * Rotates the current data owner's keys: a new key pair is generated here, kept in the key storage,
+   * and published with a `key-add` statement signed by the newest key on this device, so that every
+   * client that pinned that key trusts the new one without asking anyone (protocol v2). New exchange
+   * keys are then encrypted for both; revoke the old key with {@link revokeKey} when it must no longer
+   * be used. Returns the new key's fingerprint and hex SPKI.
+   */
+  async rotateKeyPair(): Promise<{ fingerprint: string; publicKey: string }> {
+    const { keyTrust, ownKeys, selfId, exchangeKeys } = requireKeys(this.ctx)
+    if (!this.ctx.keyStorage || !this.ctx.storage) throw new SdkError('INTERNAL', 'No key storage configured')
+    const revoked = (await keyTrust.keysOf(selfId)).revoked
+    const signer = [...ownKeys].reverse().find((k) => !revoked.includes(k.fingerprint))
+    if (!signer)
+      throw new SdkError('FORBIDDEN', `Every key of data owner ${selfId} on this device is revoked`)
+    const pair = await generateKeyPairHex()
+    const handle = await importKeyPair(pair)
+    const signature = await rsaSign(signer, utf8_2ua(keyStatementText('key-add', selfId, handle.fingerprint)))
+    await keepKeyPair(this.ctx.keyStorage, this.ctx.storage, selfId, pair)
+    const current = await this.ctx.http.call(ROUTES.currentDataOwner, {})
+    await publishKeys(
+      this.ctx.http,
+      current,
+      [pair.publicKey],
+      [
+        {
+          statement: 'key-add',
+          fingerprint: handle.fingerprint,
+          signerFingerprint: signer.fingerprint,
+          signature,
+        },
+      ],
+    )
+    ownKeys.push(handle)
+    this.ctx.dataOwnerKeys.clear()
+    keyTrust.clear()
+    exchangeKeys.clear()
+    return { fingerprint: handle.fingerprint, publicKey: handle.publicKeyHex }
   }
 
   /**
@@ -136,18 +189,26 @@ export class DataOwnerApi {
    */
   async revokeKey(fingerprint: string): Promise<void> {
     const { keyTrust, ownKeys, selfId, exchangeKeys } = requireKeys(this.ctx)
-    const signer = ownKeys.find((k) => k.fingerprint !== fingerprint) ?? ownKeys.find((k) => k.fingerprint === fingerprint)
-    if (!signer) throw new SdkError('FORBIDDEN', `No key of data owner ${selfId} on this device can sign a revocation`)
+    const signer =
+      ownKeys.find((k) => k.fingerprint !== fingerprint) ?? ownKeys.find((k) => k.fingerprint === fingerprint)
+    if (!signer)
+      throw new SdkError('FORBIDDEN', `No key of data owner ${selfId} on this device can sign a revocation`)
     if (ownKeys.every((k) => k.fingerprint === fingerprint))
-      throw new SdkError('BAD_REQUEST', `Key ${fingerprint} is the only key of data owner ${selfId} on this device: it cannot be revoked here`)
+      throw new SdkError(
+        'BAD_REQUEST',
+        `Key ${fingerprint} is the only key of data owner ${selfId} on this device: it cannot be revoked here`,
+      )
     const current = await this.ctx.http.call(ROUTES.currentDataOwner, {})
     const publishedFps = await Promise.all(publishedKeysOf(current.dataOwner).map((k) => fingerprintOf(k)))
     if (!publishedFps.includes(fingerprint))
       throw new SdkError('BAD_REQUEST', `Data owner ${selfId} has no published key ${fingerprint}`)
     const signature = await rsaSign(signer, utf8_2ua(keyStatementText('key-revoke', selfId, fingerprint)))
-    await publishKeys(this.ctx.http, current, [], [
-      { statement: 'key-revoke', fingerprint, signerFingerprint: signer.fingerprint, signature },
-    ])
+    await publishKeys(
+      this.ctx.http,
+      current,
+      [],
+      [{ statement: 'key-revoke', fingerprint, signerFingerprint: signer.fingerprint, signature }],
+    )
     this.ctx.dataOwnerKeys.clear()
     keyTrust.clear()
     exchangeKeys.clear()

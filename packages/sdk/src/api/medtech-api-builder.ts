@@ -199,6 +199,8 @@ export class MedTechApiBuilder {
       dataOwnerKeys,
       keyTrust,
       ownKeys: keys,
+      keyStorage,
+      storage,
       reportIntegrity,
     }
     return new MedTechApi(ctx, settings)

@@ -83,6 +83,16 @@ export class EntityCrypto {
     private readonly exchangeKeys: ExchangeKeyManager,
   ) {}
 
+  /** A safe summary for logs and JSON: never the cached keys. */
+  toJSON(): { selfId: string } {
+    return { selfId: this.selfId }
+  }
+
+  /** What `console.log` / `util.inspect` show in Node.js: the summary of {@link toJSON}, no key. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `EntityCrypto ${JSON.stringify(this.toJSON())}`
+  }
+
   /**
    * Metadata of a new entity: access for the creator and each delegate (auto-shares), linked to a
    * parent patient through one of its secret ids when given. The seal is added by {@link seal}.

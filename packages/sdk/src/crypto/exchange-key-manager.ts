@@ -11,6 +11,7 @@ import {
 import { ROUTES, type ExchangeKeyDto } from '@cairn/protocol'
 import type { HttpClient } from '../http/http-client.ts'
 import type { KeyTrust } from './key-trust.ts'
+import { SdkError } from '../http/sdk-error.ts'
 
 /** An opened record of a pair with its id. */
 interface OpenedRecord extends OpenedExchangeKey {
@@ -39,6 +40,16 @@ export class ExchangeKeyManager {
     private readonly ownKeys: KeyPairHandle[],
     private readonly trust: KeyTrust,
   ) {}
+
+  /** A safe summary for logs and JSON: never the cached keys. */
+  toJSON(): { selfId: string } {
+    return { selfId: this.selfId }
+  }
+
+  /** What `console.log` / `util.inspect` show in Node.js: the summary of {@link toJSON}, no key. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `ExchangeKeyManager ${JSON.stringify(this.toJSON())}`
+  }
 
   /** K(self -> delegate): the newest suitable verified one, or a new one created and stored now. */
   keyTo(delegate: string): Promise<AesKey> {
@@ -75,7 +86,11 @@ export class ExchangeKeyManager {
     ] as const) {
       for (const opened of await this.openAll(delegator, delegate)) {
         if (Object.hasOwn(opened.record.encryptedKey, newKey.fingerprint)) continue
-        const next = await addExchangeKeyRecipient({ record: opened.record, key: opened.key, recipient: newKey })
+        const next = await addExchangeKeyRecipient({
+          record: opened.record,
+          key: opened.key,
+          recipient: newKey,
+        })
         await this.http.call(ROUTES.addExchangeKeyRecipients, {
           params: { id: opened.record.id },
           body: { encryptedKey: { [newKey.fingerprint]: next.encryptedKey[newKey.fingerprint] } },
@@ -96,13 +111,20 @@ export class ExchangeKeyManager {
   private async findOrCreate(delegate: string): Promise<AesKey> {
     const own = await this.trust.keysOf(this.selfId)
     const delegateKeys = delegate === this.selfId ? [] : await this.trust.keysToEncryptFor(delegate)
+    // Own pairs on this device that are still trusted (a revoked one neither signs nor receives).
+    const ownUsable = this.ownKeys.filter((k) => !own.revoked.includes(k.fingerprint))
+    if (ownUsable.length === 0)
+      throw new SdkError('FORBIDDEN', `Every key of data owner ${this.selfId} on this device is revoked`)
     // Suitable: encrypted (per its signed recipient list) only for keys trusted now, and for every
     // trusted key of the delegate, so that a changed or revoked key gets a fresh exchange key.
     const allowed = new Set([...own.accepted, ...delegateKeys].map((k) => k.fingerprint))
     const required = delegateKeys.map((k) => k.fingerprint)
     const pair = `${this.selfId}->${delegate}`
     const suitable = (await this.openAll(this.selfId, delegate))
-      .filter((r) => r.recipients.every((fp) => allowed.has(fp)) && required.every((fp) => r.recipients.includes(fp)))
+      .filter(
+        (r) =>
+          r.recipients.every((fp) => allowed.has(fp)) && required.every((fp) => r.recipients.includes(fp)),
+      )
       .sort((a, b) => b.keyCreated - a.keyCreated)
     const newest = suitable[0]
     if (newest && newest.keyCreated >= (this.newestUsed.get(pair) ?? 0)) {
@@ -112,8 +134,9 @@ export class ExchangeKeyManager {
     const { record, key, opened } = await createExchangeKey({
       delegatorId: this.selfId,
       delegateId: delegate,
-      signer: this.ownKeys[0],
-      recipients: [...this.ownKeys, ...delegateKeys],
+      // The newest usable pair on this device signs (after a rotation, the new key).
+      signer: ownUsable[ownUsable.length - 1],
+      recipients: [...ownUsable, ...delegateKeys],
     })
     await this.http.call(ROUTES.createExchangeKey, {
       body: { id: globalThis.crypto.randomUUID(), ...record },
@@ -129,11 +152,13 @@ export class ExchangeKeyManager {
    * refused ones are reported, not used.
    */
   private async openAll(delegator: string, delegate: string): Promise<OpenedRecord[]> {
-    const [records, trusted] = await Promise.all([
+    const [records, trusted, known] = await Promise.all([
       this.http.call(ROUTES.getExchangeKeys, { params: { delegator, delegate } }),
       this.trust.keysOf(delegator),
+      this.trust.knownRecords(delegator),
     ])
     const out: OpenedRecord[] = []
+    const verified: string[] = []
     for (const record of records) {
       // The signature covers the pair, but only of the record itself: a record of another pair (even
       // a genuine one of ours) returned for this pair would otherwise be used for the wrong party.
@@ -145,18 +170,18 @@ export class ExchangeKeyManager {
         })
         continue
       }
+      // A key revoked since still verifies the records this device had verified before.
+      const signers = known.has(record.id) ? [...trusted.accepted, ...trusted.revokedKeys] : trusted.accepted
       try {
-        const opened = await openExchangeKey({
-          record,
-          ownKeys: this.ownKeys,
-          delegatorPublicKeys: trusted.accepted,
-        })
+        const opened = await openExchangeKey({ record, ownKeys: this.ownKeys, delegatorPublicKeys: signers })
         out.push({ ...opened, record })
+        if (!known.has(record.id)) verified.push(record.id)
       } catch (e) {
         if (!(e instanceof CryptoError)) throw e
         this.refused.push({ id: record.id, delegator, reason: e.message })
       }
     }
+    if (verified.length > 0) await this.trust.rememberRecords(delegator, verified)
     return out
   }
 }

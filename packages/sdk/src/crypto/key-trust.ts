@@ -18,7 +18,12 @@ const pinEntry = (selfId: string, ownerId: string) => `cairn.pins.${selfId}.${ow
 interface Pins {
   keys: string[]
   revoked: string[]
+  /** Ids of exchange-key records of this delegator already verified (usable after a revocation). */
+  records?: string[]
 }
+
+/** Records remembered per data owner; beyond this the oldest are forgotten. */
+const MAX_RECORDS = 1000
 
 /** The trusted keys of a data owner now, and what was refused. */
 export interface TrustedKeys {
@@ -30,6 +35,8 @@ export interface TrustedKeys {
   pinned: string[]
   /** Fingerprints revoked by a valid signed statement. */
   revoked: string[]
+  /** The revoked keys still published, to verify records verified before their revocation. */
+  revokedKeys: PublicKeyHandle[]
 }
 
 /**
@@ -50,6 +57,16 @@ export class KeyTrust {
     private readonly strategies: MedTechCryptoStrategies,
     private readonly storage: StorageFacade<string>,
   ) {}
+
+  /** A safe summary for logs and JSON: never the cached keys. */
+  toJSON(): { selfId: string } {
+    return { selfId: this.selfId }
+  }
+
+  /** What `console.log` / `util.inspect` show in Node.js: the summary of {@link toJSON}, no key. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `KeyTrust ${JSON.stringify(this.toJSON())}`
+  }
 
   /** Trusted keys of a data owner (computed once per API instance; `clear` to look again). */
   keysOf(ownerId: string): Promise<TrustedKeys> {
@@ -109,6 +126,25 @@ export class KeyTrust {
     return key
   }
 
+  /**
+   * Exchange-key records of `ownerId` (as delegator) this device verified before: a record signed by
+   * a key revoked since stays usable for a client that had verified it, while a new record signed by
+   * a revoked key is refused.
+   */
+  async knownRecords(ownerId: string): Promise<Set<string>> {
+    return new Set((await this.loadPins(ownerId)).records ?? [])
+  }
+
+  /** Remembers records verified with trusted keys (see {@link knownRecords}). */
+  async rememberRecords(ownerId: string, ids: readonly string[]): Promise<void> {
+    const pins = await this.loadPins(ownerId)
+    const known = new Set(pins.records ?? [])
+    if (ids.every((id) => known.has(id))) return
+    for (const id of ids) known.add(id)
+    pins.records = [...known].slice(-MAX_RECORDS)
+    await this.savePins(ownerId, pins)
+  }
+
   /** Forgets the computed trust (pins stay). */
   clear(): void {
     this.cache.clear()
@@ -152,6 +188,7 @@ export class KeyTrust {
       refused: keys.filter((k) => !trusted.has(k.fingerprint) && !pins.revoked.includes(k.fingerprint)),
       pinned,
       revoked: [...pins.revoked],
+      revokedKeys: pins.revoked.map(handle).filter((k): k is PublicKeyHandle => k !== undefined),
     }
   }
 
@@ -232,9 +269,12 @@ export class KeyTrust {
     if (!raw) return { keys: [], revoked: [] }
     try {
       const parsed = JSON.parse(raw) as Partial<Pins>
+      const strings = (v: unknown) =>
+        Array.isArray(v) ? v.filter((k): k is string => typeof k === 'string') : []
       return {
-        keys: Array.isArray(parsed.keys) ? parsed.keys.filter((k) => typeof k === 'string') : [],
-        revoked: Array.isArray(parsed.revoked) ? parsed.revoked.filter((k) => typeof k === 'string') : [],
+        keys: strings(parsed.keys),
+        revoked: strings(parsed.revoked),
+        records: strings(parsed.records),
       }
     } catch (e) {
       throw new SdkError('BAD_REQUEST', `The key pins stored for data owner ${ownerId} are corrupt`, {

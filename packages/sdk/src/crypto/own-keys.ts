@@ -213,6 +213,23 @@ function describeKeyStorage(keyStorage: KeyStorageFacade): string {
     : name
 }
 
+/**
+ * Stores a new key pair of the data owner on this device and records it in the device's index of
+ * pairs (so that it is found even if the server stops publishing it).
+ */
+export async function keepKeyPair(
+  keyStorage: KeyStorageFacade,
+  storage: StorageFacade<string>,
+  selfId: string,
+  pair: KeyPairHex,
+): Promise<string> {
+  const fp = await fingerprintOf(pair.publicKey)
+  await storeKeyPair(keyStorage, keyEntry(selfId, fp), pair)
+  const index = await readIndex(storage, selfId)
+  if (!index.includes(fp)) await storage.setItem(indexEntry(selfId), JSON.stringify([...index, fp]))
+  return fp
+}
+
 async function readIndex(storage: StorageFacade<string>, selfId: string): Promise<string[]> {
   const raw = await storage.getItem(indexEntry(selfId))
   if (!raw) return []

@@ -67,9 +67,10 @@ export class IndexedDbKeyStorage implements KeyStorageFacade {
     return (await this.getKeypair(key))?.privateKey
   }
 
-  /** Removes the pair under `key`. */
+  /** Removes the pair under `key` (in `migrateFrom` too, so that a later read does not bring it back). */
   async deleteKeypair(key: string): Promise<void> {
     await this.request('readwrite', (s) => s.delete(key))
+    await this.migrateFrom?.deleteKeypair(key)
   }
 
   /**
