@@ -12,7 +12,8 @@ export function canonicalJson(value: unknown): string {
     if (!Number.isFinite(value)) throw new CryptoError('BAD_INPUT', 'cannot seal a non-finite number')
     return JSON.stringify(value)
   }
-  if (Array.isArray(value)) return '[' + value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',') + ']'
+  if (Array.isArray(value))
+    return '[' + value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',') + ']'
   if (typeof value === 'object') {
     const entries = Object.keys(value)
       .filter((k) => (value as Record<string, unknown>)[k] !== undefined)

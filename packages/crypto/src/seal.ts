@@ -90,7 +90,9 @@ export async function writerProof(
     proofKeys.set(exchangeKey, derived)
   }
   const key = await derived
-  return ua2b64(await hmacSha256(key, enc(`cairn:v2:writer:${entityType}:${entityId}:${delegateId}:${digest}`)))
+  return ua2b64(
+    await hmacSha256(key, enc(`cairn:v2:writer:${entityType}:${entityId}:${delegateId}:${digest}`)),
+  )
 }
 
 /**
@@ -136,7 +138,10 @@ export async function verifySeal(k: AesKey, content: SealedContent, seal: Entity
   const digest = await sealDigest(content, seal)
   const tag = ua2b64(await hmacSha256(await subKey(k.raw, 'seal'), enc(digest)))
   if (!constantTimeEqual(tag, seal.tag)) {
-    throw new CryptoError('CANNOT_DECRYPT', 'the seal does not match the content (changed after it was sealed)')
+    throw new CryptoError(
+      'CANNOT_DECRYPT',
+      'the seal does not match the content (changed after it was sealed)',
+    )
   }
   return digest
 }

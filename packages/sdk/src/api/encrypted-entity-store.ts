@@ -1,4 +1,4 @@
-import { CryptoError, type EntitySeal } from '@cairn/crypto'
+import { CryptoError } from '@cairn/crypto'
 import {
   DEFAULT_BODY_LIMIT,
   DEFAULT_PAGE_SIZE,
@@ -106,7 +106,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
           )
         }
         meta.encryptedSelf = await crypto.encryptFields(this.kind.type, id, key, secret)
-        meta.seal = await crypto.seal(this.kind.type, doc, key, meta.seal as EntitySeal | undefined)
+        meta.seal = await crypto.seal(this.kind.type, doc, key, meta.seal)
         return { doc, secret }
       }),
     )
@@ -129,8 +129,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
     try {
       opened = await crypto.open(this.kind.type, doc)
     } catch (e) {
-      if (e instanceof CryptoError)
-        throw new IntegrityError(this.kind.type, doc.id, e.message, e)
+      if (e instanceof CryptoError) throw new IntegrityError(this.kind.type, doc.id, e.message, e)
       throw e
     }
     const json = modelJson(doc, this.encryptedFields, opened?.fields)
@@ -248,7 +247,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
       )
       saved.forEach((doc, j) => {
         // What this instance wrote is the newest revision it has seen (rollback detection).
-        const seal = doc.systemMetaData.seal as EntitySeal | undefined
+        const seal = doc.systemMetaData.seal
         if (seal) requireSelf(this.ctx).crypto.revisions.accept(this.kind.type, doc.id, seal)
         const json = modelJson(doc, this.encryptedFields, chunk[j].secret)
         const meta = json.systemMetaData as Record<string, unknown>

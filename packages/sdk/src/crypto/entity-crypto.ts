@@ -241,7 +241,7 @@ export class EntityCrypto {
       if (!(e instanceof CryptoError)) throw e
       fail(e.message, e)
     }
-    const seal = doc.systemMetaData.seal as EntitySeal | undefined
+    const seal = doc.systemMetaData.seal
     if (!seal) fail('unsupported protocol version 1: it has no seal (protocol v1, or not written by the SDK)')
     // The key must be the one the seal commits to, also where the content is not checked (modify and
     // share): otherwise a key chosen by someone else would be used to encrypt and share from then on.
@@ -336,7 +336,7 @@ export class EntityCrypto {
       if (added[i].length > 0)
         meta[map] = { ...meta[map], [delegate]: [...(meta[map][delegate] ?? []), ...added[i]] }
     })
-    const seal = meta.seal as EntitySeal | undefined
+    const seal = meta.seal
     if (key && seal && seal.writer === this.selfId && !seal.proofs?.[delegate]) {
       const digest = await sealDigest(sealedContent(type, doc), seal)
       const proof = await writerProof(await this.exchangeKeys.keyTo(delegate), type, doc.id, delegate, digest)

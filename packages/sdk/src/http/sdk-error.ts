@@ -7,12 +7,7 @@ import type { ErrorCode } from '@cairn/protocol'
  * key of a data owner changed without a verification the crypto strategies accept (KEY_VERIFICATION).
  */
 export type SdkErrorCode =
-  | ErrorCode
-  | 'NETWORK'
-  | 'NOT_AVAILABLE'
-  | 'DECRYPTION'
-  | 'INTEGRITY'
-  | 'KEY_VERIFICATION'
+  ErrorCode | 'NETWORK' | 'NOT_AVAILABLE' | 'DECRYPTION' | 'INTEGRITY' | 'KEY_VERIFICATION'
 
 /** Details of an SdkError besides its message. */
 export interface SdkErrorDetails {

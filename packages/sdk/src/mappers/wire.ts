@@ -28,7 +28,11 @@ export function splitFields(
 export function metaToWire(meta: Marshallable | undefined): EncryptionMetaDto | undefined {
   if (!meta) return undefined
   // `writer` and `contentWithheld` are what this reader found, not data: never sent back.
-  const { writer: _w, contentWithheld: _c, ...m } = meta.marshal() as Partial<EncryptionMetaDto> & {
+  const {
+    writer: _w,
+    contentWithheld: _c,
+    ...m
+  } = meta.marshal() as Partial<EncryptionMetaDto> & {
     writer?: unknown
     contentWithheld?: unknown
   }

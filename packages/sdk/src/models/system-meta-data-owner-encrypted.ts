@@ -48,7 +48,12 @@ export class SystemMetaDataOwnerEncrypted {
   /** Protocol v2 seal of this revision (made and checked by the SDK; docs/protocol.md). */
   declare seal?: EntitySealModel
   /** Signed statements about the patient's own keys (rotation, revocation; protocol v2). */
-  declare keyStatements?: { statement: string; fingerprint: string; signerFingerprint: string; signature: string }[]
+  declare keyStatements?: {
+    statement: string
+    fingerprint: string
+    signerFingerprint: string
+    signature: string
+  }[]
   /** Who wrote this revision, as the SDK found when it read it (see SystemMetaDataEncrypted.writer). */
   declare writer?: { dataOwnerId: string; verified: boolean }
   /** True when the current data owner holds no usable key: the encrypted fields are withheld, not empty. */
