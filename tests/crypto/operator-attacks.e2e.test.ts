@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import {
   createExchangeKey,
+  decryptSelf,
   encryptSelf,
   fingerprintOf,
   generateAesKey,
@@ -33,6 +34,7 @@ import {
 import { sealedContent } from '../../packages/sdk/src/crypto/entity-crypto.ts'
 import { disposeServer, startServer, type ServerProcess } from '../support/server-process.ts'
 import { newHcp, type Actor } from '../support/actors.ts'
+import { client } from '../access/http.ts'
 
 /**
  * Protocol v2 against a malicious operator (issue 7, ../shared/design/PROTOCOL-V1-REVIEW.md): one
@@ -176,6 +178,17 @@ async function pairKeys(holder: Actor, ownerId: string): Promise<AesKey[]> {
   return out
 }
 
+/** K(delegator -> delegate) as the delegator's own keys open it (the delegator helping the operator). */
+async function pairKeysAsDelegator(delegator: Actor, delegate: Actor): Promise<AesKey[]> {
+  const own = await handleOf(delegator)
+  const out: AesKey[] = []
+  for (const record of exchangeKeyRecords(delegator.dataOwnerId, delegate.dataOwnerId)) {
+    out.push((await openExchangeKey({ record, ownKeys: [own], delegatorPublicKeys: [own] })).key)
+  }
+  if (out.length === 0) throw new Error('no exchange key for the pair')
+  return out
+}
+
 /** The entity key of a stored document as its delegate `holder` unwraps it with its own keys. */
 async function entityKeyAs(holder: Actor, type: EntityType, doc: EncryptedEntityDto): Promise<AesKey> {
   for (const e of doc.systemMetaData.encryptionKeys[holder.dataOwnerId] ?? []) {
@@ -253,20 +266,70 @@ describe('1. forged content without crypto (F1)', () => {
     )
   })
 
+  // BUG (this test fails on purpose until the SDK is fixed): dataOwnerFromDto
+  // (packages/sdk/src/api/data-owner-api.ts) swallows the IntegrityError of a patient that does not verify
+  // (`.catch(() => ({ model: undefined, decrypted: false }))`), or finds no key for it, and builds
+  // `new EncryptedPatient(dto.dataOwner)` from the server's whole clear JSON, encrypted field names
+  // included (getPatientAndTryDecrypt strips them with withoutEncrypted): the operator's clear `note` is
+  // shown, and the tampering is not reported.
+  it('(a, through dataOwnerApi.getDataOwner) a clear note written by the operator is never shown', async () => {
+    const p = await a.api.patientApi.createOrModifyPatient(
+      new Patient({ firstName: 'F1', lastName: 'Owner', note: 'allergic to penicillin' }),
+    )
+    const doc = readDoc('patient', p.id!)
+    const { [a.dataOwnerId]: _mine, ...otherKeys } = doc.systemMetaData.encryptionKeys
+    for (const [variant, forged] of [
+      ['next to the ciphertext', { ...doc, note: 'no known allergies', administrativeNote: 'forged' }],
+      [
+        'instead of it',
+        {
+          ...doc,
+          note: 'no known allergies',
+          administrativeNote: 'forged',
+          systemMetaData: { ...doc.systemMetaData, encryptedSelf: undefined },
+        },
+      ],
+      [
+        'reader key removed',
+        {
+          ...doc,
+          note: 'no known allergies',
+          administrativeNote: 'forged',
+          systemMetaData: { ...doc.systemMetaData, encryptionKeys: otherKeys },
+        },
+      ],
+    ] as [string, EncryptedEntityDto][]) {
+      writeDoc('patient', forged)
+      const outcome = await a.api.dataOwnerApi.getDataOwner(p.id!).then(
+        (o) => o.dataOwner as Patient,
+        (e: unknown) => e as SdkError,
+      )
+      if (outcome instanceof SdkError) expect.soft(outcome.code, variant).toBe('INTEGRITY')
+      else {
+        expect.soft(outcome.note, variant).not.toBe('no known allergies')
+        expect.soft(outcome.administrativeNote, variant).not.toBe('forged')
+      }
+    }
+  })
+
   it('(b) a clear comment next to a valid ciphertext is refused', async () => {
     const p = await a.api.patientApi.createOrModifyPatient(
       new Patient({ firstName: 'F1', lastName: 'Comment' }),
     )
     const s = await a.api.dataSampleApi.createOrModifyDataSampleFor(p.id!, glucose(5.4, 'fasting'))
+    await a.api.dataSampleApi.giveAccessTo(s, b.dataOwnerId)
     const doc = readDoc('data_sample', s.id!)
-    // The operator also drops the writer proofs (not needed to read): only the seal is left to notice.
+    // The operator also drops the writer proofs (not needed to read): for B, a delegate that did not
+    // write it, only the seal is left to notice (the writer A would also miss its own proof).
     writeDoc('data_sample', { ...withoutProofs(doc), comment: 'not fasting: ignore' })
-    await expectIntegrityError(
-      a.api.dataSampleApi.getDataSample(s.id!),
-      'dataSample',
-      s.id!,
-      /seal does not match the content/,
-    )
+    for (const reader of [b, a]) {
+      await expectIntegrityError(
+        reader.api.dataSampleApi.getDataSample(s.id!),
+        'dataSample',
+        s.id!,
+        /seal does not match the content/,
+      )
+    }
   })
 
   it('(c) a glucose value written in clear by the operator is never shown (key holder: refused; no key: withheld)', async () => {
@@ -274,6 +337,7 @@ describe('1. forged content without crypto (F1)', () => {
       new Patient({ firstName: 'F1', lastName: 'Glucose' }),
     )
     const s = await a.api.dataSampleApi.createOrModifyDataSampleFor(p.id!, glucose(5.4))
+    await a.api.dataSampleApi.giveAccessTo(s, b.dataOwnerId)
     expect(valueOf(await a.api.dataSampleApi.getDataSample(s.id!))).toBe(5.4)
     const stored = readRow('data_sample', s.id!).doc
     const doc = JSON.parse(stored) as EncryptedEntityDto
@@ -285,7 +349,8 @@ describe('1. forged content without crypto (F1)', () => {
 
     // Next to the genuine ciphertext.
     writeDoc('data_sample', { ...withoutProofs(doc), content: forgedContent })
-    await expectIntegrityError(a.api.dataSampleApi.getDataSample(s.id!), 'dataSample', s.id!)
+    for (const reader of [b, a])
+      await expectIntegrityError(reader.api.dataSampleApi.getDataSample(s.id!), 'dataSample', s.id!)
     // Instead of it.
     writeDoc('data_sample', {
       ...withoutProofs(doc),
@@ -494,55 +559,66 @@ describe('3. forged exchange key signed by a planted delegator key (F2b)', () =>
 })
 
 describe('4. content substitution by a colleague holding an exchange key to the victim (F3)', () => {
-  it("the victim's own never-shared record, rewritten under a key the colleague wraps, is refused", async () => {
-    const [s, v] = await Promise.all([newHcp(server, 'colleague'), newHcp(server, 'victim')])
+  let s: Actor
+  let v: Actor
+  /** The genuine K(S -> V). */
+  let xk: AesKey
+  beforeAll(async () => {
+    ;[s, v] = await Promise.all([newHcp(server, 'colleague'), newHcp(server, 'victim')])
     // S once shared something with V: a genuine K(S -> V) exists.
     const anything = await s.api.patientApi.createOrModifyPatient(
       new Patient({ firstName: 'F3', lastName: 'Any' }),
     )
     await s.api.patientApi.giveAccessTo(anything, v.dataOwnerId)
     expect((await v.api.patientApi.getPatient(anything.id!)).lastName).toBe('Any')
+    ;[xk] = await pairKeysAsDelegator(s, v)
+  })
+
+  /**
+   * The forged revision of V's record: content under a fresh k' that S knows, k' wrapped by S for V
+   * under K(S -> V), sealed with k' (S helps the operator). Returns k'.
+   */
+  const forge = async (original: EncryptedEntityDto, keepVictimEntry: boolean, creator: string) => {
+    const k = await generateAesKey()
+    const sEntry = {
+      owner: s.dataOwnerId,
+      delegatedTo: v.dataOwnerId,
+      key: await wrapValue(xk, 'ek', 'patient', original.id, v.dataOwnerId, k.raw),
+    }
+    const meta = {
+      ...original.systemMetaData,
+      encryptedSelf: await encryptSelf(k, 'patient', original.id, { note: 'dose: 50 mg' }),
+      encryptionKeys: {
+        ...original.systemMetaData.encryptionKeys,
+        // The forged entry first: a reader taking the first entry that opens would use it.
+        [v.dataOwnerId]: keepVictimEntry
+          ? [sEntry, ...original.systemMetaData.encryptionKeys[v.dataOwnerId]]
+          : [sEntry],
+      },
+    }
+    const doc = { ...original, systemMetaData: meta }
+    meta.seal = (
+      await sealEntity({
+        k,
+        content: sealedContent('patient', doc),
+        seq: sealOf(original).seq + 1,
+        creator,
+        writer: s.dataOwnerId,
+        proofKeys: new Map([[v.dataOwnerId, xk]]),
+      })
+    ).seal
+    writeDoc('patient', doc)
+    return k
+  }
+
+  it("the victim's own never-shared record, rewritten under a key the colleague wraps, is refused", async () => {
     const own = await v.api.patientApi.createOrModifyPatient(
       new Patient({ firstName: 'F3', lastName: 'Own', note: 'dose: 5 mg' }),
     )
     const original = readDoc('patient', own.id!)
-    const [xk] = await pairKeysAsDelegator(s, v)
-
-    /** The forged revision: content under k', k' wrapped by S for V, sealed with k' (S helps). */
-    const forge = async (keepVictimEntry: boolean, creator: string) => {
-      const k = await generateAesKey()
-      const sEntry = {
-        owner: s.dataOwnerId,
-        delegatedTo: v.dataOwnerId,
-        key: await wrapValue(xk, 'ek', 'patient', own.id!, v.dataOwnerId, k.raw),
-      }
-      const meta = {
-        ...original.systemMetaData,
-        encryptedSelf: await encryptSelf(k, 'patient', own.id!, { note: 'dose: 50 mg' }),
-        encryptionKeys: {
-          ...original.systemMetaData.encryptionKeys,
-          // The forged entry first: a reader taking the first entry that opens would use it.
-          [v.dataOwnerId]: keepVictimEntry
-            ? [sEntry, ...original.systemMetaData.encryptionKeys[v.dataOwnerId]]
-            : [sEntry],
-        },
-      }
-      const doc = { ...original, systemMetaData: meta }
-      meta.seal = (
-        await sealEntity({
-          k,
-          content: sealedContent('patient', doc),
-          seq: sealOf(original).seq + 1,
-          creator,
-          writer: s.dataOwnerId,
-          proofKeys: new Map([[v.dataOwnerId, xk]]),
-        })
-      ).seal
-      writeDoc('patient', doc)
-    }
 
     // Variant 1: V's own entry kept, S's entry added.
-    await forge(true, v.dataOwnerId)
+    await forge(original, true, v.dataOwnerId)
     await expectIntegrityError(
       (await reopen(v)).patientApi.getPatient(own.id!),
       'patient',
@@ -551,7 +627,7 @@ describe('4. content substitution by a colleague holding an exchange key to the 
     )
     await expectIntegrityError(v.api.patientApi.getPatient(own.id!), 'patient', own.id!)
     // Variant 2: V's entry deleted, only S's left; the seal still names V as creator.
-    await forge(false, v.dataOwnerId)
+    await forge(original, false, v.dataOwnerId)
     await expectIntegrityError(
       (await reopen(v)).patientApi.getPatient(own.id!),
       'patient',
@@ -562,7 +638,7 @@ describe('4. content substitution by a colleague holding an exchange key to the 
     // Variant 3 (documented limit): the forgery honest about its creator (S) is refused by an instance
     // that saw the original; a fresh instance cannot tell it from a record S created and shared, but it
     // attributes it to S (verified), never to V.
-    await forge(false, s.dataOwnerId)
+    await forge(original, false, s.dataOwnerId)
     await expectIntegrityError(
       v.api.patientApi.getPatient(own.id!),
       'patient',
@@ -573,18 +649,49 @@ describe('4. content substitution by a colleague holding an exchange key to the 
     expect(fresh.systemMetaData?.seal?.creator).toBe(s.dataOwnerId)
     expect(fresh.systemMetaData?.writer).toEqual({ dataOwnerId: s.dataOwnerId, verified: true })
   })
-})
 
-/** K(delegator -> delegate) as the delegator's own keys open it (the delegator helping the operator). */
-async function pairKeysAsDelegator(delegator: Actor, delegate: Actor): Promise<AesKey[]> {
-  const own = await handleOf(delegator)
-  const out: AesKey[] = []
-  for (const record of exchangeKeyRecords(delegator.dataOwnerId, delegate.dataOwnerId)) {
-    out.push((await openExchangeKey({ record, ownKeys: [own], delegatorPublicKeys: [own] })).key)
-  }
-  if (out.length === 0) throw new Error('no exchange key for the pair')
-  return out
-}
+  // BUG (this test fails on purpose until the SDK is fixed): when the model given to createOrModifyPatient
+  // carries no systemMetaData, EncryptedEntityStore.modify fetches the stored metadata and encrypts the new
+  // content under crypto.entityKey(), which unwraps the key without verifying the stored revision (no seal,
+  // no creator check; its doc comment promises the commitment check, unlock() does not do it). The victim's
+  // NEW content is saved under the colleague's k'. The instance that created the record rejects afterwards
+  // (revision memory, in send()), but only once the server has stored it; a fresh instance saves it silently.
+  it("the victim modifying its substituted record never encrypts new content under the colleague's key", async () => {
+    const own = await v.api.patientApi.createOrModifyPatient(
+      new Patient({ firstName: 'F3', lastName: 'Modified', note: 'dose: 5 mg' }),
+    )
+    const original = readDoc('patient', own.id!)
+    const kPrime = await forge(original, false, v.dataOwnerId)
+    const api = await reopen(v)
+    const saved = await api.patientApi
+      .createOrModifyPatient(
+        new Patient({
+          id: own.id,
+          rev: original.rev,
+          firstName: 'F3',
+          lastName: 'Modified',
+          note: 'dose: 7 mg',
+        }),
+      )
+      .then(
+        (p) => `saved: ${p.note}`,
+        (e: unknown) => e as SdkError,
+      )
+    const stored = readDoc('patient', own.id!)
+    const readByColleague = await decryptSelf(
+      kPrime,
+      'patient',
+      own.id!,
+      stored.systemMetaData.encryptedSelf!,
+    ).then(
+      (fields) => JSON.stringify(fields),
+      () => 'unreadable',
+    )
+    expect.soft(readByColleague, "what S reads of the stored revision with k'").not.toContain('7 mg')
+    expect.soft(saved, 'the modification').toBeInstanceOf(SdkError)
+    if (saved instanceof SdkError) expect.soft(saved.code).toBe('INTEGRITY')
+  })
+})
 
 describe('5. relinking and redating (F7)', () => {
   it('a sample moved to another patient is neither listed there nor readable; a changed date or code is refused', async () => {
@@ -592,6 +699,9 @@ describe('5. relinking and redating (F7)', () => {
     const p2 = await a.api.patientApi.createOrModifyPatient(new Patient({ firstName: 'F7', lastName: 'Two' }))
     const moved = await a.api.dataSampleApi.createOrModifyDataSampleFor(p1.id!, glucose(7.1))
     const ofP2 = await a.api.dataSampleApi.createOrModifyDataSampleFor(p2.id!, glucose(4.9))
+    // Shared with B: B did not write it, so once the operator drops the writer proofs, only the seal
+    // protects what B reads.
+    await a.api.dataSampleApi.giveAccessTo(moved, b.dataOwnerId)
     const original = readDoc('data_sample', moved.id!)
     const p1Sfks = original.systemMetaData.secretForeignKeys
     const p2Sfks = readDoc('data_sample', ofP2.id!).systemMetaData.secretForeignKeys
@@ -601,6 +711,10 @@ describe('5. relinking and redating (F7)', () => {
       (await api.dataSampleApi.getDataSamplesForPatient(await api.patientApi.getPatient(p2.id!))).map(
         (x) => x.id,
       )
+    const refusedByEveryReader = async () => {
+      for (const reader of [api, b.api])
+        await expectIntegrityError(reader.dataSampleApi.getDataSample(moved.id!), 'dataSample', moved.id!)
+    }
 
     // (i) The server answers patient 2's query with patient 1's intact sample (index rewritten only).
     setSfkIndex('data_sample', moved.id!, [...p1Sfks, ...p2Sfks])
@@ -617,24 +731,25 @@ describe('5. relinking and redating (F7)', () => {
     setSfkIndex('data_sample', moved.id!, p2Sfks)
     expect(await listP2()).toEqual([ofP2.id])
     expect(reports).toEqual([expect.objectContaining({ kind: 'integrity', entityId: moved.id })])
-    await expectIntegrityError(api.dataSampleApi.getDataSample(moved.id!), 'dataSample', moved.id!)
+    await refusedByEveryReader()
 
     // (iii) Redated; (iv) relabelled (another code, another label).
     writeDoc('data_sample', { ...withoutProofs(original), valueDate: 20230105083000 })
     setSfkIndex('data_sample', moved.id!, p1Sfks)
-    await expectIntegrityError(api.dataSampleApi.getDataSample(moved.id!), 'dataSample', moved.id!)
+    await refusedByEveryReader()
     const hba1c = [{ id: 'LOINC|4548-4|2', type: 'LOINC', code: '4548-4', version: '2' }]
     writeDoc('data_sample', { ...withoutProofs(original), codes: hba1c })
-    await expectIntegrityError(api.dataSampleApi.getDataSample(moved.id!), 'dataSample', moved.id!)
+    await refusedByEveryReader()
     writeDoc('data_sample', {
       ...withoutProofs(original),
       labels: [{ id: 'LABEL|cholesterol|1', type: 'LABEL', code: 'cholesterol', version: '1' }],
     })
-    await expectIntegrityError(api.dataSampleApi.getDataSample(moved.id!), 'dataSample', moved.id!)
+    await refusedByEveryReader()
 
     // Restored, it reads again: the checks above refused the edits, not the sample.
     writeDoc('data_sample', original)
-    expect(valueOf(await api.dataSampleApi.getDataSample(moved.id!))).toBe(7.1)
+    for (const reader of [api, b.api])
+      expect(valueOf(await reader.dataSampleApi.getDataSample(moved.id!))).toBe(7.1)
   })
 })
 
@@ -666,6 +781,104 @@ describe('6. denial by one bad entry', () => {
     )
     expect(reports).toHaveLength(1)
     expect(reports[0]).toMatchObject({ kind: 'integrity', entityType: 'dataSample', entityId: bad.id })
+  })
+  // BUG (this test fails on purpose until the SDK is fixed): EntityCrypto (unwrapFromOwner for key entries
+  // and cryptedForeignKeys entries, checkWriterProof for the seal's writer) passes an id read from the
+  // document straight to ExchangeKeyManager.keysFrom, which calls GET /exchangekey/:delegator/:delegate. An
+  // id that is not a UUID gets a 400 from the server's param check: an SdkError BAD_REQUEST, not an
+  // IntegrityError, so EncryptedEntityStore.listed rethrows it and getDataSamplesForPatient rejects: one
+  // entry hides all of the patient's data. Variant (3) needs no operator: a co-delegate holding the entity
+  // key writes it through the normal API.
+  it('one entry naming a key owner or writer that is no data-owner id does not make the list fail', async () => {
+    const p = await a.api.patientApi.createOrModifyPatient(
+      new Patient({ firstName: 'Deny', lastName: 'Two' }),
+    )
+    const samples = await a.api.dataSampleApi.createOrModifyDataSamplesFor(
+      p.id!,
+      [1, 2, 3, 4, 5].map((i) => glucose(6 + i / 10)),
+    )
+    const bad = await a.api.dataSampleApi.giveAccessTo(samples[2], b.dataOwnerId)
+    const others = samples.filter((s) => s.id !== bad.id).map((s) => s.id)
+    const original = readDoc('data_sample', bad.id!)
+    const meta = original.systemMetaData
+    const bogus = 'not-a-data-owner'
+
+    const check = async (variant: string) => {
+      const reports: Report[] = []
+      const api = await reopen(a, reports)
+      const outcome = await api.dataSampleApi
+        .getDataSamplesForPatient(await api.patientApi.getPatient(p.id!))
+        .then((list) => list.map((s) => s.id))
+        .catch((e: unknown) => `${variant}: the list rejects: ${(e as Error).message}`)
+      expect.soft(outcome, variant).toEqual(expect.arrayContaining(others))
+      if (Array.isArray(outcome)) {
+        expect
+          .soft(outcome.includes(bad.id) || reports.some((r) => r.entityId === bad.id), variant)
+          .toBe(true)
+        expect
+          .soft(
+            reports.filter((r) => r.entityId !== bad.id),
+            variant,
+          )
+          .toEqual([])
+      }
+      const single = await api.dataSampleApi.getDataSample(bad.id!).then(
+        (s) => (s.systemMetaData?.contentWithheld ? 'withheld' : 'read'),
+        (e: unknown) => (e as SdkError).code,
+      )
+      expect
+        .soft(['withheld', 'read', 'INTEGRITY'], `${variant}: getDataSample gave ${single}`)
+        .toContain(single)
+    }
+
+    // (1) The operator names a bogus owner on the reader's key entry.
+    writeDoc('data_sample', {
+      ...original,
+      systemMetaData: {
+        ...meta,
+        encryptionKeys: {
+          ...meta.encryptionKeys,
+          [a.dataOwnerId]: meta.encryptionKeys[a.dataOwnerId].map((e) => ({ ...e, owner: bogus })),
+        },
+      },
+    })
+    await check('(1) key entry owner')
+    // (2) The operator adds a parent-id entry from a bogus owner (cryptedForeignKeys are not sealed).
+    writeDoc('data_sample', {
+      ...original,
+      systemMetaData: {
+        ...meta,
+        cryptedForeignKeys: {
+          ...meta.cryptedForeignKeys,
+          [a.dataOwnerId]: [
+            ...meta.cryptedForeignKeys[a.dataOwnerId],
+            { owner: bogus, delegatedTo: a.dataOwnerId, key: original.systemMetaData.encryptedSelf! },
+          ],
+        },
+      },
+    })
+    await check('(2) parent-id entry owner')
+    writeDoc('data_sample', original)
+    // (3) Co-delegate B, who holds the entity key, saves through the API a revision naming a bogus writer.
+    const http = client(server.url)
+    const { token } = await http.login(b.login, b.password)
+    const current = (await http.get<EncryptedEntityDto>(`/rest/v1/datasample/${bad.id}`, token)).body
+    const k = await entityKeyAs(b, 'dataSample', current)
+    const { seal } = await sealEntity({
+      k,
+      content: sealedContent('dataSample', current),
+      seq: sealOf(current).seq + 1,
+      creator: sealOf(current).creator,
+      writer: bogus,
+      proofKeys: new Map([[a.dataOwnerId, k]]),
+    })
+    const saved = await http.put(
+      '/rest/v1/datasample',
+      { ...current, systemMetaData: { ...current.systemMetaData, seal } },
+      token,
+    )
+    expect(saved.status, saved.text).toBe(200)
+    await check('(3) writer')
   })
 })
 

@@ -1,4 +1,9 @@
-import { ROUTES, type DataOwnerWithTypeDto, type EncryptedEntityDto } from '@cairn/protocol'
+import {
+  ENTITY_DESCRIPTORS,
+  ROUTES,
+  type DataOwnerWithTypeDto,
+  type EncryptedEntityDto,
+} from '@cairn/protocol'
 import { SdkError } from '../http/sdk-error.ts'
 import {
   EncryptedPatient,
@@ -59,7 +64,10 @@ export async function dataOwnerFromDto(
       .catch(() => ({ model: undefined, decrypted: false }))
     if (model && decrypted) return { type: 'Patient', dataOwner: model }
   }
-  return { type: 'Patient', dataOwner: new EncryptedPatient(dto.dataOwner) }
+  // Not decryptable here: the encrypted field names never come from the server's clear JSON.
+  const clear: Record<string, unknown> = { ...dto.dataOwner }
+  for (const name of ENTITY_DESCRIPTORS.patient.encryptedFields) delete clear[name]
+  return { type: 'Patient', dataOwner: new EncryptedPatient(clear) }
 }
 
 /** MedTech `DataOwnerApi`. */

@@ -94,7 +94,14 @@ export class EncryptedEntityStore<M extends EntityModel> {
           model.marshal() as Record<string, unknown>,
           this.encryptedFields,
         )
-        const meta = metaToWire(model.systemMetaData) ?? (await this.fetch(id)).systemMetaData
+        let meta = metaToWire(model.systemMetaData)
+        if (!meta) {
+          // Metadata the app did not read through the SDK: the stored revision is verified in full
+          // before a new one is written over it (IntegrityError otherwise).
+          const stored = await this.fetch(id)
+          await crypto.open(this.kind.type, stored)
+          meta = stored.systemMetaData
+        }
         const doc = { ...clear, id, rev: model.rev, systemMetaData: meta } as EncryptedEntityDto
         const key = await crypto.entityKey(this.kind.type, doc)
         // Protocol v2: every revision is sealed under the entity key, so only a holder of the key can

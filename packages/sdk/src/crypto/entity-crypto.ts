@@ -174,7 +174,7 @@ export class EntityCrypto {
   async open(type: EntityType, doc: EncryptedEntityDto): Promise<OpenedEntity | undefined> {
     const unlocked = await this.unlock(type, doc)
     if (!unlocked) return undefined
-    const { key, owners } = unlocked
+    const { key } = unlocked
     const meta = doc.systemMetaData
     const seal = meta.seal as EntitySeal
     const fail = (reason: string, cause?: unknown): never => {
@@ -189,10 +189,6 @@ export class EntityCrypto {
       if (!(e instanceof CryptoError)) throw e
       fail(e.message, e)
     }
-    // A creator gives itself the key when it creates the entity: an entity that claims to be ours but
-    // whose key came only from someone else is a key substitution.
-    if (seal.creator === this.selfId && !owners.has(this.selfId))
-      fail(`it claims data owner ${this.selfId} as creator, but its key was not given by that data owner`)
     const writer = {
       dataOwnerId: seal.writer,
       verified: await this.checkWriterProof(type, doc.id, seal, digest),
@@ -247,7 +243,14 @@ export class EntityCrypto {
     // share): otherwise a key chosen by someone else would be used to encrypt and share from then on.
     if ((await keyCommitment(key!, type, doc.id)) !== seal!.commitment)
       fail('the entity key does not match the key commitment of the seal')
-    return { key: key!, owners: new Set(opened.map((o) => o.owner)) }
+    const owners = new Set(opened.map((o) => o.owner))
+    // A creator gives itself the key when it creates the entity: an entity that claims to be ours but
+    // whose key came only from someone else is a key substitution (checked here, so that modify and
+    // share never use such a key either).
+    if (seal!.creator === this.selfId && !owners.has(this.selfId))
+      fail(`it claims data owner ${this.selfId} as creator, but its key was not given by that data owner`)
+    this.revisions.checkKey(type, doc.id, seal!)
+    return { key: key!, owners }
   }
 
   /**
@@ -268,7 +271,7 @@ export class EntityCrypto {
       return false
     }
     for (const refresh of [false, true]) {
-      for (const xk of await this.exchangeKeys.keysFrom(seal.writer, refresh)) {
+      for (const xk of await this.incomingKeys(seal.writer, refresh)) {
         if (constantTimeEqual(await writerProof(xk, type, id, this.selfId, digest), proof)) return true
       }
     }
@@ -454,7 +457,7 @@ export class EntityCrypto {
     purpose: WrapPurpose,
   ): Promise<Uint8Array | undefined> {
     for (const refresh of [false, true]) {
-      for (const xk of await this.exchangeKeys.keysFrom(e.owner, refresh)) {
+      for (const xk of await this.incomingKeys(e.owner, refresh)) {
         try {
           return await unwrapValue(xk, purpose, type, id, this.selfId, e.key)
         } catch (err) {
@@ -463,5 +466,19 @@ export class EntityCrypto {
       }
     }
     return undefined
+  }
+
+  /**
+   * K(owner -> self) for an owner id read from a document. An id the server refuses (not a data owner,
+   * not even a UUID: 4xx) gives no key, so that one bad entry makes its entity unreadable, never the
+   * whole list fail; network and server failures still reject.
+   */
+  private async incomingKeys(owner: string, refresh: boolean): Promise<AesKey[]> {
+    try {
+      return await this.exchangeKeys.keysFrom(owner, refresh)
+    } catch (e) {
+      if (e instanceof SdkError && e.status >= 400 && e.status < 500) return []
+      throw e
+    }
   }
 }

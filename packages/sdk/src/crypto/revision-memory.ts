@@ -42,6 +42,16 @@ export class RevisionMemory {
     this.seen.set(k, { seq: seal.seq, tag: seal.tag, creator: seal.creator, commitment: seal.commitment })
   }
 
+  /**
+   * Throws IntegrityError if the creator or the key commitment of an entity differs from the revision
+   * seen before (used where the key is taken without reading the content: modify, share).
+   */
+  checkKey(type: string, id: string, seal: EntitySeal): void {
+    const before = this.seen.get(`${type}:${id}`)
+    if (before && (before.creator !== seal.creator || before.commitment !== seal.commitment))
+      throw new IntegrityError(type, id, 'its creator or entity key changed since this instance last read it')
+  }
+
   /** Forgets everything (forceReload keeps it: rollback protection outlives cache resets). */
   clear(): void {
     this.seen.clear()
