@@ -98,7 +98,7 @@ const insertDoc = (table: Table, doc: EncryptedEntityDto & { created: number }) 
   setSfkIndex(table, doc.id, doc.systemMetaData.secretForeignKeys)
 }
 const sealOf = (doc: EncryptedEntityDto) => doc.systemMetaData.seal as EntitySeal
-/** The same document without any writer proof: proofs are not needed to read, so the operator can drop them. */
+/** The document without its writer proofs: they are not needed to read, so the operator can drop them. */
 const withoutProofs = (doc: EncryptedEntityDto): EncryptedEntityDto => ({
   ...doc,
   systemMetaData: { ...doc.systemMetaData, seal: { ...sealOf(doc), proofs: {} } },
@@ -266,12 +266,9 @@ describe('1. forged content without crypto (F1)', () => {
     )
   })
 
-  // BUG (this test fails on purpose until the SDK is fixed): dataOwnerFromDto
-  // (packages/sdk/src/api/data-owner-api.ts) swallows the IntegrityError of a patient that does not verify
-  // (`.catch(() => ({ model: undefined, decrypted: false }))`), or finds no key for it, and builds
-  // `new EncryptedPatient(dto.dataOwner)` from the server's whole clear JSON, encrypted field names
-  // included (getPatientAndTryDecrypt strips them with withoutEncrypted): the operator's clear `note` is
-  // shown, and the tampering is not reported.
+  // Found by this file (fixed in 020a8c5): dataOwnerFromDto (packages/sdk/src/api/data-owner-api.ts) built
+  // the EncryptedPatient of a patient it could not open (integrity failure swallowed, or no key) from the
+  // server's whole clear JSON, so the operator's clear `note` / `administrativeNote` were shown.
   it('(a, through dataOwnerApi.getDataOwner) a clear note written by the operator is never shown', async () => {
     const p = await a.api.patientApi.createOrModifyPatient(
       new Patient({ firstName: 'F1', lastName: 'Owner', note: 'allergic to penicillin' }),
@@ -650,12 +647,10 @@ describe('4. content substitution by a colleague holding an exchange key to the 
     expect(fresh.systemMetaData?.writer).toEqual({ dataOwnerId: s.dataOwnerId, verified: true })
   })
 
-  // BUG (this test fails on purpose until the SDK is fixed): when the model given to createOrModifyPatient
-  // carries no systemMetaData, EncryptedEntityStore.modify fetches the stored metadata and encrypts the new
-  // content under crypto.entityKey(), which unwraps the key without verifying the stored revision (no seal,
-  // no creator check; its doc comment promises the commitment check, unlock() does not do it). The victim's
-  // NEW content is saved under the colleague's k'. The instance that created the record rejects afterwards
-  // (revision memory, in send()), but only once the server has stored it; a fresh instance saves it silently.
+  // Found by this file (fixed in 020a8c5): with a model carrying no systemMetaData, modify took the key of
+  // the fetched revision without verifying it (no seal, no creator check), so the victim's NEW content was
+  // saved under the colleague's k' (silently in a fresh instance; in the creating instance the rejection came
+  // only after the server had stored it).
   it("the victim modifying its substituted record never encrypts new content under the colleague's key", async () => {
     const own = await v.api.patientApi.createOrModifyPatient(
       new Patient({ firstName: 'F3', lastName: 'Modified', note: 'dose: 5 mg' }),
@@ -690,6 +685,22 @@ describe('4. content substitution by a colleague holding an exchange key to the 
     expect.soft(readByColleague, "what S reads of the stored revision with k'").not.toContain('7 mg')
     expect.soft(saved, 'the modification').toBeInstanceOf(SdkError)
     if (saved instanceof SdkError) expect.soft(saved.code).toBe('INTEGRITY')
+  })
+  it("the victim never shares its substituted record (and so the colleague's key) with a third party", async () => {
+    const own = await v.api.patientApi.createOrModifyPatient(
+      new Patient({ firstName: 'F3', lastName: 'Shared', note: 'dose: 5 mg' }),
+    )
+    const original = readDoc('patient', own.id!)
+    // Honest about its creator (S): only the instance that saw the original can tell the key changed.
+    await forge(original, false, s.dataOwnerId)
+    const e = await rejection(
+      v.api.patientApi.giveAccessTo(
+        new Patient({ id: own.id, rev: original.rev, firstName: 'F3', lastName: 'Shared' }),
+        a.dataOwnerId,
+      ),
+    )
+    expect(e.code, e.message).toBe('INTEGRITY')
+    expect(readDoc('patient', own.id!).systemMetaData.encryptionKeys[a.dataOwnerId]).toBeUndefined()
   })
 })
 
@@ -782,13 +793,10 @@ describe('6. denial by one bad entry', () => {
     expect(reports).toHaveLength(1)
     expect(reports[0]).toMatchObject({ kind: 'integrity', entityType: 'dataSample', entityId: bad.id })
   })
-  // BUG (this test fails on purpose until the SDK is fixed): EntityCrypto (unwrapFromOwner for key entries
-  // and cryptedForeignKeys entries, checkWriterProof for the seal's writer) passes an id read from the
-  // document straight to ExchangeKeyManager.keysFrom, which calls GET /exchangekey/:delegator/:delegate. An
-  // id that is not a UUID gets a 400 from the server's param check: an SdkError BAD_REQUEST, not an
-  // IntegrityError, so EncryptedEntityStore.listed rethrows it and getDataSamplesForPatient rejects: one
-  // entry hides all of the patient's data. Variant (3) needs no operator: a co-delegate holding the entity
-  // key writes it through the normal API.
+  // Found by this file (fixed in 020a8c5): an owner id read from a document (key entry, cryptedForeignKeys
+  // entry, seal writer) went straight to GET /exchangekey/:delegator/:delegate; a non-UUID got a 400, an
+  // SdkError BAD_REQUEST that EncryptedEntityStore.listed rethrew, so one entry made getDataSamplesForPatient
+  // reject. Variant (3) needs no operator: a co-delegate holding the entity key saves it through the API.
   it('one entry naming a key owner or writer that is no data-owner id does not make the list fail', async () => {
     const p = await a.api.patientApi.createOrModifyPatient(
       new Patient({ firstName: 'Deny', lastName: 'Two' }),
