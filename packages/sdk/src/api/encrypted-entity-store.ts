@@ -1,4 +1,4 @@
-import { CryptoError } from '@cairn/crypto'
+import { CryptoError, type AesKey } from '@cairn/crypto'
 import {
   DEFAULT_BODY_LIMIT,
   DEFAULT_PAGE_SIZE,
@@ -130,7 +130,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
    * usable key (the content is withheld: the model has no encrypted field and is marked so). Rejects with
    * IntegrityError when it holds a key but the entity does not verify.
    */
-  async decrypt(doc: EncryptedEntityDto): Promise<{ model: M; decrypted: boolean }> {
+  async decrypt(doc: EncryptedEntityDto): Promise<{ model: M; decrypted: boolean; key?: AesKey }> {
     const { crypto } = requireSelf(this.ctx)
     let opened: OpenedEntity | undefined
     try {
@@ -142,7 +142,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
     const json = modelJson(doc, this.encryptedFields, opened?.fields)
     const meta = json.systemMetaData as Record<string, unknown>
     json.systemMetaData = opened ? { ...meta, writer: opened.writer } : { ...meta, contentWithheld: true }
-    return { model: this.kind.fromJson(json), decrypted: opened !== undefined }
+    return { model: this.kind.fromJson(json), decrypted: opened !== undefined, key: opened?.key }
   }
 
   /** Fetches and decrypts one entity. */
@@ -181,7 +181,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
    */
   async all(
     filter: FilterDto,
-    accept?: (doc: EncryptedEntityDto) => Promise<string | undefined>,
+    accept?: (doc: EncryptedEntityDto, key: AesKey) => Promise<string | undefined>,
   ): Promise<M[]> {
     requireSelf(this.ctx)
     const fetchPage = (start?: string): Promise<PaginatedListDto<EncryptedEntityDto>> =>
@@ -210,16 +210,16 @@ export class EncryptedEntityStore<M extends EntityModel> {
   /** One entity of a list: its model, or undefined after reporting why it is left out. */
   private async listed(
     doc: EncryptedEntityDto,
-    accept?: (doc: EncryptedEntityDto) => Promise<string | undefined>,
+    accept?: (doc: EncryptedEntityDto, key: AesKey) => Promise<string | undefined>,
   ): Promise<M | undefined> {
     const report = (kind: 'integrity' | 'withheld', reason: string) => {
       this.ctx.reportIntegrity({ kind, entityType: this.kind.type, entityId: String(doc.id), reason })
       return undefined
     }
     try {
-      const { model, decrypted } = await this.decrypt(doc)
-      if (!decrypted) return report('withheld', 'no key of the current data owner opens it')
-      const refused = accept ? await accept(doc) : undefined
+      const { model, key } = await this.decrypt(doc)
+      if (!key) return report('withheld', 'no key of the current data owner opens it')
+      const refused = accept ? await accept(doc, key) : undefined
       return refused ? report('integrity', refused) : model
     } catch (e) {
       if (e instanceof IntegrityError) return report('integrity', e.reason)

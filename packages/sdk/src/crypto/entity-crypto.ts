@@ -184,7 +184,8 @@ export class EntityCrypto {
       fail('its encrypted content is missing')
     let digest = ''
     try {
-      digest = await verifySeal(key, sealedContent(type, doc), seal)
+      // unlock() compared the key with the commitment already.
+      digest = await verifySeal(key, sealedContent(type, doc), seal, { commitmentChecked: true })
     } catch (e) {
       if (!(e instanceof CryptoError)) throw e
       fail(e.message, e)
