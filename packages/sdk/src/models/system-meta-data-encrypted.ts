@@ -1,3 +1,4 @@
+import type { SealDto } from '@cairn/protocol'
 import { Delegation } from './delegation.ts'
 import {
   marshalFields,
@@ -9,16 +10,8 @@ import {
 } from './model-utils.ts'
 import { SecurityMetaData } from './security-meta-data.ts'
 
-/** The wire form of a protocol v2 seal (see @cairn/crypto `EntitySeal`). */
-export interface EntitySealModel {
-  v: number
-  seq: number
-  creator: string
-  writer: string
-  commitment: string
-  tag: string
-  proofs: Record<string, string>
-}
+/** The wire form of a protocol v2 seal (the protocol's SealDto; see @cairn/crypto `EntitySeal`). */
+export type EntitySealModel = SealDto
 
 /**
  * The crypto bookkeeping of an encrypted entity (healthcare element, data sample, notification): secret
