@@ -1056,7 +1056,7 @@ describe('10. protocol versions', () => {
 })
 
 describe('11. wrap binding', () => {
-  it("another entity's whole systemMetaData pasted onto a sample is withheld, never read as that entity", async () => {
+  it("another entity's whole systemMetaData pasted onto a sample is refused, never read as that entity", async () => {
     const p = await a.api.patientApi.createOrModifyPatient(
       new Patient({ firstName: 'Wrap', lastName: 'Eleven' }),
     )
@@ -1066,17 +1066,26 @@ describe('11. wrap binding', () => {
     const docY = readDoc('data_sample', y.id!)
     writeDoc('data_sample', { ...docY, systemMetaData: docX.systemMetaData })
 
-    // X's key entries are bound to X (wrap AAD): they do not open for Y, so Y's content is withheld.
-    // (Were they to open, the seal's key commitment, bound to X, would refuse Y next.)
-    const read = await a.api.dataSampleApi.getDataSample(y.id!)
-    expect(read.systemMetaData?.contentWithheld).toBe(true)
-    expect(read.comment).toBeUndefined()
-    expect(valueOf(read)).toBeUndefined()
+    // X's key entries are bound to X (wrap AAD): under exchange keys the reader holds, they do not open
+    // for Y, which is tampering. (Were they to open, the seal's key commitment, bound to X, would refuse
+    // Y next, with another reason: the reason tells the two checks apart.)
+    await expectIntegrityError(
+      a.api.dataSampleApi.getDataSample(y.id!),
+      'dataSample',
+      y.id!,
+      /its key entry for this data owner was changed/,
+    )
     const reports: Report[] = []
     const api = await reopen(a, reports)
     const listed = await api.dataSampleApi.getDataSamplesForPatient(await api.patientApi.getPatient(p.id!))
     expect(listed.map((s) => s.id)).toEqual([x.id])
     expect(listed[0].comment).toBe('content of X')
-    expect(reports).toEqual([expect.objectContaining({ kind: 'withheld', entityId: y.id })])
+    expect(reports).toEqual([
+      expect.objectContaining({
+        kind: 'integrity',
+        entityId: y.id,
+        reason: expect.stringMatching(/its key entry for this data owner was changed/),
+      }),
+    ])
   })
 })

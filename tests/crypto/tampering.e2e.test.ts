@@ -77,8 +77,10 @@ describe('the SDK refuses tampered and forged data', () => {
     const docA = readDoc('patient', a.id!)
     const docB = readDoc('patient', b.id!)
     writeDoc('patient', { ...docB, systemMetaData: { ...docA.systemMetaData } })
+    // The pasted key entry is bound to A (wrap AAD): under an exchange key hcp1 holds, it does not
+    // open for B, which is tampering (protocol v2), never B read as A's content.
     await expect(hcp1.api.patientApi.getPatient(b.id!)).rejects.toThrow(
-      /Could not decrypt patient|Cannot decrypt patient/,
+      new RegExp(`Integrity check failed for patient ${b.id}: its key entry for this data owner was changed`),
     )
   })
 
@@ -111,7 +113,7 @@ describe('the SDK refuses tampered and forged data', () => {
       },
     })
     await expect(hcp2.api.patientApi.getPatient(target.id!)).rejects.toThrow(
-      `Could not decrypt patient ${target.id}`,
+      `Integrity check failed for patient ${target.id}: its key entry for this data owner was changed`,
     )
     // And hcp1's own entry moved to hcp2's slot does not unwrap for hcp2 either (delegate bound by AAD).
     writeDoc('patient', {
@@ -135,7 +137,7 @@ describe('the SDK refuses tampered and forged data', () => {
       },
     })
     await expect(hcp2.api.patientApi.getPatient(target.id!)).rejects.toThrow(
-      `Could not decrypt patient ${target.id}`,
+      `Integrity check failed for patient ${target.id}: its key entry for this data owner was changed`,
     )
   })
 
@@ -201,8 +203,10 @@ describe('the SDK refuses tampered and forged data', () => {
       },
     })
     await hcp2.api.forceReload()
+    // The entry is under the forged record, which is refused; under hcp1's genuine record (which hcp2
+    // holds) it does not open: tampering, refused as such.
     await expect(hcp2.api.patientApi.getPatient(patient.id!)).rejects.toThrow(
-      `Could not decrypt patient ${patient.id}`,
+      `Integrity check failed for patient ${patient.id}: its key entry for this data owner was changed`,
     )
     // hcp1's own data still works: the forged records are ignored, not fatal.
     const genuine = await hcp1.api.patientApi.createOrModifyPatient(

@@ -112,7 +112,14 @@ export async function openExchangeKey(params: {
   }
   const recipients = [...record.recipients].sort()
   const keyCreated = record.keyCreated as number
-  const candidates = ownKeys.filter((k) => Object.hasOwn(record.encryptedKey, k.fingerprint))
+  const entries: unknown = record.encryptedKey
+  if (typeof entries !== 'object' || entries === null || Array.isArray(entries))
+    throw new CryptoError('CANNOT_DECRYPT', 'cannot decrypt: the exchange key has no entry map')
+  const candidates = ownKeys.filter(
+    (k) =>
+      Object.hasOwn(record.encryptedKey, k.fingerprint) &&
+      typeof record.encryptedKey[k.fingerprint] === 'string',
+  )
   if (candidates.length === 0) {
     throw new CryptoError(
       'CANNOT_DECRYPT',

@@ -31,6 +31,12 @@ export interface EntityKind<M extends EntityModel> {
   fromJson(json: Record<string, unknown>): M
 }
 
+/** The fields of a stored document that the server sets (rev, times, author, responsible). */
+function serverManaged(answer: EncryptedEntityDto): Partial<EncryptedEntityDto> {
+  const { rev, created, modified, author, responsible } = answer
+  return { rev, created, modified, author, responsible }
+}
+
 /** Shared-data kinds applied when creating medical entities (docs/protocol.md, operations). */
 const AUTO_SHARE_KINDS = ['all', 'medicalInformation'] as const
 
@@ -80,6 +86,10 @@ export class EncryptedEntityStore<M extends EntityModel> {
         meta.seal = await crypto.seal(this.kind.type, doc, key)
         return { doc, secret }
       }),
+    )
+    await crypto.creations.remember(
+      this.kind.type,
+      prepared.map((p) => ({ id: p.doc.id, commitment: p.doc.systemMetaData.seal!.commitment })),
     )
     return this.send('POST', prepared)
   }
@@ -137,6 +147,9 @@ export class EncryptedEntityStore<M extends EntityModel> {
       opened = await crypto.open(this.kind.type, doc)
     } catch (e) {
       if (e instanceof CryptoError) throw new IntegrityError(this.kind.type, doc.id, e.message, e)
+      // Wrong types where the protocol expects arrays, objects or strings: a malformed document.
+      if (e instanceof TypeError || e instanceof RangeError)
+        throw new IntegrityError(this.kind.type, String(doc?.id), `malformed document: ${e.message}`, e)
       throw e
     }
     const json = modelJson(doc, this.encryptedFields, opened?.fields)
@@ -223,6 +236,10 @@ export class EncryptedEntityStore<M extends EntityModel> {
       return refused ? report('integrity', refused) : model
     } catch (e) {
       if (e instanceof IntegrityError) return report('integrity', e.reason)
+      // A malformed document (wrong types, absurd nesting) must not make the list fail: only network
+      // and server failures do.
+      if (!(e instanceof SdkError))
+        return report('integrity', `malformed document: ${String((e as Error)?.message ?? e)}`)
       throw e
     }
   }
@@ -252,9 +269,18 @@ export class EncryptedEntityStore<M extends EntityModel> {
         method,
         chunk.map((p) => p.doc),
       )
-      saved.forEach((doc, j) => {
-        // What this instance wrote is the newest revision it has seen (rollback detection).
-        const seal = doc.systemMetaData.seal
+      saved.forEach((answer, j) => {
+        // The model is what this client sent (it sealed it), not what the server answered: only the
+        // fields the server manages come from the answer, so a forged answer cannot become a revision
+        // this client later seals as its own. What it wrote is the newest revision it has seen.
+        const sent = chunk[j].doc
+        if (answer?.id !== sent.id)
+          throw new SdkError(
+            'INTERNAL',
+            `The server answered ${String(answer?.id)} for ${this.kind.type} ${sent.id}`,
+          )
+        const doc = { ...sent, ...serverManaged(answer) } as EncryptedEntityDto
+        const seal = sent.systemMetaData.seal
         if (seal) requireSelf(this.ctx).crypto.revisions.accept(this.kind.type, doc.id, seal)
         const json = modelJson(doc, this.encryptedFields, chunk[j].secret)
         const meta = json.systemMetaData as Record<string, unknown>

@@ -18,8 +18,8 @@ export function linkedTo(
     if (!sfks.some((s) => secretIds.includes(s)))
       return `it is not linked to patient ${patientId} (none of its secret ids)`
     const parents = await crypto.parentIdsOf(type, doc, key)
-    if (parents.length > 0 && !parents.includes(patientId))
-      return `its encrypted parent is another patient than ${patientId}`
+    if (parents.length === 0) return `it carries no encrypted parent id readable by this data owner`
+    if (!parents.includes(patientId)) return `its encrypted parent is another patient than ${patientId}`
     return undefined
   }
 }

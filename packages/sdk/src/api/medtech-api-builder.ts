@@ -181,7 +181,7 @@ export class MedTechApiBuilder {
     })
     const keyTrust = new KeyTrust(selfId, keys, dataOwnerKeys, strategies, storage)
     const exchangeKeys = new ExchangeKeyManager(http, selfId, keys, keyTrust)
-    const crypto = new EntityCrypto(selfId, exchangeKeys)
+    const crypto = new EntityCrypto(selfId, exchangeKeys, storage)
     if (self.type === 'Patient') {
       const doc = self.dataOwner as unknown as EncryptedEntityDto
       if ((await crypto.secretIdsOf('patient', doc)).length === 0) {

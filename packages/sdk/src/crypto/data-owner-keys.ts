@@ -14,7 +14,30 @@ export function publishedKeysOf(doc: { systemMetaData?: Record<string, unknown> 
 /** Signed key statements published on a data-owner document (protocol v2). */
 export function keyStatementsOf(doc: { systemMetaData?: Record<string, unknown> }): KeyStatementDto[] {
   const list = doc.systemMetaData?.keyStatements
-  return Array.isArray(list) ? (list as KeyStatementDto[]) : []
+  if (!Array.isArray(list)) return []
+  // Malformed statements (the server can put anything there) are ignored, never a crash.
+  const str = (v: unknown) => typeof v === 'string' && v.length > 0 && !v.includes(':')
+  return (list as unknown[]).filter((x): x is KeyStatementDto => {
+    const st = x as Partial<KeyStatementDto> | null
+    return (
+      typeof st === 'object' &&
+      st !== null &&
+      (st.statement === 'key-add' || st.statement === 'key-revoke') &&
+      str(st.fingerprint) &&
+      str(st.signerFingerprint) &&
+      typeof st.signature === 'string'
+    )
+  })
+}
+
+/** The published keys that import; a malformed one is left out (it can never be trusted anyway). */
+async function importable(keys: string[]): Promise<PublicKeyHandle[]> {
+  const out = await Promise.all(
+    keys.map((k) =>
+      typeof k === 'string' ? importPublicKey(k).catch(() => undefined) : Promise.resolve(undefined),
+    ),
+  )
+  return out.filter((k): k is PublicKeyHandle => k !== undefined)
 }
 
 /** What a data owner publishes about its keys, as the server returns it (not yet trusted). */
@@ -37,7 +60,7 @@ export class DataOwnerKeys {
     let found = this.cache.get(dataOwnerId)
     if (!found) {
       found = this.http.call(ROUTES.getDataOwner, { params: { id: dataOwnerId } }).then(async (d) => ({
-        keys: await Promise.all(publishedKeysOf(d.dataOwner).map((k) => importPublicKey(k))),
+        keys: await importable(publishedKeysOf(d.dataOwner)),
         statements: keyStatementsOf(d.dataOwner),
       }))
       found.catch(() => this.cache.delete(dataOwnerId))

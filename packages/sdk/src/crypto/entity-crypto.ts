@@ -21,6 +21,8 @@ import type { DelegationDto, EncryptedEntityDto, EncryptionMetaDto, EntityType }
 import type { ExchangeKeyManager } from './exchange-key-manager.ts'
 import { IntegrityError } from './integrity-error.ts'
 import { RevisionMemory } from './revision-memory.ts'
+import { CreationMemory } from './creation-memory.ts'
+import type { StorageFacade } from '../storage/storage-facade.ts'
 import { SdkError } from '../http/sdk-error.ts'
 
 type MapName = 'encryptionKeys' | 'delegations' | 'cryptedForeignKeys'
@@ -77,11 +79,19 @@ export function sealedContent(type: EntityType, doc: EncryptedEntityDto): Sealed
 export class EntityCrypto {
   /** Newest revision seen per entity by this API instance (rollback detection). */
   readonly revisions = new RevisionMemory()
+  /** Last refetch of each owner's exchange keys (ms), to bound what bogus entries can make us fetch. */
+  private readonly refreshedAt = new Map<string, number>()
+
+  /** Entities this data owner created (persisted with the StorageFacade), against re-keyed substitutes. */
+  readonly creations: CreationMemory
 
   constructor(
     readonly selfId: string,
     private readonly exchangeKeys: ExchangeKeyManager,
-  ) {}
+    storage?: StorageFacade<string>,
+  ) {
+    this.creations = new CreationMemory(selfId, storage)
+  }
 
   /** A safe summary for logs and JSON: never the cached keys. */
   toJSON(): { selfId: string } {
@@ -218,15 +228,31 @@ export class EntityCrypto {
     type: EntityType,
     doc: EncryptedEntityDto,
   ): Promise<{ key: AesKey; owners: Set<string> } | undefined> {
-    const entries = doc.systemMetaData.encryptionKeys?.[this.selfId] ?? []
-    const opened: { owner: string; raw: Uint8Array }[] = []
-    for (const e of entries) {
-      const raw = await this.unwrapFromOwner(type, doc.id, e, 'ek')
-      if (raw) opened.push({ owner: e.owner, raw })
-    }
-    if (opened.length === 0) return undefined
     const fail = (reason: string, cause?: unknown): never => {
       throw new IntegrityError(type, doc.id, reason, cause)
+    }
+    const meta: unknown = doc?.systemMetaData
+    if (typeof meta !== 'object' || meta === null) fail('malformed document: no systemMetaData')
+    const entries: unknown = doc.systemMetaData.encryptionKeys?.[this.selfId] ?? []
+    if (!Array.isArray(entries)) fail('malformed document: its key entries are not a list')
+    const opened: { owner: string; raw: Uint8Array }[] = []
+    let tampered = false
+    for (const e of entries as DelegationDto[]) {
+      if (typeof e?.owner !== 'string' || typeof e.key !== 'string') {
+        tampered = true
+        continue
+      }
+      const raw = await this.unwrapFromOwner(type, doc.id, e, 'ek')
+      if (raw) opened.push({ owner: e.owner, raw })
+      // The exchange keys from that owner are known but do not open the entry: it was changed.
+      else if ((await this.incomingKeys(e.owner, false)).length > 0) tampered = true
+    }
+    if (opened.length === 0) {
+      // Withheld means "no key of ours for it" (e.g. shared with a key since lost); an entry we hold
+      // the exchange key for but that does not open is tampering, and is refused as such.
+      if (tampered)
+        fail('its key entry for this data owner was changed: it does not open with the exchange key')
+      return undefined
     }
     const first = opened[0].raw
     if (opened.some((o) => o.raw.length !== first.length || o.raw.some((b, i) => b !== first[i])))
@@ -251,6 +277,7 @@ export class EntityCrypto {
     if (seal!.creator === this.selfId && !owners.has(this.selfId))
       fail(`it claims data owner ${this.selfId} as creator, but its key was not given by that data owner`)
     this.revisions.checkKey(type, doc.id, seal!)
+    await this.creations.check(type, doc.id, seal!)
     return { key: key!, owners }
   }
 
@@ -470,13 +497,28 @@ export class EntityCrypto {
   }
 
   /**
+   * Whether the exchange keys from `owner` may be fetched again now: at most once per
+   * REFRESH_INTERVAL_MS per owner, so that entries that do not open (new keys since the cache was
+   * filled, or bogus entries planted in every entity of a list) cost one refetch, not one per entity.
+   */
+  private mayRefresh(owner: string): boolean {
+    const now = Date.now()
+    if (now - (this.refreshedAt.get(owner) ?? 0) < EntityCrypto.REFRESH_INTERVAL_MS) return false
+    this.refreshedAt.set(owner, now)
+    return true
+  }
+
+  /** One second: longer than a list's decryption burst, shorter than any human turnaround. */
+  static readonly REFRESH_INTERVAL_MS = 1000
+
+  /**
    * K(owner -> self) for an owner id read from a document. An id the server refuses (not a data owner,
    * not even a UUID: 4xx) gives no key, so that one bad entry makes its entity unreadable, never the
    * whole list fail; network and server failures still reject.
    */
   private async incomingKeys(owner: string, refresh: boolean): Promise<AesKey[]> {
     try {
-      return await this.exchangeKeys.keysFrom(owner, refresh)
+      return await this.exchangeKeys.keysFrom(owner, refresh && this.mayRefresh(owner))
     } catch (e) {
       if (e instanceof SdkError && e.status >= 400 && e.status < 500) return []
       throw e
