@@ -28,9 +28,8 @@ export function subtle(): SubtleCrypto {
 /**
  * Random bytes are drawn from getRandomValues in blocks of POOL_BYTES and handed out once each: one call
  * serves ~340 IVs, where a call per IV cost as much as the AES operation it fed (measured by the
- * benchmark). Every byte is used at most once and zeroed in the pool once handed out. Only the web
- * backend pools: node:crypto's randomFillSync is a cheap synchronous call, so the node backend draws
- * exactly what it is asked for and keeps no random bytes in memory.
+ * benchmark). Every byte is used at most once and zeroed in the pool once handed out. The node backend
+ * pools the same way (a randomFillSync system call per IV was the largest cost of creating entities).
  */
 const POOL_BYTES = 4096
 /** getRandomValues refuses more than 65536 bytes per call. */

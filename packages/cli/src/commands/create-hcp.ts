@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import {
   HealthcareProfessional,
+  MemoryStorage,
   SimpleMedTechCryptoStrategies,
   User,
   generateKeyPairHex,
@@ -95,6 +96,8 @@ export async function createHcp(p: {
     .withICureBaseUrl(p.url)
     .withUserName(p.adminLogin)
     .withPassword(p.adminPassword)
+    // A one-shot process: nothing to remember between runs (no pins, no key pair of the admin).
+    .withStorage(new MemoryStorage())
     .withCryptoStrategies(new SimpleMedTechCryptoStrategies([]))
     .build()
   // The record is created without keys: protocol v2 lets only the data owner itself publish its keys,
@@ -112,6 +115,7 @@ export async function createHcp(p: {
     .withICureBaseUrl(p.url)
     .withUserName(p.login)
     .withPassword(password)
+    .withStorage(new MemoryStorage())
     .withCryptoStrategies(new SimpleMedTechCryptoStrategies([keyPair]))
     .build()
   return {

@@ -143,6 +143,14 @@ export class MedTechApiBuilder {
     if (!this.cryptoStrategies) throw new SdkError('BAD_REQUEST', 'cryptoStrategies is required')
     const strategies = this.cryptoStrategies
     const storage = this.storage ?? new LocalStorageImpl()
+    if (!this.storage && !(globalThis as { localStorage?: unknown }).localStorage) {
+      // Node without a StorageFacade: pins, rollback and creation memories last as long as the process.
+      console.warn(
+        '[cairn] No StorageFacade given and no localStorage here: the public keys pinned for other data owners, ' +
+          'and the memory of created and seen entities, are kept in memory and forgotten when this process exits. ' +
+          'Pass withStorage(...) with a persistent storage to keep key pinning across restarts.',
+      )
+    }
     const keyStorage =
       this.keyStorage ??
       ((globalThis as { indexedDB?: IDBFactory }).indexedDB
