@@ -144,12 +144,12 @@ const handleOf = (actor: Actor) => importKeyPair(pairOf(actor))
  * A new API instance of the same login, with the same storage (key pins persist) and keys, optionally
  * with an integrity handler: a restarted app. Its rollback memory starts empty.
  */
-async function reopen(actor: Actor, reports?: Report[]): Promise<MedTechApi> {
+async function reopen(actor: Actor, reports?: Report[], storage?: MemoryStorage): Promise<MedTechApi> {
   const builder = medTechApi()
     .withICureBaseUrl(server.url)
     .withUserName(actor.login)
     .withPassword(actor.password)
-    .withStorage(actor.api.storage)
+    .withStorage(storage ?? actor.api.storage)
     .withKeyStorage(actor.api.keyStorage)
     .withCryptoStrategies(new SimpleMedTechCryptoStrategies([pairOf(actor)]))
   if (reports) builder.withIntegrityFailureHandler((r) => reports.push(r))
@@ -632,8 +632,9 @@ describe('4. content substitution by a colleague holding an exchange key to the 
       /creator, but its key was not given by that data owner/,
     )
     await expectIntegrityError(v.api.patientApi.getPatient(own.id!), 'patient', own.id!)
-    // Variant 3 (documented limit): the forgery honest about its creator (S) is refused by an instance
-    // that saw the original; a fresh instance cannot tell it from a record S created and shared, but it
+    // Variant 3: the forgery honest about its creator (S) is refused by an instance that saw the
+    // original, and by any instance with V's StorageFacade (the memory of created entities). Documented
+    // limit: an instance with a fresh storage cannot tell it from a record S created and shared, but it
     // attributes it to S (verified), never to V.
     await forge(original, false, s.dataOwnerId)
     await expectIntegrityError(
@@ -642,7 +643,13 @@ describe('4. content substitution by a colleague holding an exchange key to the 
       own.id!,
       /creator or entity key changed/,
     )
-    const fresh = await (await reopen(v)).patientApi.getPatient(own.id!)
+    await expectIntegrityError(
+      (await reopen(v)).patientApi.getPatient(own.id!),
+      'patient',
+      own.id!,
+      /created it, but it now names .* as creator/,
+    )
+    const fresh = await (await reopen(v, undefined, new MemoryStorage())).patientApi.getPatient(own.id!)
     expect(fresh.systemMetaData?.seal?.creator).toBe(s.dataOwnerId)
     expect(fresh.systemMetaData?.writer).toEqual({ dataOwnerId: s.dataOwnerId, verified: true })
   })

@@ -87,11 +87,13 @@ export class EncryptedEntityStore<M extends EntityModel> {
         return { doc, secret }
       }),
     )
+    const created = await this.send('POST', prepared)
+    // Remembered once the server accepted them: a create refused (e.g. a taken id) records nothing.
     await crypto.creations.remember(
       this.kind.type,
       prepared.map((p) => ({ id: p.doc.id, commitment: p.doc.systemMetaData.seal!.commitment })),
     )
-    return this.send('POST', prepared)
+    return created
   }
 
   /** Re-encrypts and saves modified entities (each with its rev; a stale rev rejects with 409, nothing saved). */

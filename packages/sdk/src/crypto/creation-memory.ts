@@ -19,10 +19,14 @@ export class CreationMemory {
     private readonly storage: StorageFacade<string> | undefined,
   ) {}
 
-  /** Records entities the current data owner creates (before they are sent). */
+  /** Records entities the current data owner created (once the server accepted them). */
   async remember(type: string, items: readonly { id: string; commitment: string }[]): Promise<void> {
     if (!this.storage) return
-    for (const it of items) await this.storage.setItem(entry(this.selfId, type, it.id), it.commitment)
+    for (const it of items) {
+      // The first creation wins: nothing overwrites what was recorded for an id.
+      const key = entry(this.selfId, type, it.id)
+      if ((await this.storage.getItem(key)) === undefined) await this.storage.setItem(key, it.commitment)
+    }
   }
 
   /** Throws IntegrityError if `seal` contradicts what this data owner recorded when it created the entity. */

@@ -20,8 +20,6 @@ interface Pins {
   revoked: string[]
   /** Ids of exchange-key records of this delegator already verified (usable after a revocation). */
   records?: string[]
-  /** For keys trusted through a `key-add`: the fingerprint of the key that signed it. */
-  via?: Record<string, string>
 }
 
 /** Records remembered per data owner; beyond this the oldest are forgotten. */
@@ -164,26 +162,10 @@ export class KeyTrust {
     const trusted = new Set(
       pins.keys.filter((fp) => !pins.revoked.includes(fp) && (byFp.has(fp) || (isSelf && this.isDevice(fp)))),
     )
-    const via = (pins.via ??= {})
     const revoke = async () => {
       for (const fp of await this.revocations(ownerId, statements, byFp, trusted))
         if (!pins.revoked.includes(fp)) pins.revoked.push(fp)
       for (const fp of pins.revoked) trusted.delete(fp)
-      // A key trusted only because a now-revoked key vouched for it loses that trust (and its pin):
-      // a thief's key-add made with a stolen key does not outlive the revocation of that key.
-      const dropFrom = new Set<string>()
-      let dropped = true
-      while (dropped) {
-        dropped = false
-        for (const [fp, signer] of Object.entries(via)) {
-          if (!pins.revoked.includes(signer) && !dropFrom.has(signer)) continue
-          trusted.delete(fp)
-          dropFrom.add(fp)
-          pins.keys = pins.keys.filter((k) => k !== fp)
-          delete via[fp]
-          dropped = true
-        }
-      }
     }
     await revoke()
     const candidates = keys.filter((k) => !pins.revoked.includes(k.fingerprint))
@@ -191,7 +173,7 @@ export class KeyTrust {
       // First contact: the strategies decide (the default trusts what is published: TOFU).
       for (const fp of await this.askStrategies(ownerId, candidates, pinned)) trusted.add(fp)
     } else {
-      await this.applyAdditions(ownerId, statements, byFp, trusted, pins.revoked, via)
+      await this.applyAdditions(ownerId, statements, byFp, trusted, pins.revoked)
       const unknown = candidates.filter((k) => !trusted.has(k.fingerprint))
       if (unknown.length > 0 && !isSelf)
         for (const fp of await this.askStrategies(ownerId, unknown, pinned)) trusted.add(fp)
@@ -221,7 +203,6 @@ export class KeyTrust {
     byFp: ReadonlyMap<string, PublicKeyHandle>,
     trusted: Set<string>,
     revoked: readonly string[],
-    via: Record<string, string>,
   ): Promise<void> {
     let grew = true
     while (grew) {
@@ -232,7 +213,6 @@ export class KeyTrust {
         if (!trusted.has(st.signerFingerprint)) continue
         if (await this.verifyStatement(ownerId, st, byFp)) {
           trusted.add(st.fingerprint)
-          via[st.fingerprint] = st.signerFingerprint
           grew = true
         }
       }
@@ -291,14 +271,10 @@ export class KeyTrust {
       const parsed = JSON.parse(raw) as Partial<Pins>
       const strings = (v: unknown) =>
         Array.isArray(v) ? v.filter((k): k is string => typeof k === 'string') : []
-      const via: Record<string, string> = {}
-      if (typeof parsed.via === 'object' && parsed.via !== null)
-        for (const [k, v] of Object.entries(parsed.via)) if (typeof v === 'string') via[k] = v
       return {
         keys: strings(parsed.keys),
         revoked: strings(parsed.revoked),
         records: strings(parsed.records),
-        via,
       }
     } catch (e) {
       throw new SdkError('BAD_REQUEST', `The key pins stored for data owner ${ownerId} are corrupt`, {
