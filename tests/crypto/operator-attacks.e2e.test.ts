@@ -21,7 +21,6 @@ import {
 } from '@cairn/crypto'
 import type { EncryptedEntityDto, EntityType, ExchangeKeyDto } from '@cairn/protocol'
 import {
-  DataSample,
   HealthcareProfessional,
   MemoryStorage,
   Patient,
@@ -35,6 +34,7 @@ import { sealedContent } from '../../packages/sdk/src/crypto/entity-crypto.ts'
 import { disposeServer, startServer, type ServerProcess } from '../support/server-process.ts'
 import { newHcp, type Actor } from '../support/actors.ts'
 import { client } from '../access/http.ts'
+import { expectIntegrityError, glucose, rejection, valueOf } from '../support/integrity-expectations.ts'
 
 /**
  * Protocol v2 against a malicious operator (issue 7, ../shared/design/PROTOCOL-V1-REVIEW.md): one
@@ -204,37 +204,6 @@ async function entityKeyAs(holder: Actor, type: EntityType, doc: EncryptedEntity
 }
 
 // ---------- expectations ----------
-
-/** Resolves with the error a promise rejects with, or fails showing what it resolved with. */
-async function rejection(p: Promise<unknown>): Promise<SdkError> {
-  const outcome = await p.then(
-    (v) => ({ ok: true as const, v }),
-    (e: unknown) => ({ ok: false as const, e }),
-  )
-  if (outcome.ok) expect.fail(`expected a rejection, got ${JSON.stringify(outcome.v)}`)
-  expect(outcome.e).toBeInstanceOf(SdkError)
-  return outcome.e as SdkError
-}
-
-/** The promise rejects with an IntegrityError (SdkError INTEGRITY) naming the entity; returns its message. */
-async function expectIntegrityError(p: Promise<unknown>, type: string, id: string, reason?: RegExp) {
-  const e = await rejection(p)
-  expect(e.code, e.message).toBe('INTEGRITY')
-  expect(e.name).toBe('IntegrityError')
-  expect(e.message.startsWith(`Integrity check failed for ${type} ${id}: `), e.message).toBe(true)
-  if (reason) expect(e.message).toMatch(reason)
-  return e.message
-}
-
-const glucose = (value: number, comment?: string) =>
-  new DataSample({
-    content: { en: { measureValue: { value, unit: 'mmol/L' } } },
-    codes: new Set([{ id: 'LOINC|2339-0|2', type: 'LOINC', code: '2339-0', version: '2' }]),
-    labels: new Set([{ id: 'LABEL|glucose|1', type: 'LABEL', code: 'glucose', version: '1' }]),
-    valueDate: 20240105083000,
-    comment,
-  })
-const valueOf = (s: DataSample) => s.content?.en?.measureValue?.value
 
 beforeAll(async () => {
   server = await startServer()

@@ -20,7 +20,6 @@ import {
   DataSample,
   MemoryStorage,
   Patient,
-  SdkError,
   SimpleMedTechCryptoStrategies,
   medTechApi,
   type IntegrityReport,
@@ -31,6 +30,7 @@ import {
 import { sealedContent } from '../../packages/sdk/src/crypto/entity-crypto.ts'
 import { disposeServer, startServer, type ServerProcess } from '../support/server-process.ts'
 import { newHcp, type Actor } from '../support/actors.ts'
+import { expectIntegrityError, glucose, rejection, valueOf } from '../support/integrity-expectations.ts'
 
 /**
  * Regression tests for the attacks of the security review of protocol v2 (review fixes 1d00277): each
@@ -203,37 +203,6 @@ async function reopen(
 
 // ---------- expectations ----------
 
-/** Resolves with the error a promise rejects with (an SdkError, never a raw TypeError / RangeError). */
-async function rejection(p: Promise<unknown>): Promise<SdkError> {
-  const outcome = await p.then(
-    (v) => ({ ok: true as const, v }),
-    (e: unknown) => ({ ok: false as const, e }),
-  )
-  if (outcome.ok) expect.fail(`expected a rejection, got ${JSON.stringify(outcome.v)}`)
-  const e = outcome.e as Error
-  expect(e, `${e?.constructor?.name}: ${e?.message}`).toBeInstanceOf(SdkError)
-  return outcome.e as SdkError
-}
-
-/** The promise rejects with an IntegrityError (SdkError INTEGRITY) naming the entity; returns its message. */
-async function expectIntegrityError(p: Promise<unknown>, type: string, id: string, reason?: RegExp) {
-  const e = await rejection(p)
-  expect(e.code, e.message).toBe('INTEGRITY')
-  expect(e.name).toBe('IntegrityError')
-  expect(e.message.startsWith(`Integrity check failed for ${type} ${id}: `), e.message).toBe(true)
-  if (reason) expect(e.message).toMatch(reason)
-  return e.message
-}
-
-const glucose = (value: number, comment?: string) =>
-  new DataSample({
-    content: { en: { measureValue: { value, unit: 'mmol/L' } } },
-    codes: new Set([{ id: 'LOINC|2339-0|2', type: 'LOINC', code: '2339-0', version: '2' }]),
-    labels: new Set([{ id: 'LABEL|glucose|1', type: 'LABEL', code: 'glucose', version: '1' }]),
-    valueDate: 20240105083000,
-    comment,
-  })
-const valueOf = (s: DataSample) => s.content?.en?.measureValue?.value
 const sortedValues = (l: DataSample[]) => l.map((s) => valueOf(s)).sort((x, y) => (x ?? 0) - (y ?? 0))
 
 beforeAll(async () => {
