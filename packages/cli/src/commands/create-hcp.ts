@@ -106,7 +106,10 @@ export async function createHcp(p: {
   const hcp = await api.healthcareProfessionalApi.createOrModifyHealthcareProfessional(
     new HealthcareProfessional({ firstName: p.firstName, lastName: p.lastName }),
   )
-  const password = p.password ?? randomBytes(18).toString('base64url')
+  // Generated passwords never start with '-': they are pasted after command-line flags (parseArgs
+  // takes "--admin-password -x…" for a missing value). Mapping one of 64 first characters costs no
+  // meaningful entropy (144 bits).
+  const password = p.password ?? randomBytes(18).toString('base64url').replace(/^-/, 'A')
   const user = await api.userApi.createOrModifyUser(
     new User({ login: p.login, email: p.email, passwordHash: password, healthcarePartyId: hcp.id }),
   )

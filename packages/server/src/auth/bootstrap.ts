@@ -24,7 +24,10 @@ export async function bootstrapAdmin(
   password?: string,
 ): Promise<BootstrapResult> {
   if ((await storage.countUsers()) > 0) return { created: false, login }
-  const secret = password ?? randomBytes(18).toString('base64url')
+  // Generated passwords never start with '-': they are pasted after command-line flags (parseArgs
+  // takes "--admin-password -x…" for a missing value). Mapping one of 64 first characters costs no
+  // meaningful entropy (144 bits).
+  const secret = password ?? randomBytes(18).toString('base64url').replace(/^-/, 'A')
   const now = Date.now()
   const user: UserDto = {
     id: randomUUID(),
