@@ -107,15 +107,21 @@ export class EncryptedEntityStore<M extends EntityModel> {
           this.encryptedFields,
         )
         let meta = metaToWire(model.systemMetaData)
-        if (!meta) {
+        let key: AesKey | undefined
+        if (meta) {
+          key = await crypto.entityKey(this.kind.type, {
+            ...clear,
+            id,
+            systemMetaData: meta,
+          })
+        } else {
           // Metadata the app did not read through the SDK: the stored revision is verified in full
-          // before a new one is written over it (IntegrityError otherwise).
+          // before a new one is written over it (IntegrityError otherwise), and its key is used.
           const stored = await this.fetch(id)
-          await crypto.open(this.kind.type, stored)
+          key = (await crypto.open(this.kind.type, stored))?.key
           meta = stored.systemMetaData
         }
         const doc = { ...clear, id, rev: model.rev, systemMetaData: meta } as EncryptedEntityDto
-        const key = await crypto.entityKey(this.kind.type, doc)
         // Protocol v2: every revision is sealed under the entity key, so only a holder of the key can
         // write one that readers accept (clear fields included).
         if (!key) {

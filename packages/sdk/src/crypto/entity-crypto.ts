@@ -182,9 +182,8 @@ export class EntityCrypto {
    * the revision is older than one already seen, or the content does not decrypt.
    */
   async open(type: EntityType, doc: EncryptedEntityDto): Promise<OpenedEntity | undefined> {
-    const unlocked = await this.unlock(type, doc)
-    if (!unlocked) return undefined
-    const { key } = unlocked
+    const key = await this.unlock(type, doc)
+    if (!key) return undefined
     const meta = doc.systemMetaData
     const seal = meta.seal as EntitySeal
     const fail = (reason: string, cause?: unknown): never => {
@@ -221,13 +220,11 @@ export class EntityCrypto {
    * Content and clear fields are not checked here (modify and share re-seal or keep the seal).
    */
   async entityKey(type: EntityType, doc: EncryptedEntityDto): Promise<AesKey | undefined> {
-    return (await this.unlock(type, doc))?.key
+    return this.unlock(type, doc)
   }
 
-  private async unlock(
-    type: EntityType,
-    doc: EncryptedEntityDto,
-  ): Promise<{ key: AesKey; owners: Set<string> } | undefined> {
+  /** The checked entity key for the current data owner (see {@link entityKey}); undefined if withheld. */
+  private async unlock(type: EntityType, doc: EncryptedEntityDto): Promise<AesKey | undefined> {
     const fail = (reason: string, cause?: unknown): never => {
       throw new IntegrityError(type, doc.id, reason, cause)
     }
@@ -278,7 +275,7 @@ export class EntityCrypto {
       fail(`it claims data owner ${this.selfId} as creator, but its key was not given by that data owner`)
     this.revisions.checkKey(type, doc.id, seal!)
     await this.creations.check(type, doc.id, seal!)
-    return { key: key!, owners }
+    return key
   }
 
   /**

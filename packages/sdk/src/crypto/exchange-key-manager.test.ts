@@ -137,6 +137,24 @@ describe('ExchangeKeyManager against a malicious server', () => {
     ])
   })
 
+  it('keeps the newest refused records only: bogus records cannot grow the list without bound', async () => {
+    const { dto: mine } = await storedRecord({
+      delegatorId: ME,
+      delegateId: M,
+      signer: me,
+      recipients: [me, m],
+    })
+    const bogus = Array.from({ length: ExchangeKeyManager.MAX_REFUSED + 50 }, (_, i) => ({
+      ...mine,
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    }))
+    const { http } = lyingServer({ ...self(), [`/exchangekey/${ME}/${ME}`]: bogus })
+    const { manager } = session(http)
+    await manager.keyTo(ME)
+    expect(manager.refused).toHaveLength(ExchangeKeyManager.MAX_REFUSED)
+    expect(manager.refused.at(-1)?.id).toBe(bogus.at(-1)!.id)
+  })
+
   it('creates a signed v2 record for the trusted keys of both parties and caches it', async () => {
     const { http, posted } = lyingServer({
       ...self(),

@@ -31,8 +31,12 @@ export class ExchangeKeyManager {
   private readonly incoming = new Map<string, Promise<AesKey[]>>()
   /** Newest signed creation time used per outgoing pair: an older record served later is not used. */
   private readonly newestUsed = new Map<string, number>()
-  /** Records refused because they could not be opened or verified (reported, never used). */
+  /**
+   * Records refused because they could not be opened or verified (reported, never used): the newest
+   * MAX_REFUSED, so that a server serving bogus records for a long session cannot grow it without bound.
+   */
   readonly refused: { id: string; delegator: string; reason: string }[] = []
+  static readonly MAX_REFUSED = 100
 
   constructor(
     private readonly http: HttpClient,
@@ -102,6 +106,11 @@ export class ExchangeKeyManager {
     return updated
   }
 
+  private refuse(entry: { id: string; delegator: string; reason: string }): void {
+    this.refused.push(entry)
+    if (this.refused.length > ExchangeKeyManager.MAX_REFUSED) this.refused.shift()
+  }
+
   /** Forgets every cached key (after someone shared new keys with us, or a key change). */
   clear(): void {
     this.outgoing.clear()
@@ -163,7 +172,7 @@ export class ExchangeKeyManager {
       // The signature covers the pair, but only of the record itself: a record of another pair (even
       // a genuine one of ours) returned for this pair would otherwise be used for the wrong party.
       if (record.delegator !== delegator || record.delegate !== delegate) {
-        this.refused.push({
+        this.refuse({
           id: record.id,
           delegator,
           reason: `record of the pair ${record.delegator} -> ${record.delegate}`,
@@ -178,7 +187,7 @@ export class ExchangeKeyManager {
         if (!known.has(record.id)) verified.push(record.id)
       } catch (e) {
         if (!(e instanceof CryptoError)) throw e
-        this.refused.push({ id: record.id, delegator, reason: e.message })
+        this.refuse({ id: record.id, delegator, reason: e.message })
       }
     }
     if (verified.length > 0) await this.trust.rememberRecords(delegator, verified)
