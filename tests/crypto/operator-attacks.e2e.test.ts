@@ -35,6 +35,7 @@ import { disposeServer, startServer, type ServerProcess } from '../support/serve
 import { newHcp, type Actor } from '../support/actors.ts'
 import { client } from '../access/http.ts'
 import { expectIntegrityError, glucose, rejection, valueOf } from '../support/integrity-expectations.ts'
+import { operatorDb } from '../support/operator-db.ts'
 
 /**
  * Protocol v2 against a malicious operator (issue 7, ../shared/design/PROTOCOL-V1-REVIEW.md): one
@@ -60,43 +61,7 @@ let b: Actor
 
 // ---------- the operator's view: the database ----------
 
-type Table = 'patient' | 'data_sample'
-
-const readRow = (table: string, id: string) =>
-  db.prepare(`select id, rev, doc, created, modified from ${table} where id = ?`).get(id) as {
-    id: string
-    rev: string
-    doc: string
-    created: number
-    modified: number
-  }
-const readDoc = (table: Table, id: string) => JSON.parse(readRow(table, id).doc) as EncryptedEntityDto
-/** Rewrites a stored document (the row keeps its rev and times), adding access rows for its delegates. */
-const writeDoc = (table: Table, doc: EncryptedEntityDto) => {
-  db.prepare(`update ${table} set doc = ? where id = ?`).run(JSON.stringify(doc), doc.id)
-  for (const owner of Object.keys(doc.systemMetaData.delegations))
-    db.prepare(`insert or ignore into ${table}_access (data_owner_id, entity_id) values (?, ?)`).run(
-      owner,
-      doc.id,
-    )
-}
-/** Sets the secret-foreign-key index rows of a document (what filters by patient use). */
-const setSfkIndex = (table: Table, id: string, sfks: string[]) => {
-  db.prepare(`delete from ${table}_sfk where entity_id = ?`).run(id)
-  for (const s of sfks) db.prepare(`insert into ${table}_sfk (sfk, entity_id) values (?, ?)`).run(s, id)
-}
-const insertDoc = (table: Table, doc: EncryptedEntityDto & { created: number }) => {
-  db.prepare(`insert into ${table} (id, rev, doc, created, modified, deleted) values (?, ?, ?, ?, ?, 0)`).run(
-    doc.id,
-    doc.rev,
-    JSON.stringify(doc),
-    doc.created,
-    doc.created,
-  )
-  for (const owner of Object.keys(doc.systemMetaData.delegations))
-    db.prepare(`insert into ${table}_access (data_owner_id, entity_id) values (?, ?)`).run(owner, doc.id)
-  setSfkIndex(table, doc.id, doc.systemMetaData.secretForeignKeys)
-}
+const { readRow, readDoc, writeDoc, setSfkIndex, insertDoc, insertExchangeKey } = operatorDb(() => db)
 const sealOf = (doc: EncryptedEntityDto) => doc.systemMetaData.seal as EntitySeal
 /** The document without its writer proofs: they are not needed to read, so the operator can drop them. */
 const withoutProofs = (doc: EncryptedEntityDto): EncryptedEntityDto => ({
@@ -115,12 +80,6 @@ const allExchangeKeyRecords = () =>
   (db.prepare('select doc from exchange_key').all() as { doc: string }[]).map(
     (r) => JSON.parse(r.doc) as ExchangeKeyDto,
   )
-const insertExchangeKey = (record: Omit<ExchangeKeyDto, 'id' | 'rev' | 'created'>) => {
-  const doc: ExchangeKeyDto = { ...record, id: crypto.randomUUID(), rev: '1-forged', created: Date.now() }
-  db.prepare(
-    'insert into exchange_key (id, rev, doc, created, modified, deleted, delegator, delegate) values (?, ?, ?, ?, ?, 0, ?, ?)',
-  ).run(doc.id, doc.rev, JSON.stringify(doc), doc.created, doc.created, doc.delegator, doc.delegate)
-}
 /** Appends a public key to a healthcare professional's published keys, in the database. */
 const appendPublicKey = (hcpId: string, publicKeyHex: string) => {
   const doc = JSON.parse(readRow('healthcare_professional', hcpId).doc) as {

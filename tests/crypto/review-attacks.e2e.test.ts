@@ -15,7 +15,7 @@ import {
   wrapValue,
   type AesKey,
 } from '@cairn/crypto'
-import { API_PREFIX, type EncryptedEntityDto, type EntityType, type ExchangeKeyDto } from '@cairn/protocol'
+import { API_PREFIX, type EncryptedEntityDto, type EntityType } from '@cairn/protocol'
 import {
   DataSample,
   MemoryStorage,
@@ -31,6 +31,7 @@ import { sealedContent } from '../../packages/sdk/src/crypto/entity-crypto.ts'
 import { disposeServer, startServer, type ServerProcess } from '../support/server-process.ts'
 import { newHcp, type Actor } from '../support/actors.ts'
 import { expectIntegrityError, glucose, rejection, valueOf } from '../support/integrity-expectations.ts'
+import { operatorDb } from '../support/operator-db.ts'
 
 /**
  * Regression tests for the attacks of the security review of protocol v2 (review fixes 1d00277): each
@@ -53,45 +54,7 @@ let puppet: Actor
 
 // ---------- the operator's view: the database ----------
 
-type Table = 'patient' | 'data_sample'
-
-const readRow = (table: Table, id: string) =>
-  db.prepare(`select id, rev, doc from ${table} where id = ?`).get(id) as {
-    id: string
-    rev: string
-    doc: string
-  }
-const readDoc = (table: Table, id: string) => JSON.parse(readRow(table, id).doc) as EncryptedEntityDto
-/** Rewrites a stored document (the row keeps its rev and times), adding access rows for its delegates. */
-const writeDoc = (table: Table, doc: EncryptedEntityDto) => {
-  db.prepare(`update ${table} set doc = ? where id = ?`).run(JSON.stringify(doc), doc.id)
-  for (const owner of Object.keys(doc.systemMetaData.delegations))
-    db.prepare(`insert or ignore into ${table}_access (data_owner_id, entity_id) values (?, ?)`).run(
-      owner,
-      doc.id,
-    )
-}
-/** Inserts a new document with its access rows and secret-foreign-key index rows (what filters use). */
-const insertDoc = (table: Table, doc: EncryptedEntityDto) => {
-  const now = Date.now()
-  db.prepare(`insert into ${table} (id, rev, doc, created, modified, deleted) values (?, ?, ?, ?, ?, 0)`).run(
-    doc.id,
-    doc.rev,
-    JSON.stringify(doc),
-    now,
-    now,
-  )
-  for (const owner of Object.keys(doc.systemMetaData.delegations))
-    db.prepare(`insert into ${table}_access (data_owner_id, entity_id) values (?, ?)`).run(owner, doc.id)
-  for (const s of doc.systemMetaData.secretForeignKeys)
-    db.prepare(`insert into ${table}_sfk (sfk, entity_id) values (?, ?)`).run(s, doc.id)
-}
-const insertExchangeKey = (record: Omit<ExchangeKeyDto, 'id' | 'rev' | 'created'>) => {
-  const doc: ExchangeKeyDto = { ...record, id: crypto.randomUUID(), rev: '1-forged', created: Date.now() }
-  db.prepare(
-    'insert into exchange_key (id, rev, doc, created, modified, deleted, delegator, delegate) values (?, ?, ?, ?, ?, 0, ?, ?)',
-  ).run(doc.id, doc.rev, JSON.stringify(doc), doc.created, doc.created, doc.delegator, doc.delegate)
-}
+const { readRow, readDoc, writeDoc, insertDoc, insertExchangeKey } = operatorDb(() => db)
 
 // ---------- the operator's view: the API, through a proxy ----------
 
