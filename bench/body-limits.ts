@@ -3,7 +3,8 @@
 // SQLite, requests through `inject`, no socket) and, for realistic encrypted-sample batches and for
 // single large entities, measures:
 //   - parse: secure-json-parse of the body text, as Fastify's JSON parser does;
-//   - depth: the JSON depth check of every request, on the text (packages/server/src/http/json-depth.ts);
+//   - depth: the checks of every request on the body before parsing: UTF-8, JSON depth and NUL
+//     escapes (packages/server/src/http/json-depth.ts);
 //   - validate: the batch schema compiled by Ajv with the server's options;
 //   - request: the whole POST through Fastify (parse, validate, depth, service, SQLite write,
 //     response): its CPU time, and the longest stretch the event loop was blocked meanwhile (what
@@ -21,7 +22,12 @@ import {
   type EncryptedEntityDto,
 } from '@cairn/protocol'
 import { startInProcessServer } from '../packages/server/src/testing/in-process-server.ts'
-import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../packages/server/src/http/json-depth.ts'
+import { isUtf8 } from 'node:buffer'
+import {
+  jsonHasNulEscape,
+  jsonNestsDeeperThan,
+  MAX_JSON_DEPTH,
+} from '../packages/server/src/http/json-depth.ts'
 
 const RUNS = Number(process.env.BENCH_BODY_RUNS ?? 5)
 
@@ -128,7 +134,13 @@ async function main(): Promise<void> {
           parsed = sjson.parse(text, undefined, { protoAction: 'error' }) as unknown
         }),
       )
-      m.depth.push(timed(() => jsonNestsDeeperThan(text, MAX_JSON_DEPTH)))
+      // Every check the JSON parser makes on the body before parsing it: UTF-8, depth, NUL.
+      const raw = Buffer.from(text)
+      m.depth.push(
+        timed(
+          () => void (isUtf8(raw) && !jsonNestsDeeperThan(text, MAX_JSON_DEPTH) && jsonHasNulEscape(text)),
+        ),
+      )
       m.validate.push(timed(() => void validate(parsed)))
       const { cpu, block, status: answer } = await post(text)
       status = answer
@@ -190,7 +202,8 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0)
     await sleep(5)
     clearInterval(ticker)
-    if (res.status !== 200 && res.status !== 400) {
+    // 400: a batch over MAX_BATCH_SIZE; 413: an encryptedSelf over MAX_ENCRYPTED_SELF_LENGTH.
+    if (res.status !== 200 && res.status !== 400 && res.status !== 413) {
       throw new Error(`POST failed: ${res.status} ${res.text.slice(0, 300)}`)
     }
     return { cpu: (cpu.user + cpu.system) / 1000, block, status: res.status }

@@ -106,26 +106,22 @@ describe('server access rules (one real server)', () => {
   ]
 
   describe('reading an entity not shared with the caller', () => {
-    it('answers 403 FORBIDDEN with a JSON error to another professional and to a patient', async () => {
+    // The answer of an unknown id: whether the entity exists is not the caller's to know (no oracle).
+    it('answers 404 NOT_FOUND with a JSON error to another professional and to a patient', async () => {
       for (const { path, type, id } of privateEntities()) {
         expect((await http.get(`${R}/${path}/${id}`, tok.a)).status).toBe(200)
-        expectError(
-          await http.get(`${R}/${path}/${id}`, tok.b),
-          403,
-          'FORBIDDEN',
-          `Data owner ${hcpB.dataOwnerId} has no access to ${type} ${id}`,
-        )
-        expectError(await http.get(`${R}/${path}/${id}`, tok.p), 403, 'FORBIDDEN', /has no access/)
+        expectError(await http.get(`${R}/${path}/${id}`, tok.b), 404, 'NOT_FOUND', `${type} ${id} not found`)
+        expectError(await http.get(`${R}/${path}/${id}`, tok.p), 404, 'NOT_FOUND', `${type} ${id} not found`)
       }
     })
 
-    it('makes the SDK getters reject with the 403', async () => {
-      const forbidden = { status: 403, code: 'FORBIDDEN' }
-      await expect(hcpB.api.patientApi.getPatient(privatePatientId)).rejects.toMatchObject(forbidden)
-      await expect(hcpB.api.dataSampleApi.getDataSample(privateSampleId)).rejects.toMatchObject(forbidden)
+    it('makes the SDK getters reject with the 404', async () => {
+      const hidden = { status: 404, code: 'NOT_FOUND' }
+      await expect(hcpB.api.patientApi.getPatient(privatePatientId)).rejects.toMatchObject(hidden)
+      await expect(hcpB.api.dataSampleApi.getDataSample(privateSampleId)).rejects.toMatchObject(hidden)
       await expect(
         hcpB.api.healthcareElementApi.getHealthcareElement(privateElementId),
-      ).rejects.toMatchObject(forbidden)
+      ).rejects.toMatchObject(hidden)
       // The creator reads and decrypts the same entities.
       expect((await hcpA.api.patientApi.getPatient(privatePatientId)).note).toBe('only for alice')
       expect((await hcpA.api.healthcareElementApi.getHealthcareElement(privateElementId)).description).toBe(
@@ -140,27 +136,27 @@ describe('server access rules (one real server)', () => {
   })
 
   describe('modifying or sharing an entity not shared with the caller', () => {
-    it('refuses sharing it with oneself (adding own entries) with 403, and changes nothing', async () => {
+    it('refuses sharing it with oneself (adding own entries) with the 404 of an unknown id, and changes nothing', async () => {
       for (const { path, type, id } of privateEntities()) {
         const before = await readAsA(path, id)
         const forged = clone(before)
         for (const map of ENTRY_MAPS) addEntry(forged, map, hcpB.dataOwnerId, hcpB.dataOwnerId)
         expectError(
           await http.put(`${R}/${path}`, forged, tok.b),
-          403,
-          'FORBIDDEN',
-          `Data owner ${hcpB.dataOwnerId} has no access to ${type} ${id}`,
+          404,
+          'NOT_FOUND',
+          `${type} ${id} not found`,
         )
-        expectError(await http.put(`${R}/${path}/batch`, [forged], tok.b), 403, 'FORBIDDEN', /has no access/)
+        expectError(await http.put(`${R}/${path}/batch`, [forged], tok.b), 404, 'NOT_FOUND', /not found/)
         expect(await readAsA(path, id)).toEqual(before)
       }
     })
 
-    it('refuses a change of clear fields with 403, and changes nothing', async () => {
+    it('refuses a change of clear fields with 404, and changes nothing', async () => {
       const before = await readAsA('patient', privatePatientId)
       const changed = { ...clone(before), lastName: 'Changed by bob' }
-      expectError(await http.put(`${R}/patient`, changed, tok.b), 403, 'FORBIDDEN')
-      expectError(await http.put(`${R}/patient`, changed, tok.p), 403, 'FORBIDDEN')
+      expectError(await http.put(`${R}/patient`, changed, tok.b), 404, 'NOT_FOUND')
+      expectError(await http.put(`${R}/patient`, changed, tok.p), 404, 'NOT_FOUND')
       const after = await readAsA('patient', privatePatientId)
       expect(after.rev).toBe(before.rev)
       expect(after.lastName).toBe('Record')
@@ -345,17 +341,17 @@ describe('server access rules (one real server)', () => {
         )
       }
       expect(await currentUser(tok.p)).toEqual(before)
-      // Its token still acts as the patient.
-      expectError(await http.get(`${R}/patient/${privatePatientId}`, tok.p), 403, 'FORBIDDEN')
+      // Its token still acts as the patient (which may not see the other record: 404).
+      expectError(await http.get(`${R}/patient/${privatePatientId}`, tok.p), 404, 'NOT_FOUND')
     })
 
-    it('cannot modify another user', async () => {
+    it('cannot modify another user, which it cannot even see (404 as for an unknown id)', async () => {
       const aUser = await currentUser(tok.a)
       expectError(
         await http.put(`${R}/user`, { ...aUser, name: 'taken over' }, tok.p),
-        403,
-        'FORBIDDEN',
-        /may not modify user/,
+        404,
+        'NOT_FOUND',
+        `User ${aUser.id} does not exist`,
       )
       expect(await currentUser(tok.a)).toEqual(aUser)
     })
@@ -454,14 +450,22 @@ describe('server access rules (one real server)', () => {
         { ...meta, publicKey: 'abcd', publicKeysForOaepWithSha256: ['abcd'] },
         {},
       ]
+      // bob did not create alice's record: he may not modify it at all (docs/access.md), keys or not.
       for (const systemMetaData of variants) {
         expectError(
           await http.put(`${R}/hcparty`, { ...before, systemMetaData }, tok.b),
           403,
           'FORBIDDEN',
-          `Only healthcareProfessional ${hcpA.dataOwnerId} itself may change its public keys`,
+          `Data owner ${hcpB.dataOwnerId} may not modify healthcareProfessional ${hcpA.dataOwnerId}`,
         )
       }
+      // Nor may the admin (who created it) change its keys: only alice herself.
+      expectError(
+        await http.put(`${R}/hcparty`, { ...before, systemMetaData: variants[0] }, tok.admin),
+        403,
+        'FORBIDDEN',
+        `Only healthcareProfessional ${hcpA.dataOwnerId} itself may change its public keys`,
+      )
       expectError(await http.put(`${R}/hcparty`, { ...before, firstName: 'x' }, tok.p), 403, 'FORBIDDEN')
       expect((await http.get(`${R}/hcparty/${hcpA.dataOwnerId}`, tok.a)).body).toEqual(before)
       // alice can still be shared with, with her real key.
@@ -479,16 +483,18 @@ describe('server access rules (one real server)', () => {
         password: 'pw-123456',
         ...link,
       })
+      // bob's record was not made by alice: she may not link a user to it at all.
       expectError(
         await http.post(`${R}/user`, user({ healthcarePartyId: hcpB.dataOwnerId }), tok.a),
         403,
         'FORBIDDEN',
-        `Data owner ${hcpB.dataOwnerId} already has a user`,
+        `Data owner ${hcpA.dataOwnerId} may not link a user to healthcare professional ${hcpB.dataOwnerId}`,
       )
+      // Her own patient already has a user: one user per data owner (409, the unique index's answer).
       expectError(
         await http.post(`${R}/user`, user({ patientId: pat.dataOwnerId }), tok.a),
-        403,
-        'FORBIDDEN',
+        409,
+        'CONFLICT',
         `Data owner ${pat.dataOwnerId} already has a user`,
       )
       // A professional with no user yet gets exactly one.
@@ -504,23 +510,30 @@ describe('server access rules (one real server)', () => {
       expect(created.body).toMatchObject({ id: first.id, healthcarePartyId: hcp.body.id })
       expect(created.body).not.toHaveProperty('passwordHash')
       expectError(
+        await http.post(`${R}/user`, user({ healthcarePartyId: hcp.body.id }), tok.a),
+        409,
+        'CONFLICT',
+        /already has a user/,
+      )
+      expectError(
         await http.post(`${R}/user`, user({ healthcarePartyId: hcp.body.id }), tok.b),
         403,
         'FORBIDDEN',
-        /already has a user/,
+        /may not link a user/,
       )
     })
 
     it('refuses a professional creating a user for a patient it has no access to, or with roles', async () => {
+      // A patient bob cannot read is, to him, a patient that does not exist.
       expectError(
         await http.post(
           `${R}/user`,
           { id: uuid(), login: `${uuid()}@example.org`, password: 'pw', patientId: privatePatientId },
           tok.b,
         ),
-        403,
-        'FORBIDDEN',
-        `Data owner ${hcpB.dataOwnerId} has no access to patient ${privatePatientId}`,
+        400,
+        'BAD_REQUEST',
+        `Data owner ${privatePatientId} does not exist`,
       )
       const hcp = await http.post<DataOwnerDocDto>(
         `${R}/hcparty`,
@@ -702,22 +715,36 @@ describe('server access rules (one real server)', () => {
       expectError(await http.put(`${R}/patient`, { id: uuid() }, 'garbage'), 401, 'UNAUTHORIZED')
     })
 
-    it('answers 401 to an expired token, a refresh token and a token of an unknown user', async () => {
+    it('answers 401 to an expired token, a refresh token and a token of an unknown user or session', async () => {
       const now = Math.floor(Date.now() / 1000)
       const path = `${R}/user/current`
+      const { token, refreshToken } = await http.login(hcpA.login, hcpA.password)
+      // The session of a real login: a token signed with the server's secret is accepted only with it.
+      const sid = (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { sid: string })
+        .sid
       const expired = signJwt(JWT_SECRET, {
         kind: 'access',
         sub: hcpA.user.id,
+        sid,
         iat: now - 7200,
         exp: now - 3600,
       })
       expectError(await http.get(path, expired), 401, 'UNAUTHORIZED', 'The access token has expired')
-      const fresh = signJwt(JWT_SECRET, { kind: 'access', sub: hcpA.user.id, iat: now, exp: now + 600 })
+      const fresh = signJwt(JWT_SECRET, { kind: 'access', sub: hcpA.user.id, sid, iat: now, exp: now + 600 })
       expect((await http.get(path, fresh)).status).toBe(200)
-      const { refreshToken } = await http.login(hcpA.login, hcpA.password)
       expectError(await http.get(path, refreshToken), 401, 'UNAUTHORIZED', 'Not an access token')
-      const ghost = signJwt(JWT_SECRET, { kind: 'access', sub: uuid(), iat: now, exp: now + 600 })
+      const ghost = signJwt(JWT_SECRET, { kind: 'access', sub: uuid(), sid, iat: now, exp: now + 600 })
       expectError(await http.get(path, ghost), 401, 'UNAUTHORIZED', 'User no longer exists')
+      const noSession = signJwt(JWT_SECRET, { kind: 'access', sub: hcpA.user.id, iat: now, exp: now + 600 })
+      expectError(await http.get(path, noSession), 401, 'UNAUTHORIZED', /predates sessions/)
+      const otherSession = signJwt(JWT_SECRET, {
+        kind: 'access',
+        sub: hcpA.user.id,
+        sid: uuid(),
+        iat: now,
+        exp: now + 600,
+      })
+      expectError(await http.get(path, otherSession), 401, 'UNAUTHORIZED', /Unknown session/)
     })
 
     it('answers 401 "Invalid username or password" to a wrong password and an unknown login', async () => {
@@ -754,17 +781,18 @@ describe('server access rules (one real server)', () => {
         'FORBIDDEN',
         'This user is disabled',
       )
+      // Disabling revokes the user's sessions too (docs/access.md): either check refuses the token.
       expectError(
         await http.get(`${R}/user/current`, session.token),
         401,
         'UNAUTHORIZED',
-        'This user is disabled',
+        /This user is disabled|This session was ended/,
       )
       expectError(
         await http.post(`${R}/auth/refresh`, { refreshToken: session.refreshToken }),
         401,
         'UNAUTHORIZED',
-        'This user is disabled',
+        'This session was ended',
       )
       // A wrong password for a disabled user is still only "invalid credentials".
       expectError(

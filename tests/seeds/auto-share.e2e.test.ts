@@ -112,7 +112,7 @@ for (const backend of BACKENDS) {
       expect(dataSampleNotOnModify.rev).toMatch(/^2-/)
       expect(dataSampleNotOnModify.content.en.stringValue).toBe(contentNotOnModify)
       expect(keys(dataSampleNotOnModify.systemMetaData?.delegations)).toEqual([hcp1.dataOwnerId])
-      await expect(hcp2.api.dataSampleApi.getDataSample(existingDataSample.id!)).rejects.toThrow(/^403 - /)
+      await expect(hcp2.api.dataSampleApi.getDataSample(existingDataSample.id!)).rejects.toThrow(/^404 - /)
     })
 
     it('is uni-directional', async () => {
@@ -125,7 +125,7 @@ for (const backend of BACKENDS) {
       )
       expect(keys(dataSampleNotSharedBy2.systemMetaData?.delegations)).toEqual([hcp2.dataOwnerId])
       await expect(hcp1.api.dataSampleApi.getDataSample(dataSampleNotSharedBy2.id!)).rejects.toThrow(
-        /^403 - /,
+        /^404 - /,
       )
     })
 
@@ -141,7 +141,7 @@ for (const backend of BACKENDS) {
       )
       expect(keys(dataSampleNotSharedAnymore.systemMetaData?.delegations)).toEqual([hcp1.dataOwnerId])
       await expect(hcp2.api.dataSampleApi.getDataSample(dataSampleNotSharedAnymore.id!)).rejects.toThrow(
-        /^403 - /,
+        /^404 - /,
       )
       // Stopping does not revoke: hcp2 still reads what was shared while the sharing was on.
       expect((await hcp2.api.dataSampleApi.getDataSample(dataSample.id!)).content.en.stringValue).toBe(
@@ -156,7 +156,7 @@ for (const backend of BACKENDS) {
         sample('before the start'),
       )
       await hcp1.api.userApi.shareAllFutureDataWith([hcp2.dataOwnerId], 'medicalInformation')
-      await expect(hcp2.api.dataSampleApi.getDataSample(before.id!)).rejects.toThrow(/^403 - /)
+      await expect(hcp2.api.dataSampleApi.getDataSample(before.id!)).rejects.toThrow(/^404 - /)
       await hcp1.api.userApi.stopSharingDataWith([hcp2.dataOwnerId], 'medicalInformation')
     })
 
@@ -183,7 +183,7 @@ for (const backend of BACKENDS) {
       expect(
         (await p.api.dataSampleApi.getDataSample(dataSampleNoChaining.id!)).content.en.stringValue,
       ).toMatch(/^Even if/)
-      await expect(hcp2.api.dataSampleApi.getDataSample(dataSampleNoChaining.id!)).rejects.toThrow(/^403 - /)
+      await expect(hcp2.api.dataSampleApi.getDataSample(dataSampleNoChaining.id!)).rejects.toThrow(/^404 - /)
       await hcp1.api.userApi.stopSharingDataWith([p.dataOwnerId], 'medicalInformation')
       await p.api.userApi.stopSharingDataWith([hcp2.dataOwnerId], 'medicalInformation')
     })

@@ -16,6 +16,10 @@ export interface ServerProcess {
   databaseUrl?: string
   /** Everything the process printed (stdout and stderr): its log. */
   output(): string
+  /** What it printed on stdout alone: the JSON log (and the "listening" line). */
+  stdout(): string
+  /** What it printed on stderr alone: messages for the person at the terminal (the admin password). */
+  stderr(): string
   /** Sends `signals` (default SIGTERM) 50 ms apart, then waits for the process to exit; its exit code. */
   stop(signals?: NodeJS.Signals[]): Promise<number | null>
   /** SIGKILL, as a crash or a power cut of the process would; resolves once it is gone. */
@@ -76,8 +80,16 @@ export async function startServer(
     },
   )
   let out = ''
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString()
+    stdout += d.toString()
+  })
+  child.stderr!.on('data', (d: Buffer) => {
+    out += d.toString()
+    stderr += d.toString()
+  })
   // 'close' (not 'exit'): fires once stdout and stderr are fully read, so output() is complete.
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
   const url = await new Promise<string>((resolve, reject) => {
@@ -102,6 +114,8 @@ export async function startServer(
     pgSchema,
     databaseUrl: options.databaseUrl,
     output: () => out,
+    stdout: () => stdout,
+    stderr: () => stderr,
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
       await exited

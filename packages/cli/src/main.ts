@@ -5,6 +5,7 @@ const USAGE = `Usage: cairn <command> [options]
 Commands:
   serve        Start the Cairn server (embedded SQLite in ./.cairn by default; DATABASE_URL=postgres://... for PostgreSQL)
   create-hcp   Create a healthcare professional with a user and a key pair generated here (client side)
+  admin        Local administration with database access: "cairn admin reset-password" recovers the admin
 
 Options:
   -h, --help     Show this help
@@ -38,6 +39,10 @@ async function main(argv: string[]): Promise<number> {
     case 'create-hcp': {
       const { runCreateHcp } = await import('./commands/create-hcp.ts')
       return runCreateHcp(rest)
+    }
+    case 'admin': {
+      const { runAdmin } = await import('./commands/admin.ts')
+      return runAdmin(rest)
     }
     case '--version':
     case '-v':

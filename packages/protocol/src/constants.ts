@@ -32,6 +32,21 @@ export const DEFAULT_BODY_LIMIT = 512 * 1024
 export const MAX_ENCRYPTED_SELF_LENGTH = 500 * 1024
 
 /**
+ * Most data owners an encrypted entity is shared with: the keys of each delegation map
+ * (`delegations`, `encryptionKeys`, `cryptedForeignKeys`) and of the seal's writer proofs, which hold
+ * one entry per data owner with access. 200 covers a patient followed by a whole hospital ward; each
+ * delegate costs about 300 bytes of entries per map, so 200 of them already fill an eighth of the
+ * default body limit.
+ */
+export const MAX_DELEGATES = 200
+
+/**
+ * Most RSA entries of one exchange key (`encryptedKey`, `recipients`): one per public key of either
+ * party, and a data owner rotates its keys rarely (docs/protocol.md, key rotation).
+ */
+export const MAX_EXCHANGE_KEY_RECIPIENTS = 100
+
+/**
  * Most values in one list of a filter (ids, secret foreign keys): each value is a short string, so a
  * thousand of them stay far below the body limit and are answered by one indexed query.
  */

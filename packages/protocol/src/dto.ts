@@ -1,5 +1,13 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { MAX_BATCH_SIZE, MAX_ENCRYPTED_SELF_LENGTH, MAX_PAGE_SIZE } from './constants.ts'
+import {
+  MAX_BATCH_SIZE,
+  MAX_DELEGATES,
+  MAX_ENCRYPTED_SELF_LENGTH,
+  MAX_EXCHANGE_KEY_RECIPIENTS,
+  MAX_FILTER_VALUES,
+  MAX_PAGE_SIZE,
+  SHARED_DATA_TYPES,
+} from './constants.ts'
 
 /**
  * Wire DTOs and their JSON schemas (TypeBox): the server validates requests and serialises responses
@@ -23,6 +31,16 @@ export const IdSchema = Uuid
 /** Short string for ids used as map keys and fingerprints: bounded to stop abuse. */
 const Key = Type.String({ minLength: 1, maxLength: 200 })
 
+/**
+ * Bounds of a map (`Type.Record`) with `Key`-like keys and at most `max` of them. TypeBox turns a
+ * record into `patternProperties`, which drops the key schema's own bounds: `propertyNames` puts them
+ * back (Ajv checks it; the OpenAPI document leaves it out, see app.ts), and `maxProperties` bounds the
+ * number of keys, which no body limit does cheaply (thousands of tiny keys fit in 512 KiB).
+ */
+function mapBounds(max: number, keyMaxLength = 200) {
+  return { maxProperties: max, propertyNames: { minLength: 1, maxLength: keyMaxLength } }
+}
+
 /** A wrapped value: base64 of IV ‖ AES-GCM ciphertext ‖ tag, under the exchange key owner->delegatedTo. */
 export const DelegationSchema = Type.Object(
   {
@@ -35,9 +53,11 @@ export const DelegationSchema = Type.Object(
 )
 export type DelegationDto = Static<typeof DelegationSchema>
 
+/** Entries by delegate: one key per data owner with access, so at most MAX_DELEGATES keys. */
 const DelegationMap = Type.Record(
   Type.String({ minLength: 1, maxLength: 200 }),
   Type.Array(DelegationSchema, { maxItems: 50 }),
+  mapBounds(MAX_DELEGATES),
 )
 export type DelegationMapDto = Record<string, DelegationDto[]>
 
@@ -53,9 +73,11 @@ export const SealSchema = Type.Object(
     writer: Key,
     commitment: Type.String({ minLength: 1, maxLength: 100 }),
     tag: Type.String({ minLength: 1, maxLength: 100 }),
-    proofs: Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.String({ maxLength: 100 }), {
-      maxProperties: 200,
-    }),
+    proofs: Type.Record(
+      Type.String({ minLength: 1, maxLength: 200 }),
+      Type.String({ maxLength: 100 }),
+      mapBounds(MAX_DELEGATES),
+    ),
   },
   { additionalProperties: false },
 )
@@ -173,7 +195,23 @@ export type DataOwnerWithTypeDto = {
 const AuthenticationTokenSchema = Type.Object({ creationTime: Type.Number(), validity: Type.Number() })
 export type AuthenticationTokenDto = Static<typeof AuthenticationTokenSchema>
 
-/** A user as the server returns it (never any hash). */
+/** Most roles and properties of a user (MedTech lists; a handful in practice). */
+const MAX_USER_ROLES = 50
+const MAX_USER_PROPERTIES = 200
+/** Most data owners of one kind of automatic sharing. */
+const MAX_SHARING_DELEGATES = 1000
+/**
+ * Keys of `sharingDataWith`: the kinds of shared data, plus the `administrativeInformation` alias a
+ * MedTech app may still send (it is stored under `administrativeData`).
+ */
+const SHARING_KINDS = SHARED_DATA_TYPES.length + 1
+
+/**
+ * A user as the server returns it (never any hash). The user itself, its managers and admins get
+ * every field; other healthcare professionals get the directory fields only (id, name, the linked
+ * data owner id, status), without login, contact details, roles, properties, sharing lists or
+ * tokens (docs/access.md).
+ */
 export const UserSchema = Type.Object(
   {
     id: Type.String(),
@@ -186,15 +224,30 @@ export const UserSchema = Type.Object(
     healthcarePartyId: Type.Optional(Type.String()),
     patientId: Type.Optional(Type.String()),
     deviceId: Type.Optional(Type.String()),
-    roles: Type.Array(Type.String()),
-    properties: Type.Array(Type.Unknown()),
-    sharingDataWith: Type.Record(Type.String(), Type.Array(Type.String())),
-    authenticationTokens: Type.Record(Type.String(), AuthenticationTokenSchema),
+    // Absent from the directory view (see above).
+    roles: Type.Optional(Type.Array(Type.String(), { maxItems: MAX_USER_ROLES })),
+    properties: Type.Optional(Type.Array(Type.Unknown(), { maxItems: MAX_USER_PROPERTIES })),
+    sharingDataWith: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.Array(Type.String(), { maxItems: MAX_SHARING_DELEGATES }),
+        mapBounds(SHARING_KINDS),
+      ),
+    ),
+    authenticationTokens: Type.Optional(Type.Record(Type.String(), AuthenticationTokenSchema)),
     status: Type.Optional(Type.Union([Type.Literal('ACTIVE'), Type.Literal('DISABLED')])),
   },
   { $id: 'User', additionalProperties: true },
 )
-export type UserDto = Static<typeof UserSchema>
+/** A user as the wire carries it: every field, or the directory fields only. */
+export type UserViewDto = Static<typeof UserSchema>
+/** A whole user, as stored, and as the user itself, its managers and admins see it. */
+export type UserDto = UserViewDto & {
+  roles: string[]
+  properties: unknown[]
+  sharingDataWith: Record<string, string[]>
+  authenticationTokens: Record<string, AuthenticationTokenDto>
+}
 
 /** Create or modify a user. `passwordHash` (MedTech name) or `password` carries a clear password that the server hashes. */
 export const UserWriteSchema = Type.Object(
@@ -211,10 +264,14 @@ export const UserWriteSchema = Type.Object(
     healthcarePartyId: Type.Optional(Uuid),
     patientId: Type.Optional(Uuid),
     deviceId: Type.Optional(Uuid),
-    roles: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 })),
-    properties: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 200 })),
+    roles: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: MAX_USER_ROLES })),
+    properties: Type.Optional(Type.Array(Type.Unknown(), { maxItems: MAX_USER_PROPERTIES })),
     sharingDataWith: Type.Optional(
-      Type.Record(Type.String({ maxLength: 100 }), Type.Array(Uuid, { maxItems: 1000 })),
+      Type.Record(
+        Type.String({ maxLength: 100 }),
+        Type.Array(Uuid, { maxItems: MAX_SHARING_DELEGATES }),
+        mapBounds(SHARING_KINDS, 100),
+      ),
     ),
     status: Type.Optional(Type.Union([Type.Literal('ACTIVE'), Type.Literal('DISABLED')])),
   },
@@ -225,7 +282,7 @@ export type UserWriteDto = Static<typeof UserWriteSchema>
 /** Adds data owners to, or removes them from, the caller's automatic sharing of one kind. */
 export const SharingChangeSchema = Type.Object(
   {
-    dataOwnerIds: Type.Array(Uuid, { minItems: 1, maxItems: 1000 }),
+    dataOwnerIds: Type.Array(Uuid, { minItems: 1, maxItems: MAX_SHARING_DELEGATES }),
     type: Type.Optional(Type.String({ maxLength: 100 })),
   },
   { $id: 'SharingChange', additionalProperties: false },
@@ -244,6 +301,119 @@ export const TokenSchema = Type.Object(
   { $id: 'Token', additionalProperties: false },
 )
 
+/** Metadata of one long-lived token of a user (its secret is shown once, at creation, and never again). */
+export const TokenInfoSchema = Type.Object(
+  {
+    tokenId: Type.String(),
+    /** Epoch ms. */
+    creationTime: Type.Number(),
+    /** Seconds from `creationTime`. */
+    validity: Type.Number(),
+  },
+  { $id: 'TokenInfo', additionalProperties: false },
+)
+export type TokenInfoDto = Static<typeof TokenInfoSchema>
+
+/** Path parameters of one token of a user. */
+export const TokenParamsSchema = Type.Object({ id: Uuid, tokenId: Uuid })
+
+/** Path parameter of `GET /user/byEmail/{email}`. */
+export const EmailParamsSchema = Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }) })
+
+/** Answer of `DELETE /user/{id}`: the rev of the deletion (MedTech `deleteUser` returns it). */
+export const UserDeletionSchema = Type.Object(
+  { id: Type.String(), rev: Type.String() },
+  { $id: 'UserDeletion', additionalProperties: false },
+)
+export type UserDeletionDto = Static<typeof UserDeletionSchema>
+
+/*
+ * User filters, with the MedTech names (docs/medtech-api.md §4.2). They live here rather than in
+ * filters.ts because they select users, not encrypted entities: the filter registry never sees them.
+ */
+const UserFilterDescription = Type.Optional(Type.String({ maxLength: 1000 }))
+
+/** Every user the caller may see. */
+export const AllUsersFilterSchema = Type.Object(
+  { $type: Type.Literal('AllUsersFilter'), description: UserFilterDescription },
+  { $id: 'AllUsersFilter', additionalProperties: false },
+)
+/** The users among these ids that the caller may see. */
+export const UserByIdsFilterSchema = Type.Object(
+  {
+    $type: Type.Literal('UserByIdsFilter'),
+    description: UserFilterDescription,
+    ids: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: MAX_FILTER_VALUES }),
+  },
+  { $id: 'UserByIdsFilter', additionalProperties: false },
+)
+/** The user acting as this patient (at most one), if the caller may see it. */
+export const UsersByPatientIdFilterSchema = Type.Object(
+  {
+    $type: Type.Literal('UsersByPatientIdFilter'),
+    description: UserFilterDescription,
+    patientId: Type.String({ minLength: 1, maxLength: 200 }),
+  },
+  { $id: 'UsersByPatientIdFilter', additionalProperties: false },
+)
+const BasicUserFilter = Type.Union([
+  ref(AllUsersFilterSchema),
+  ref(UserByIdsFilterSchema),
+  ref(UsersByPatientIdFilterSchema),
+])
+/** Users selected by every one of the filters (what the `UserFilter` builder makes of several criteria). */
+export const UserIntersectionFilterSchema = Type.Object(
+  {
+    $type: Type.Literal('IntersectionFilter'),
+    description: UserFilterDescription,
+    filters: Type.Array(BasicUserFilter, { minItems: 1, maxItems: 10 }),
+  },
+  { $id: 'UserIntersectionFilter', additionalProperties: false },
+)
+export type AllUsersFilterDto = Static<typeof AllUsersFilterSchema>
+export type UserByIdsFilterDto = Static<typeof UserByIdsFilterSchema>
+export type UsersByPatientIdFilterDto = Static<typeof UsersByPatientIdFilterSchema>
+export type UserIntersectionFilterDto = Static<typeof UserIntersectionFilterSchema>
+/** Every user filter the server understands. */
+export type UserFilterDto =
+  AllUsersFilterDto | UserByIdsFilterDto | UsersByPatientIdFilterDto | UserIntersectionFilterDto
+
+/** Body of `POST /user/filter` and `POST /user/match`. */
+export const UserFilterRequestSchema = Type.Object(
+  { filter: Type.Union([BasicUserFilter, ref(UserIntersectionFilterSchema)]) },
+  { $id: 'UserFilterRequest', additionalProperties: false },
+)
+
+/** One keyset page of users (MedTech `PaginatedList` shape); `totalSize` counts every match. */
+export const UserPageSchema = Type.Object(
+  {
+    pageSize: Type.Integer(),
+    totalSize: Type.Integer(),
+    rows: Type.Array(ref(UserSchema), { maxItems: MAX_PAGE_SIZE }),
+    nextKeyPair: Type.Object({
+      startKey: Type.Optional(Type.Unknown()),
+      startKeyDocId: Type.Optional(Type.String()),
+    }),
+  },
+  { $id: 'UserPage' },
+)
+
+/**
+ * `POST /hcparty/withUser`: a healthcare professional and its user, created together in one
+ * transaction (both or neither). `user.healthcarePartyId` may be left out: it is the new record's id.
+ */
+export const HealthcareProfessionalWithUserSchema = Type.Object(
+  { healthcareProfessional: ref(DataOwnerDocSchema), user: ref(UserWriteSchema) },
+  { $id: 'HealthcareProfessionalWithUser', additionalProperties: false },
+)
+export type HealthcareProfessionalWithUserDto = Static<typeof HealthcareProfessionalWithUserSchema>
+
+/** Answer of `POST /hcparty/withUser`: both records as stored. */
+export const CreatedHealthcareProfessionalWithUserSchema = Type.Object(
+  { healthcareProfessional: ref(DataOwnerDocSchema), user: ref(UserSchema) },
+  { $id: 'CreatedHealthcareProfessionalWithUser', additionalProperties: false },
+)
+
 export const LoginSchema = Type.Object(
   {
     username: Type.String({ minLength: 1, maxLength: 320 }),
@@ -256,6 +426,12 @@ export type LoginDto = Static<typeof LoginSchema>
 export const RefreshSchema = Type.Object(
   { refreshToken: Type.String({ minLength: 1, maxLength: 4096 }) },
   { $id: 'Refresh', additionalProperties: false },
+)
+
+/** `POST /auth/logout`: how many sessions were ended (1, or 0 when it had already ended). */
+export const LogoutSchema = Type.Object(
+  { sessionsEnded: Type.Integer({ minimum: 0 }) },
+  { $id: 'Logout', additionalProperties: false },
 )
 
 /** Answer of login and refresh; `expiresIn` is in seconds. */
@@ -286,10 +462,13 @@ export const ExchangeKeySchema = Type.Object(
     /** Creation time signed by the delegator (its clock, ms). */
     keyCreated: Type.Optional(Type.Integer({ minimum: 0 })),
     /** Fingerprints the key was encrypted for at creation, sorted and signed. */
-    recipients: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 })),
+    recipients: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: MAX_EXCHANGE_KEY_RECIPIENTS }),
+    ),
     encryptedKey: Type.Record(
       Type.String({ minLength: 1, maxLength: 64 }),
       Type.String({ minLength: 1, maxLength: 4096 }),
+      mapBounds(MAX_EXCHANGE_KEY_RECIPIENTS, 64),
     ),
     signature: Type.String({ minLength: 1, maxLength: 4096 }),
     signerFingerprint: Type.String({ minLength: 1, maxLength: 64 }),
@@ -304,7 +483,7 @@ export const ExchangeKeyRecipientsSchema = Type.Object(
     encryptedKey: Type.Record(
       Type.String({ minLength: 1, maxLength: 64 }),
       Type.String({ minLength: 1, maxLength: 4096 }),
-      { minProperties: 1, maxProperties: 20 },
+      { minProperties: 1, ...mapBounds(20, 64) },
     ),
   },
   { $id: 'ExchangeKeyRecipients', additionalProperties: false },
@@ -324,7 +503,7 @@ export const EncryptedEntityPageSchema = Type.Object(
   {
     pageSize: Type.Integer(),
     totalSize: Type.Integer(),
-    rows: Type.Array(ref(EncryptedEntitySchema)),
+    rows: Type.Array(ref(EncryptedEntitySchema), { maxItems: MAX_PAGE_SIZE }),
     nextKeyPair: Type.Object({
       startKey: Type.Optional(Type.Unknown()),
       startKeyDocId: Type.Optional(Type.String()),

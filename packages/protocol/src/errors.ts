@@ -6,6 +6,11 @@ export const ERROR_STATUS = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  /**
+   * The action needs a recent login with a credential (changing one's own password or email): log in
+   * again, then retry. The SDK does it by itself when it holds the password.
+   */
+  REAUTHENTICATION_REQUIRED: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,

@@ -9,6 +9,14 @@ import type { EventBus } from './events/event-bus.ts'
 import { installErrorHandler } from './http/error-handler.ts'
 import { installRequestLog } from './http/request-log.ts'
 import { installDepthCheckedJsonParser } from './http/json-depth.ts'
+import { installUrlGuard } from './http/url-guard.ts'
+import { DOCS_ROUTE_CONFIG, registerSecurityHeaders } from './http/security-headers.ts'
+import { registerCors } from './http/cors.ts'
+import { loggerOptions } from './http/logger-options.ts'
+import { withoutUnsupportedKeywords } from './http/openapi-keywords.ts'
+import { fastifyTrustProxy } from './http/trust-proxy.ts'
+import { answerFrameworkError } from './http/framework-errors.ts'
+import { answerClientError } from './http/client-error.ts'
 import { servePublicRoute } from './http/serve-route.ts'
 import type { StorageFaultLog } from './storage/storage-fault-log.ts'
 import { checkReadiness } from './http/readiness.ts'
@@ -46,11 +54,13 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: config.bodyLimit,
-    logger: {
-      level: config.logLevel,
-      // Headers with credentials are redacted and bodies (ciphertext, passwords) are never logged.
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.token'],
-    },
+    // JSON lines, or pretty ones on a terminal; credentials redacted, bodies never logged.
+    logger: await loggerOptions(config.logLevel, config.logFormat),
+    // Which proxies' X-Forwarded-For/-Proto to believe (CAIRN_TRUST_PROXY): request.ip and protocol.
+    trustProxy: fastifyTrustProxy(config.trustProxy),
+    // Requests refused before any hook (malformed HTTP, undecodable path) answer in the API's shape.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     // Fastify's own request logging writes two lines per request ("incoming", "completed"), which the
     // server benchmark measured at ~7% of the CPU of a GET: one line per request is logged instead
     // (installRequestLog), with method, path (no query), status, timing and client address.
@@ -64,6 +74,12 @@ export async function buildApp(
   installRequestLog(app)
   // Before any plugin, so that its request timing hook covers every route (see registerMetrics).
   registerMetrics(app, config, metrics)
+  // First onRequest hooks: every answer gets the security headers, even one refused by a later hook;
+  // the CORS preflight is answered before authentication (browsers send it without a token); a
+  // target with a NUL or broken UTF-8 is refused before anything reads it.
+  await registerSecurityHeaders(app, config.hstsMaxAge)
+  await registerCors(app, config.corsOrigins)
+  installUrlGuard(app)
   for (const schema of NAMED_SCHEMAS) app.addSchema(schema)
   await app.register(swagger, {
     openapi: {
@@ -82,11 +98,15 @@ export async function buildApp(
       buildLocalReference: (json, _base, _fragment, i) =>
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
+    transformObject: (documents) =>
+      withoutUnsupportedKeywords(
+        'openapiObject' in documents ? documents.openapiObject : documents.swaggerObject,
+      ),
   })
   // Swagger UI's own routes are public: they serve the documentation, never data.
   await app.register(async (docs) => {
     docs.addHook('onRoute', (route) => {
-      route.config = { ...(route.config ?? {}), public: true }
+      route.config = { ...(route.config ?? {}), public: true, ...DOCS_ROUTE_CONFIG }
     })
     await docs.register(swaggerUi, { routePrefix: '/docs' })
   })
@@ -110,7 +130,7 @@ export async function buildApp(
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, () => app.swagger())
 
   registerAuthRoutes(app, auth)
-  registerUserRoutes(app, storage, events)
+  registerUserRoutes(app, storage, events, auth.sessions)
   registerDataOwnerRoutes(app, storage)
   registerHealthcareProfessionalRoutes(app, storage, events)
   registerMedicalDeviceRoutes(app, storage, events)

@@ -1,6 +1,9 @@
 import { DEFAULT_BODY_LIMIT, DEFAULT_PORT } from '@cairn/protocol'
 import { DEFAULT_PG_TIMEOUTS } from './storage/create-storage.ts'
 import type { PostgresTimeouts } from './storage/postgres-backend.ts'
+import { parseTrustProxy, type TrustProxy } from './http/trust-proxy.ts'
+import { parseCorsOrigins } from './http/cors.ts'
+import { parseLogFormat, type LogFormat } from './http/logger-options.ts'
 
 /** Everything the server needs to run, with defaults for the embedded SQLite setup. */
 export interface ServerConfig {
@@ -24,7 +27,11 @@ export interface ServerConfig {
   readyTimeoutMs: number
   /** On SIGTERM, in-flight requests get this long (ms) to finish before connections are cut and the process exits. */
   shutdownGraceMs: number
-  /** HMAC secret of JWTs; when absent one is generated once and kept in the database, so every instance shares it. */
+  /**
+   * HMAC secret of JWTs (CAIRN_JWT_SECRET, at least 32 characters); when absent one is generated once
+   * into `<dataDir>/jwt-secret` (mode 0600). Never stored in the database. Every instance of a
+   * multi-instance deployment must be given the same value.
+   */
   jwtSecret?: string
   /** Access token lifetime in seconds. */
   accessTokenTtl: number
@@ -35,11 +42,30 @@ export interface ServerConfig {
   /** Password of that admin; generated and printed once when absent. */
   adminPassword?: string
   logLevel: string
+  /** Log lines pretty-printed (`pretty`), as JSON (`json`), or pretty only when stdout is a terminal (`auto`). */
+  logFormat: LogFormat
+  /**
+   * Proxies whose X-Forwarded-For/-Proto are believed (Fastify's trustProxy): the client address
+   * logged and rate-limited, and whether a request came over HTTPS. See http/trust-proxy.ts.
+   */
+  trustProxy: TrustProxy
+  /** Origins whose browser apps may call the API (CORS); empty: no CORS; `['*']`: any origin. */
+  corsOrigins: string[]
+  /** `max-age` of Strict-Transport-Security, sent on requests that came over HTTPS only; 0: never sent. */
+  hstsMaxAge: number
   /** Largest request body in bytes (batches of encrypted entities are large). */
   bodyLimit: number
-  /** Failed logins allowed per login and per address within `loginWindowSeconds` before 429. */
+  /**
+   * Failed logins of one account allowed without delay (a client address gets ten times more); after
+   * them each failure doubles the wait before the next try, from 1 s up to `loginMaxDelaySeconds`.
+   */
   loginMaxFailures: number
+  /** Failures are forgotten this many seconds after the last one. */
   loginWindowSeconds: number
+  /** How long after a login a session may change its own password or email, in seconds. */
+  reauthenticationWindowSeconds: number
+  /** Longest back-off after failed logins, in seconds (the most an attacker can hold an account up). */
+  loginMaxDelaySeconds: number
   /** Serve `GET /metrics` (Prometheus); off by default. On with CAIRN_METRICS=1 or a metrics token. */
   metricsEnabled: boolean
   /** Bearer token `/metrics` requires; without it an enabled `/metrics` is open (firewall it). */
@@ -88,9 +114,16 @@ export function loadConfig(
     adminLogin: env.CAIRN_ADMIN_LOGIN || 'admin',
     adminPassword: env.CAIRN_ADMIN_PASSWORD || undefined,
     logLevel: env.LOG_LEVEL || 'info',
+    logFormat: parseLogFormat(env.CAIRN_LOG_FORMAT),
+    trustProxy: parseTrustProxy(env.CAIRN_TRUST_PROXY),
+    corsOrigins: parseCorsOrigins(env.CAIRN_CORS_ORIGINS),
+    // One year: what browsers' HSTS preload lists ask for; an operator testing HTTPS sets it lower.
+    hstsMaxAge: int('CAIRN_HSTS_MAX_AGE', 365 * 24 * 3600),
     bodyLimit: int('CAIRN_BODY_LIMIT', DEFAULT_BODY_LIMIT),
     loginMaxFailures: int('CAIRN_LOGIN_MAX_FAILURES', 10),
     loginWindowSeconds: int('CAIRN_LOGIN_WINDOW_SECONDS', 900),
+    loginMaxDelaySeconds: int('CAIRN_LOGIN_MAX_DELAY_SECONDS', 300),
+    reauthenticationWindowSeconds: int('CAIRN_REAUTH_WINDOW_SECONDS', 300),
     metricsEnabled: metricsFlag(env.CAIRN_METRICS),
     metricsToken: env.CAIRN_METRICS_TOKEN || undefined,
     ...overrides,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { ServerConfig } from './config.ts'
 import type { Storage } from './storage/storage.ts'
@@ -10,7 +9,9 @@ import {
 import { StorageFaultLog } from './storage/storage-fault-log.ts'
 import { classifyStorageFault } from './storage/storage-fault.ts'
 import { JwtService } from './auth/jwt.ts'
-import { LoginLimiter } from './auth/login-limiter.ts'
+import { LoginThrottle } from './auth/login-throttle.ts'
+import { SessionService } from './auth/session-service.ts'
+import { loadJwtSecret } from './auth/jwt-secret.ts'
 import { AuthService } from './auth/auth-service.ts'
 import { bootstrapAdmin, type BootstrapResult } from './auth/bootstrap.ts'
 import { buildApp } from './app.ts'
@@ -18,12 +19,9 @@ import { EventBus } from './events/event-bus.ts'
 import type { WriteEventListener } from './events/event-bus.ts'
 import { Metrics } from './metrics/metrics.ts'
 
-/** Key of the generated JWT secret in the settings table. */
-const JWT_SECRET_SETTING = 'jwt.secret'
-
 /**
- * The Cairn server with an explicit lifecycle: `init()` opens storage (running migrations),
- * creates the admin on an empty database and builds the HTTP app; `listen()` serves; `close()`
+ * The Cairn server with an explicit lifecycle: `init()` opens storage (running migrations) and
+ * builds the HTTP app; `listen()` serves, then creates the admin on an empty database; `close()`
  * stops accepting requests, lets in-flight ones finish, then closes storage.
  */
 export class CairnServer {
@@ -31,12 +29,14 @@ export class CairnServer {
   private app?: FastifyInstance
   private events?: EventBus
   private metrics?: Metrics
+  /** Where the token signing secret came from (for the start-up log; never the secret). */
+  jwtSecretSource?: { source: string; path?: string }
   /** Outcome of the admin bootstrap, for the CLI to print once. */
   bootstrap?: BootstrapResult
 
   constructor(readonly config: ServerConfig) {}
 
-  /** Opens storage, migrates, bootstraps the admin and builds the app. */
+  /** Opens storage, migrates and builds the app (the admin is created by listen()). */
   async init(): Promise<void> {
     const location: CreateStorageOptions = {
       databaseUrl: this.config.databaseUrl,
@@ -74,34 +74,62 @@ export class CairnServer {
       )
     })
     this.events = events
-    const secret =
-      this.config.jwtSecret ??
-      (await storage.setSettingIfAbsent(JWT_SECRET_SETTING, randomBytes(32).toString('base64url')))
-    const limiter = new LoginLimiter(this.config.loginMaxFailures, this.config.loginWindowSeconds * 1000)
+    const jwtSecret = await loadJwtSecret(this.config.jwtSecret, this.config.dataDir)
+    this.jwtSecretSource = jwtSecret
+    const jwt = new JwtService(jwtSecret.secret)
+    const throttle = new LoginThrottle(storage, {
+      freeFailures: this.config.loginMaxFailures,
+      addressFactor: 10,
+      baseDelayMs: 1000,
+      maxDelayMs: this.config.loginMaxDelaySeconds * 1000,
+      windowMs: this.config.loginWindowSeconds * 1000,
+    })
+    const sessions = new SessionService(storage, jwt, {
+      access: this.config.accessTokenTtl,
+      refresh: this.config.refreshTokenTtl,
+    })
     const auth = new AuthService(
       storage,
-      new JwtService(secret),
-      limiter,
-      { access: this.config.accessTokenTtl, refresh: this.config.refreshTokenTtl },
+      jwt,
+      throttle,
+      sessions,
       events,
+      {},
+      this.config.reauthenticationWindowSeconds * 1000,
     )
-    this.bootstrap = await bootstrapAdmin(storage, this.config.adminLogin, this.config.adminPassword)
     // Only when enabled: disabled metrics cost nothing (no event-loop monitor, no hook).
     this.metrics = this.config.metricsEnabled
-      ? new Metrics({ poolStats: () => storage.poolStats(), loginLimiter: () => limiter.size })
+      ? new Metrics({ poolStats: () => storage.poolStats(), loginLimiter: () => throttle.stats() })
       : undefined
     this.app = await buildApp(this.config, storage, auth, events, faults, this.metrics)
     faults.attach(this.app.log)
   }
 
-  /** Starts listening; returns the base URL (e.g. http://127.0.0.1:16043). */
+  /**
+   * Starts listening, then creates the admin on an empty database (createAdminIfEmpty); returns the
+   * base URL (e.g. http://127.0.0.1:16043). The admin comes only after the port is bound: a start
+   * that fails to listen (port taken) leaves the database empty, so the next start generates and
+   * shows a password again instead of keeping one nobody saw.
+   */
   async listen(): Promise<string> {
     if (!this.app) throw new Error('CairnServer.init() must be called before listen()')
     await this.app.listen({ host: this.config.host, port: this.config.port })
+    await this.createAdminIfEmpty()
     const address = this.app.server.address()
     const port = typeof address === 'object' && address ? address.port : this.config.port
     const host = this.config.host === '0.0.0.0' ? '127.0.0.1' : this.config.host
     return `http://${host}:${port}`
+  }
+
+  /**
+   * Creates the admin user when the database has no user (its password: the configured one, or one
+   * generated here and returned once in `bootstrap`). listen() calls it; a server used without a
+   * socket (inject) calls it itself.
+   */
+  async createAdminIfEmpty(): Promise<BootstrapResult> {
+    if (!this.storage) throw new Error('CairnServer.init() must be called before createAdminIfEmpty()')
+    this.bootstrap = await bootstrapAdmin(this.storage, this.config.adminLogin, this.config.adminPassword)
+    return this.bootstrap
   }
 
   /**

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import {
   HealthcareProfessional,
@@ -9,20 +8,24 @@ import {
   generateKeyPairHex,
   medTechApi,
 } from '@cairn/sdk'
+import { reserveOutputFile } from './output-file.ts'
 
 const HELP = `Usage: cairn create-hcp --login LOGIN --first-name F --last-name L --out FILE [options]
 
-Creates a healthcare professional, its user and its key pair. The key pair is generated here, on
-the client side: only the public key is sent to the server. The file written (mode 600) holds the
-login, password, ids and the key pair (hex PKCS#8 private key, hex SPKI public key), to be given to
-SimpleMedTechCryptoStrategies.
+Creates a healthcare professional, its user and its key pair. The professional and its user are
+created in one request (both or neither); the key pair is generated here, on the client side, and
+only its public key is sent, by a first login as the new professional. The file written (mode 600)
+holds the login, password, ids and the key pair (hex PKCS#8 private key, hex SPKI public key), to be
+given to SimpleMedTechCryptoStrategies. It is written before that first login, and an existing file
+is only replaced with --force.
 
 Options:
   --url URL               server (default http://127.0.0.1:16043)
   --admin-login LOGIN     an admin or a healthcare professional (default $CAIRN_ADMIN_LOGIN or "admin")
   --admin-password PW     its password (default $CAIRN_ADMIN_PASSWORD)
   --password PW           password of the new user (generated and written to the file if absent)
-  --email EMAIL           email of the new user`
+  --email EMAIL           email of the new user
+  --force                 replace the --out file if it exists`
 
 /** The file `create-hcp` writes. */
 export interface HcpCredentialsFile {
@@ -48,6 +51,7 @@ export async function runCreateHcp(argv: string[]): Promise<number> {
       'first-name': { type: 'string' },
       'last-name': { type: 'string' },
       out: { type: 'string' },
+      force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -60,6 +64,10 @@ export async function runCreateHcp(argv: string[]): Promise<number> {
     throw new Error(`missing option(s): ${missing.map((m) => `--${m}`).join(', ')}\n\n${HELP}`)
   const adminPassword = values['admin-password'] ?? process.env.CAIRN_ADMIN_PASSWORD
   if (!adminPassword) throw new Error('--admin-password (or CAIRN_ADMIN_PASSWORD) is required')
+  // Before any request: a path that cannot be written must not cost an account whose password and
+  // private key would then exist nowhere.
+  const out = await reserveOutputFile(values.out!, values.force === true)
+  let written = false
   const result = await createHcp({
     url: values.url,
     adminLogin: values['admin-login'] ?? process.env.CAIRN_ADMIN_LOGIN ?? 'admin',
@@ -69,8 +77,25 @@ export async function runCreateHcp(argv: string[]): Promise<number> {
     email: values.email,
     firstName: values['first-name']!,
     lastName: values['last-name']!,
+    // Written as soon as the account exists: should the first login fail, the file still holds the
+    // password and the key pair, and the next login with them publishes the key.
+    beforeFirstLogin: async (credentials) => {
+      await out.commit(JSON.stringify(credentials, null, 2) + '\n').catch((e: unknown) => {
+        throw new Error(
+          `created healthcare professional ${credentials.healthcareProfessionalId} and its user ${credentials.userId}, but could not write ${values.out}: ${message(e)} (an admin can delete that user, or set a new password)`,
+        )
+      })
+      written = true
+    },
+  }).catch(async (e: unknown) => {
+    if (!written) {
+      await out.abort()
+      throw e
+    }
+    throw new Error(
+      `created the account and wrote ${values.out}, but the first login as it failed: ${message(e)}. Logging in with the file's credentials and key pair publishes the key.`,
+    )
   })
-  await writeFile(values.out!, JSON.stringify(result, null, 2) + '\n', { mode: 0o600 })
   console.log(
     `Created healthcare professional ${result.healthcareProfessionalId} (user ${result.login}); credentials and key pair written to ${values.out}`,
   )
@@ -78,9 +103,10 @@ export async function runCreateHcp(argv: string[]): Promise<number> {
 }
 
 /**
- * Creates the professional, then its user, through the SDK over HTTP, then logs in once as the new
- * professional to publish its public key. The private key never leaves this process except into the
- * returned object.
+ * Creates the professional and its user in one request through the SDK over HTTP (both or neither:
+ * no professional without a user, which another professional could otherwise claim), then logs in
+ * once as the new professional to publish its public key. The private key never leaves this process
+ * except into the returned object (and `beforeFirstLogin`, which the command uses to write its file).
  */
 export async function createHcp(p: {
   url: string
@@ -91,6 +117,8 @@ export async function createHcp(p: {
   email?: string
   firstName: string
   lastName: string
+  /** Called with the credentials once the account exists, before the first login publishes the key. */
+  beforeFirstLogin?: (credentials: HcpCredentialsFile) => Promise<void>
 }): Promise<HcpCredentialsFile> {
   const api = await medTechApi()
     .withICureBaseUrl(p.url)
@@ -103,25 +131,16 @@ export async function createHcp(p: {
   // The record is created without keys: protocol v2 lets only the data owner itself publish its keys,
   // which the first login as the new professional does below (the SDK publishes the pair it is given
   // when none is published yet).
-  const hcp = await api.healthcareProfessionalApi.createOrModifyHealthcareProfessional(
-    new HealthcareProfessional({ firstName: p.firstName, lastName: p.lastName }),
-  )
   // Generated passwords never start with '-': they are pasted after command-line flags (parseArgs
   // takes "--admin-password -x…" for a missing value). Mapping one of 64 first characters costs no
   // meaningful entropy (144 bits).
   const password = p.password ?? randomBytes(18).toString('base64url').replace(/^-/, 'A')
-  const user = await api.userApi.createOrModifyUser(
-    new User({ login: p.login, email: p.email, passwordHash: password, healthcarePartyId: hcp.id }),
-  )
   const keyPair = await generateKeyPairHex()
-  await medTechApi()
-    .withICureBaseUrl(p.url)
-    .withUserName(p.login)
-    .withPassword(password)
-    .withStorage(new MemoryStorage())
-    .withCryptoStrategies(new SimpleMedTechCryptoStrategies([keyPair]))
-    .build()
-  return {
+  const { healthcareProfessional: hcp, user } = await api.userApi.createHealthcareProfessionalWithUser(
+    new HealthcareProfessional({ firstName: p.firstName, lastName: p.lastName }),
+    new User({ login: p.login, email: p.email, passwordHash: password }),
+  )
+  const credentials: HcpCredentialsFile = {
     url: p.url,
     login: p.login,
     password,
@@ -129,4 +148,15 @@ export async function createHcp(p: {
     healthcareProfessionalId: hcp.id!,
     keyPair,
   }
+  await p.beforeFirstLogin?.(credentials)
+  await medTechApi()
+    .withICureBaseUrl(p.url)
+    .withUserName(p.login)
+    .withPassword(password)
+    .withStorage(new MemoryStorage())
+    .withCryptoStrategies(new SimpleMedTechCryptoStrategies([keyPair]))
+    .build()
+  return credentials
 }
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { printPasswordNotice } from '../password-notice.ts'
 
 const HELP = `Usage: cairn serve [--port N] [--host H] [--data-dir DIR]
 
@@ -6,12 +7,15 @@ Environment: PORT/CAIRN_PORT (16043), CAIRN_HOST (127.0.0.1), CAIRN_DATA_DIR (./
 DATABASE_URL (postgres://... selects PostgreSQL), CAIRN_PG_SCHEMA, CAIRN_JWT_SECRET,
 CAIRN_ADMIN_LOGIN (admin), CAIRN_ADMIN_PASSWORD (generated and printed once if unset), LOG_LEVEL,
 CAIRN_SHUTDOWN_GRACE_MS (10000), CAIRN_READY_TIMEOUT_MS (2000), CAIRN_PG_POOL_SIZE (10),
-CAIRN_PG_CONNECT_TIMEOUT_MS, CAIRN_PG_STATEMENT_TIMEOUT_MS, CAIRN_PG_QUERY_TIMEOUT_MS
-(see docs/operations.md).`
+CAIRN_PG_CONNECT_TIMEOUT_MS, CAIRN_PG_STATEMENT_TIMEOUT_MS, CAIRN_PG_QUERY_TIMEOUT_MS,
+CAIRN_CORS_ORIGINS (none), CAIRN_TRUST_PROXY (false), CAIRN_HSTS_MAX_AGE (31536000),
+CAIRN_LOG_FORMAT (auto: pretty on a terminal, JSON otherwise) (see docs/operations.md).`
 
 /**
  * `cairn serve`: starts the server and stops it gracefully on SIGINT/SIGTERM. On first start on an
- * empty database it prints the admin credentials once (to stdout, never to the log).
+ * empty database, once the server listens, it creates the admin and shows its credentials once, on
+ * stderr (stdout carries the JSON log). A start that fails (port taken) closes the database and
+ * creates nothing: `cairn admin reset-password` recovers a password lost anyway.
  */
 export async function runServe(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -40,22 +44,27 @@ export async function runServe(argv: string[]): Promise<number> {
   if (values['data-dir']) overrides.dataDir = values['data-dir']
   const server = new CairnServer(loadConfig(process.env, overrides))
   await server.init()
-  const url = await server.listen()
+  let url: string
+  try {
+    url = await server.listen()
+  } catch (e) {
+    // Port taken, or the admin could not be written: release the database before reporting it.
+    await server.close().catch(() => {})
+    throw e
+  }
   const b = server.bootstrap
   if (b?.created) {
-    const lines = [
-      '',
-      '  Cairn: created the admin user on this empty database.',
-      `    login:    ${b.login}`,
+    printPasswordNotice([
+      'Cairn: created the admin user on this empty database.',
+      `  login:    ${b.login}`,
       b.generatedPassword
-        ? `    password: ${b.generatedPassword}   (shown once: keep it now)`
-        : '    password: the one in CAIRN_ADMIN_PASSWORD',
-      '  Create your first healthcare professional with:',
-      `    npx cairn create-hcp --url ${url} --admin-login ${b.login} --admin-password <password> \\`,
-      '      --login doctor@example.org --first-name Jane --last-name Doe --out doctor.json',
-      '',
-    ]
-    process.stdout.write(lines.join('\n') + '\n')
+        ? `  password: ${b.generatedPassword}   (shown once: keep it now)`
+        : '  password: the one in CAIRN_ADMIN_PASSWORD',
+      'Lost later? "npx cairn admin reset-password" sets a new one (the server may keep running).',
+      'Create your first healthcare professional with:',
+      `  npx cairn create-hcp --url ${url} --admin-login ${b.login} --admin-password <password> \\`,
+      '    --login doctor@example.org --first-name Jane --last-name Doe --out doctor.json',
+    ])
   }
   process.stdout.write(
     `Cairn server listening on ${url} (database: ${server.config.databaseUrl ? 'postgresql' : 'sqlite'})\n`,

@@ -16,6 +16,7 @@ import type { OpenedEntity } from '../crypto/entity-crypto.ts'
 import { forceUuid, metaToWire, modelJson, splitFields, type Marshallable } from '../mappers/wire.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
 import { splitIntoBatches, utf8Length } from './request-batches.ts'
+import { assertEncryptedFits, assertFitsBeforeEncryption } from './entity-size.ts'
 
 /** A model of an encrypted entity. */
 export interface EntityModel extends Marshallable {
@@ -68,19 +69,30 @@ export class EncryptedEntityStore<M extends EntityModel> {
     return [...ids]
   }
 
+  /**
+   * The fields of each model, split into clear and to-be-encrypted ones, once every model is known to
+   * fit on the server: an entity too large for it fails the whole call before anything is encrypted.
+   */
+  private split(models: readonly M[]) {
+    const parts = models.map((model) => {
+      const id = forceUuid(model.id)
+      const { clear, secret } = splitFields(model.marshal() as Record<string, unknown>, this.encryptedFields)
+      return { model, id, clear, secret }
+    })
+    for (const { id, clear, secret } of parts)
+      assertFitsBeforeEncryption(`${this.kind.type} ${id}`, clear, secret)
+    return parts
+  }
+
   /** Encrypts and creates new entities; `parent` links children to a patient secret id. */
   async create(models: readonly M[], parent?: { patientId: string; secretId: string }): Promise<M[]> {
     const { crypto } = requireSelf(this.ctx)
     const delegates = this.autoDelegates()
     const prepared = await Promise.all(
-      models.map(async (model) => {
-        const id = forceUuid(model.id)
-        const { clear, secret } = splitFields(
-          model.marshal() as Record<string, unknown>,
-          this.encryptedFields,
-        )
+      this.split(models).map(async ({ id, clear, secret }) => {
         const { meta, key } = await crypto.newMetadata(this.kind.type, id, delegates, parent)
         meta.encryptedSelf = await crypto.encryptFields(this.kind.type, id, key, secret)
+        assertEncryptedFits(`${this.kind.type} ${id}`, meta.encryptedSelf)
         delete clear.rev
         const doc = { ...clear, id, systemMetaData: meta } as EncryptedEntityDto
         meta.seal = await crypto.seal(this.kind.type, doc, key)
@@ -100,12 +112,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
   async modify(models: readonly M[]): Promise<M[]> {
     const { crypto } = requireSelf(this.ctx)
     const prepared = await Promise.all(
-      models.map(async (model) => {
-        const id = forceUuid(model.id)
-        const { clear, secret } = splitFields(
-          model.marshal() as Record<string, unknown>,
-          this.encryptedFields,
-        )
+      this.split(models).map(async ({ model, id, clear, secret }) => {
         let meta = metaToWire(model.systemMetaData)
         let key: AesKey | undefined
         if (meta) {
@@ -131,6 +138,7 @@ export class EncryptedEntityStore<M extends EntityModel> {
           )
         }
         meta.encryptedSelf = await crypto.encryptFields(this.kind.type, id, key, secret)
+        assertEncryptedFits(`${this.kind.type} ${id}`, meta.encryptedSelf)
         meta.seal = await crypto.seal(this.kind.type, doc, key, meta.seal)
         return { doc, secret }
       }),

@@ -6,7 +6,7 @@ import { notAvailable } from '../http/sdk-error.ts'
 import type { ApiContext } from './api-context.ts'
 
 /** Completes names as the original did (an official PersonName, and `name` from it). */
-function completeNames(hcp: HealthcareProfessional): HealthcareProfessional {
+export function completeNames(hcp: HealthcareProfessional): HealthcareProfessional {
   const { names, lastName, firstName, official } = withOfficialName({ ...hcp, text: hcp.name })
   return new HealthcareProfessional({ ...hcp, names, lastName, firstName, name: hcp.name ?? official?.text })
 }

@@ -153,6 +153,15 @@ export class MedTechApi {
   }
 
   /**
+   * Ends this API's server session (Cairn extension): its refresh token and access tokens stop working
+   * at once, on every server instance within a second. The object stays usable: its next call logs
+   * in again with the builder's credentials.
+   */
+  logout(): Promise<void> {
+    return this.ctx.http.logout()
+  }
+
+  /**
    * Clears the exchange-key and public-key caches, so that keys created or shared since they were
    * loaded are fetched again.
    */

@@ -1,9 +1,28 @@
 import { ROUTES, type SharedDataType } from '@cairn/protocol'
-import type { Connection, PaginatedListUser, Patient, User } from '../models/index.ts'
-import { notAvailable } from '../http/sdk-error.ts'
+import {
+  HealthcareProfessional,
+  PaginatedListUser,
+  type Connection,
+  type Patient,
+  type User,
+} from '../models/index.ts'
+import { NoOpFilter, type Filter } from '../filter/filter.ts'
+import { SdkError, notAvailable } from '../http/sdk-error.ts'
 import { forceUuid } from '../mappers/wire.ts'
 import { userFromDto, userToDto } from '../mappers/user-mapper.ts'
+import { userFilterToDto } from '../mappers/user-filter-mapper.ts'
+import { validateEmail } from '../util/validate-email.ts'
 import type { ApiContext } from './api-context.ts'
+import { completeNames } from './healthcare-professional-api.ts'
+
+/** Metadata of a long-lived token of a user (Cairn extension): its secret is never shown again. */
+export interface UserTokenInfo {
+  tokenId: string
+  /** Epoch ms. */
+  creationTime: number
+  /** Seconds from `creationTime`. */
+  validity: number
+}
 
 /** Default validity of `createToken`: 30 days, in seconds. */
 const DEFAULT_TOKEN_DURATION = 2592000
@@ -19,9 +38,94 @@ export class UserApi {
     return user
   }
 
-  /** A user by id. */
+  /**
+   * A user by id. The user itself, its managers and admins get every field; other healthcare
+   * professionals get its directory fields (id, name, data owner id, status); anyone else gets 404.
+   */
   async getUser(userId: string): Promise<User> {
     return userFromDto(await this.ctx.http.call(ROUTES.getUser, { params: { id: userId } }))
+  }
+
+  /**
+   * The user with this email (validated first, with MedTech's message), if the caller may see its
+   * contact details: the user itself, its managers and admins; 404 otherwise.
+   */
+  async getUserByEmail(email: string): Promise<User> {
+    validateEmail(email)
+    return userFromDto(await this.ctx.http.call(ROUTES.getUserByEmail, { params: { email } }))
+  }
+
+  /**
+   * Deletes a user (its managers and admins): its identifiers, sessions and tokens go, and its data
+   * owner may get a new user. Returns the rev of the deletion, as MedTech does.
+   */
+  async deleteUser(userId: string): Promise<string> {
+    const { rev } = await this.ctx.http.call(ROUTES.deleteUser, { params: { id: userId } })
+    if (!rev) throw new SdkError('INTERNAL', 'Invalid user id')
+    return rev
+  }
+
+  /**
+   * One page of the users matching `filter` among those the caller may see, from `nextUserId`
+   * (`page.nextKeyPair.startKeyDocId` of the previous page). A NoOpFilter answers an empty page
+   * without any request.
+   */
+  async filterUsers(filter: Filter<User>, nextUserId?: string, limit?: number): Promise<PaginatedListUser> {
+    if (NoOpFilter.isNoOp(filter)) return new PaginatedListUser({ pageSize: 0, totalSize: 0, rows: [] })
+    const page = await this.ctx.http.call(ROUTES.filterUsers, {
+      body: { filter: userFilterToDto(filter) },
+      query: { startDocumentId: nextUserId, limit },
+    })
+    return new PaginatedListUser({ ...page, rows: page.rows.map(userFromDto) })
+  }
+
+  /** Ids of the users matching `filter` among those the caller may see; `[]` for a NoOpFilter. */
+  async matchUsers(filter: Filter<User>): Promise<string[]> {
+    if (NoOpFilter.isNoOp(filter)) return []
+    return this.ctx.http.call(ROUTES.matchUsers, { body: { filter: userFilterToDto(filter) } })
+  }
+
+  /**
+   * Cairn extension: metadata of the long-lived tokens of a user (the user itself, its managers and
+   * admins), oldest first.
+   */
+  async getTokens(userId: string): Promise<UserTokenInfo[]> {
+    return this.ctx.http.call(ROUTES.listTokens, { params: { id: userId } })
+  }
+
+  /**
+   * Cairn extension: revokes a long-lived token of a user. It stops working as a password at once and
+   * the sessions opened with it end.
+   */
+  async revokeToken(userId: string, tokenId: string): Promise<void> {
+    await this.ctx.http.call(ROUTES.revokeToken, { params: { id: userId, tokenId } })
+  }
+
+  /**
+   * Cairn extension: creates a healthcare professional and its user in one request, both or neither
+   * (no professional left without a user for someone else to claim). The professional's names are
+   * completed as `createOrModifyHealthcareProfessional` does; the user acts as the new professional.
+   */
+  async createHealthcareProfessionalWithUser(
+    healthcareProfessional: HealthcareProfessional,
+    user: User,
+  ): Promise<{ healthcareProfessional: HealthcareProfessional; user: User }> {
+    const hcp = completeNames(
+      healthcareProfessional instanceof HealthcareProfessional
+        ? healthcareProfessional
+        : new HealthcareProfessional(healthcareProfessional),
+    )
+    const id = forceUuid(hcp.id)
+    const created = await this.ctx.http.call(ROUTES.createHealthcareProfessionalWithUser, {
+      body: {
+        healthcareProfessional: { ...(hcp.marshal() as Record<string, unknown>), id },
+        user: { ...userToDto(user), id: forceUuid(user.id), healthcarePartyId: id },
+      },
+    })
+    return {
+      healthcareProfessional: new HealthcareProfessional(created.healthcareProfessional),
+      user: userFromDto(created.user),
+    }
   }
 
   /** Creates (no rev) or modifies (rev; stale -> 409) a user; a clear `passwordHash` is hashed by the server. */
@@ -70,26 +174,6 @@ export class UserApi {
   /** Not available yet in Cairn (docs/compatibility.md). */
   createAndInviteUser(_patient: Patient, _messageFactory: unknown, _tokenDuration?: number): Promise<User> {
     return Promise.reject(notAvailable('userApi.createAndInviteUser'))
-  }
-
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  deleteUser(_userId: string): Promise<string> {
-    return Promise.reject(notAvailable('userApi.deleteUser'))
-  }
-
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  filterUsers(_filter: unknown, _nextUserId?: string, _limit?: number): Promise<PaginatedListUser> {
-    return Promise.reject(notAvailable('userApi.filterUsers'))
-  }
-
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  getUserByEmail(_email: string): Promise<User> {
-    return Promise.reject(notAvailable('userApi.getUserByEmail'))
-  }
-
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  matchUsers(_filter: unknown): Promise<string[]> {
-    return Promise.reject(notAvailable('userApi.matchUsers'))
   }
 
   /** Not available yet in Cairn (docs/compatibility.md). */

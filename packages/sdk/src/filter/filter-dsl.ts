@@ -40,5 +40,5 @@ export const HealthcareElementFilter = unavailableBuilder('HealthcareElementFilt
 export const HealthcareProfessionalFilter = unavailableBuilder('HealthcareProfessionalFilter')
 export const MedicalDeviceFilter = unavailableBuilder('MedicalDeviceFilter')
 export const NotificationFilter = unavailableBuilder('NotificationFilter')
-export const UserFilter = unavailableBuilder('UserFilter')
+export { UserFilter } from './user-filter.ts'
 export const CodingFilter = unavailableBuilder('CodingFilter')

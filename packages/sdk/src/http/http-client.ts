@@ -62,16 +62,40 @@ export class HttpClient {
     return this.request(route, input)
   }
 
-  /** An authenticated request, retried once after refreshing (or renewing) expired tokens. */
+  /**
+   * Ends the server session of these tokens (its refresh token and access tokens stop working) and
+   * forgets them; a later call logs in again with the credentials, if any.
+   */
+  async logout(): Promise<void> {
+    const tokens = this.tokens
+    this.tokens = undefined
+    if (tokens) await this.send(ROUTES.logout, {}, true, tokens)
+  }
+
+  /**
+   * An authenticated request, retried once after refreshing (or renewing) expired tokens, or after a
+   * fresh login with the password when the server wants a recent one (REAUTHENTICATION_REQUIRED: a
+   * change of the user's own password or email, minutes after the last login).
+   */
   private async request<R extends RouteDef>(route: R, input: RouteInput<R>): Promise<ResponseOf<R>> {
     if (!this.tokens) await this.authenticate(false)
     try {
       return await this.send(route, input, true)
     } catch (e) {
-      if (!(e instanceof SdkError) || e.status !== 401 || !this.credentials) throw e
-      await this.authenticate(true)
+      if (!(e instanceof SdkError) || !this.credentials) throw e
+      if (e.status === 401) await this.authenticate(true)
+      else if (e.code === 'REAUTHENTICATION_REQUIRED') await this.reauthenticate()
+      else throw e
       return this.send(route, input, true)
     }
+  }
+
+  /** A fresh login with the credentials (a new session), shared by concurrent requests. */
+  private reauthenticate(): Promise<void> {
+    this.pendingAuth ??= this.login().finally(() => {
+      this.pendingAuth = undefined
+    })
+    return this.pendingAuth
   }
 
   /** One login or refresh at a time, shared by concurrent requests. */
@@ -103,6 +127,7 @@ export class HttpClient {
     route: R,
     input: RouteInput<R>,
     auth: boolean,
+    tokens: AuthResponseDto | undefined = this.tokens,
   ): Promise<ResponseOf<R>> {
     const { params, query, body } = input as AnyInput
     let path: string
@@ -114,7 +139,7 @@ export class HttpClient {
     const url = `${this.baseUrl}${route.root ? '' : API_PREFIX}${path}`
     const headers: Record<string, string> = { accept: 'application/json' }
     if (body !== undefined) headers['content-type'] = 'application/json'
-    if (auth && this.tokens) headers.authorization = `Bearer ${this.tokens.token}`
+    if (auth && tokens) headers.authorization = `Bearer ${tokens.token}`
     let res: Response
     try {
       res = await this.fetchImpl(url, {

@@ -1,8 +1,12 @@
-import type { UserDto } from '@cairn/protocol'
+import type { UserViewDto } from '@cairn/protocol'
 import { User } from '../models/index.ts'
 
-/** A user as the server sends it -> the MedTech model (tokens keep only their metadata). */
-export function userFromDto(dto: UserDto): User {
+/**
+ * A user as the server sends it -> the MedTech model (tokens keep only their metadata). A directory
+ * view (another professional's user) lacks roles, properties, sharing and tokens: the model's
+ * defaults (empty) fill them.
+ */
+export function userFromDto(dto: UserViewDto): User {
   return new User({ ...dto } as unknown as ConstructorParameters<typeof User>[0])
 }
 

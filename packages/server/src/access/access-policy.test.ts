@@ -7,8 +7,11 @@ import {
   assertCanCreateDataOwner,
   assertCanCreateEntity,
   assertCanCreateExchangeKey,
-  assertCanCreateToken,
   assertCanCreateUser,
+  assertCanDeleteUser,
+  assertCanLinkDataOwner,
+  assertCanManageTokens,
+  assertCanManageUser,
   assertCanModifyDataOwner,
   assertNoKeysAtCreation,
   assertCanModifyEntity,
@@ -16,10 +19,14 @@ import {
   assertCanQueryAs,
   assertCanReadEntity,
   assertCanReadExchangeKeys,
-  assertCanReadUser,
+  assertCanSeeUser,
   canReadEntity,
+  isManagerOf,
   requireDataOwner,
-  type UserCreationFacts,
+  userNotFound,
+  userVisibility,
+  type DataOwnerLinkTarget,
+  type ManagedUser,
 } from './access-policy.ts'
 
 // Data owner ids (the policy never parses them, so short readable names are enough).
@@ -103,6 +110,14 @@ function expectForbidden(fn: () => unknown, message?: RegExp): void {
   if (message) expect(e.message).toMatch(message)
 }
 
+/** The answer for an entity the caller may not see: the 404 of an unknown id (no existence oracle). */
+function expectHidden(fn: () => unknown, message?: RegExp): void {
+  const e = thrown(fn)
+  expect(e.code).toBe('NOT_FOUND')
+  expect(e.status).toBe(404)
+  if (message) expect(e.message).toMatch(message)
+}
+
 function expectBadRequest(fn: () => unknown, message?: RegExp): void {
   const e = thrown(fn)
   expect(e.code).toBe('BAD_REQUEST')
@@ -137,10 +152,7 @@ describe('accessorsOf / canReadEntity / assertCanReadEntity', () => {
   })
   it('refuses a data owner that is not a delegate', () => {
     expect(canReadEntity(hcp(C), 'dataSample', doc)).toBe(false)
-    expectForbidden(
-      () => assertCanReadEntity(hcp(C), 'dataSample', doc),
-      /hcp-c has no access to dataSample e1/,
-    )
+    expectHidden(() => assertCanReadEntity(hcp(C), 'dataSample', doc), /^dataSample e1 not found$/)
   })
   it('does not grant access through an encryption key alone (only delegation keys count)', () => {
     const onlyKey = entity('e2', [
@@ -151,7 +163,7 @@ describe('accessorsOf / canReadEntity / assertCanReadEntity', () => {
   })
   it('refuses a caller that is no data owner, even an admin', () => {
     expect(canReadEntity(admin(), 'dataSample', doc)).toBe(false)
-    expectForbidden(() => assertCanReadEntity(admin(), 'patient', doc), /\(none\) has no access/)
+    expectHidden(() => assertCanReadEntity(admin(), 'patient', doc), /^patient e1 not found$/)
   })
   it('lets a patient read its own record without a delegation, but only its patient record', () => {
     const record = shared(P, [[A, A]])
@@ -164,7 +176,7 @@ describe('accessorsOf / canReadEntity / assertCanReadEntity', () => {
     const record = shared(P, [[A, A]])
     expect(canReadEntity(hcp(P), 'patient', record)).toBe(false)
     expect(canReadEntity(device(P), 'patient', record)).toBe(false)
-    expectForbidden(() => assertCanModifyEntity(hcp(P), 'patient', record, clone(record)), /has no access/)
+    expectHidden(() => assertCanModifyEntity(hcp(P), 'patient', record, clone(record)), /not found/)
   })
 })
 
@@ -248,7 +260,7 @@ describe('assertCanModifyEntity', () => {
   it('refuses a data owner without access, even when it only adds its own entries', () => {
     const next = clone(stored)
     next.systemMetaData.delegations[C] = [{ owner: C, delegatedTo: C, key: 'k' }]
-    expectForbidden(() => assertCanModifyEntity(hcp(C), 'dataSample', stored, next), /hcp-c has no access/)
+    expectHidden(() => assertCanModifyEntity(hcp(C), 'dataSample', stored, next), /not found/)
   })
   it('refuses a caller that is no data owner (the admin)', () => {
     expectForbidden(
@@ -418,10 +430,12 @@ describe('assertCanCreateDataOwner', () => {
 })
 
 describe('assertCanModifyDataOwner', () => {
+  // hcp-a's record, created by hcp-c (its `responsible`).
   const stored = {
     id: A,
     rev: '1-a',
     firstName: 'Ann',
+    responsible: C,
     systemMetaData: { publicKey: 'pk1', publicKeysForOaepWithSha256: ['pk1'] },
   }
   const withMeta = (meta: Record<string, unknown> | undefined, extra: Record<string, unknown> = {}) => ({
@@ -429,6 +443,7 @@ describe('assertCanModifyDataOwner', () => {
     ...extra,
     systemMetaData: meta,
   })
+  const profile = () => withMeta(clone(stored.systemMetaData), { firstName: 'Anna' })
 
   it('lets only the data owner itself add keys: never an admin (protocol v2), and never remove one', () => {
     const added = withMeta({ publicKey: 'pk1', publicKeysForOaepWithSha256: ['pk1', 'pk2'] })
@@ -442,8 +457,7 @@ describe('assertCanModifyDataOwner', () => {
       () => assertCanModifyDataOwner(hcp(A), 'healthcareProfessional', stored, replaced),
       /append-only/,
     )
-    const profile = withMeta(clone(stored.systemMetaData), { firstName: 'Anna' })
-    expect(() => assertCanModifyDataOwner(admin(), 'healthcareProfessional', stored, profile)).not.toThrow()
+    expect(() => assertCanModifyDataOwner(admin(), 'healthcareProfessional', stored, profile())).not.toThrow()
   })
   it('refuses a new professional or device that carries keys (they publish their own at first login)', () => {
     expect(() => assertNoKeysAtCreation('healthcareProfessional', { systemMetaData: {} })).not.toThrow()
@@ -454,9 +468,8 @@ describe('assertCanModifyDataOwner', () => {
       )
     }
   })
-  it('lets another professional edit the profile but not the keys', () => {
-    const profile = withMeta(clone(stored.systemMetaData), { firstName: 'Anna' })
-    expect(() => assertCanModifyDataOwner(hcp(B), 'healthcareProfessional', stored, profile)).not.toThrow()
+  it('lets the professional that created the record edit its profile, but not its keys', () => {
+    expect(() => assertCanModifyDataOwner(hcp(C), 'healthcareProfessional', stored, profile())).not.toThrow()
     for (const meta of [
       { publicKey: 'evil', publicKeysForOaepWithSha256: ['pk1'] },
       { publicKey: 'pk1', publicKeysForOaepWithSha256: ['pk1', 'evil'] },
@@ -464,30 +477,140 @@ describe('assertCanModifyDataOwner', () => {
       undefined,
     ]) {
       expectForbidden(
-        () => assertCanModifyDataOwner(hcp(B), 'healthcareProfessional', stored, withMeta(meta)),
+        () => assertCanModifyDataOwner(hcp(C), 'healthcareProfessional', stored, withMeta(meta)),
         /Only healthcareProfessional hcp-a itself may change its public keys/,
       )
     }
   })
+  it('refuses any other professional, even for the profile only (403: the record is public)', () => {
+    expectForbidden(
+      () => assertCanModifyDataOwner(hcp(B), 'healthcareProfessional', stored, profile()),
+      /hcp-b may not modify healthcareProfessional hcp-a: only itself, the professional that created it and admins may/,
+    )
+    // A record an admin created (no responsible): itself and admins only.
+    const { responsible: _r, ...adminMade } = stored
+    const { responsible: _r2, ...renamed } = profile()
+    expectForbidden(
+      () => assertCanModifyDataOwner(hcp(C), 'healthcareProfessional', adminMade, renamed),
+      /hcp-c may not modify/,
+    )
+    expect(() => assertCanModifyDataOwner(hcp(A), 'healthcareProfessional', adminMade, renamed)).not.toThrow()
+  })
+  it('lets a device be modified by itself, admins and its responsible professional only', () => {
+    const dev = { id: D, name: 'meter', responsible: A, systemMetaData: {} }
+    const renamed = { ...dev, name: 'scale' }
+    for (const who of [device(D), admin(), hcp(A)])
+      expect(() => assertCanModifyDataOwner(who, 'medicalDevice', dev, renamed)).not.toThrow()
+    expectForbidden(
+      () => assertCanModifyDataOwner(hcp(B), 'medicalDevice', dev, renamed),
+      /only itself, its responsible professional and admins may/,
+    )
+    expectForbidden(() => assertCanModifyDataOwner(patient(P), 'medicalDevice', dev, renamed))
+  })
+  it('lets only admins change the responsible professional', () => {
+    const dev = { id: D, responsible: A, systemMetaData: {} }
+    for (const who of [hcp(A), device(D)])
+      expectForbidden(
+        () => assertCanModifyDataOwner(who, 'medicalDevice', dev, { ...dev, responsible: B }),
+        /Only admins may change the responsible professional of medicalDevice device-d/,
+      )
+    expect(() =>
+      assertCanModifyDataOwner(admin(), 'medicalDevice', dev, { ...dev, responsible: B }),
+    ).not.toThrow()
+    // Absent or unchanged is no change.
+    const { responsible: _r, ...without } = dev
+    expect(() => assertCanModifyDataOwner(hcp(A), 'medicalDevice', dev, without)).not.toThrow()
+    expect(() => assertCanModifyDataOwner(hcp(A), 'medicalDevice', dev, { ...dev })).not.toThrow()
+  })
   it('counts an absent key list and an empty one as the same', () => {
-    const noKeys = { id: D, systemMetaData: {} }
+    const noKeys = { id: D, responsible: B, systemMetaData: {} }
     const next = { id: D, systemMetaData: { publicKeysForOaepWithSha256: [] } }
     expect(() => assertCanModifyDataOwner(hcp(B), 'medicalDevice', noKeys, next)).not.toThrow()
   })
   it('refuses patients and devices modifying another data owner', () => {
-    const profile = withMeta(clone(stored.systemMetaData), { firstName: 'Anna' })
-    expectForbidden(() => assertCanModifyDataOwner(patient(P), 'healthcareProfessional', stored, profile))
-    expectForbidden(() => assertCanModifyDataOwner(device(D), 'healthcareProfessional', stored, profile))
+    expectForbidden(() => assertCanModifyDataOwner(patient(P), 'healthcareProfessional', stored, profile()))
+    expectForbidden(() => assertCanModifyDataOwner(device(D), 'healthcareProfessional', stored, profile()))
+  })
+})
+
+function expectNotFound(fn: () => unknown, message?: RegExp): void {
+  const e = thrown(fn)
+  expect(e.code).toBe('NOT_FOUND')
+  expect(e.status).toBe(404)
+  if (message) expect(e.message).toMatch(message)
+}
+
+/** A stored user as the manager rule sees it. */
+const managed = (id: string, extra: Partial<ManagedUser> = {}): ManagedUser => ({
+  id,
+  managedBy: null,
+  roles: [],
+  ...extra,
+})
+
+describe('the manager rule and what a caller sees of a user', () => {
+  it('makes admins managers of every user, roles or not', () => {
+    expect(isManagerOf(admin(), managed('u'))).toBe(true)
+    expect(isManagerOf(admin(), managed('u', { roles: ['ADMIN'] }))).toBe(true)
+  })
+  it('makes a professional the manager of the users it created and of the users of its devices', () => {
+    expect(isManagerOf(hcp(A), managed('u', { managedBy: A }))).toBe(true)
+    expect(isManagerOf(hcp(A), managed('u', { managedBy: B, deviceResponsible: A }))).toBe(true)
+    expect(isManagerOf(hcp(B), managed('u', { managedBy: A }))).toBe(false)
+    expect(isManagerOf(hcp(B), managed('u', { managedBy: null }))).toBe(false)
+  })
+  it('never makes a professional the manager of a user holding roles (an admin it created)', () => {
+    expect(isManagerOf(hcp(A), managed('u', { managedBy: A, roles: ['ADMIN'] }))).toBe(false)
+  })
+  it('never makes a patient, a device or a plain user a manager', () => {
+    for (const who of [patient(A), device(A), caller({ userId: 'plain', dataOwnerId: undefined })])
+      expect(isManagerOf(who, managed('u', { managedBy: A, deviceResponsible: A }))).toBe(false)
+  })
+  it('shows everything to the user itself, its managers and admins; the directory to other professionals', () => {
+    const u = managed('user-of-patient-p', { managedBy: A })
+    expect(userVisibility(patient(P), u)).toBe('full')
+    expect(userVisibility(hcp(A), u)).toBe('full')
+    expect(userVisibility(admin(), u)).toBe('full')
+    expect(userVisibility(hcp(B), u)).toBe('directory')
+  })
+  it('shows nothing to patients, devices and plain users looking at another user: 404 as for an unknown id', () => {
+    for (const who of [patient('other'), device(D), caller({ userId: 'plain' })]) {
+      expect(userVisibility(who, managed('u', { managedBy: A }))).toBe('none')
+      expectNotFound(() => assertCanSeeUser(who, managed('u')), /^User u does not exist$/)
+    }
+    expect(userNotFound('x').message).toBe('User x does not exist')
+  })
+})
+
+describe('managing users, their tokens, and deleting them', () => {
+  const u = managed('user-u', { managedBy: A })
+  it('lets managers and admins manage; another professional gets 403, others the 404 of an unknown id', () => {
+    expect(() => assertCanManageUser(hcp(A), u, 'disable')).not.toThrow()
+    expect(() => assertCanManageUser(admin(), u, 'disable')).not.toThrow()
+    expectForbidden(
+      () => assertCanManageUser(hcp(B), u, 'disable'),
+      /may not disable user user-u: only its managers and admins may/,
+    )
+    expectNotFound(() => assertCanManageUser(patient(P), u, 'disable'), /User user-u does not exist/)
+  })
+  it('lets the user itself, its managers and admins manage its tokens', () => {
+    const self = caller({ userId: 'user-u', dataOwnerId: P, type: 'Patient' })
+    for (const who of [self, hcp(A), admin()]) expect(() => assertCanManageTokens(who, u)).not.toThrow()
+    expectForbidden(() => assertCanManageTokens(hcp(B), u), /may not manage the tokens of user user-u/)
+    expectNotFound(() => assertCanManageTokens(device(D), u))
+  })
+  it('lets managers and admins delete a user, never the user itself (not even an admin)', () => {
+    expect(() => assertCanDeleteUser(hcp(A), u)).not.toThrow()
+    expect(() => assertCanDeleteUser(admin(), u)).not.toThrow()
+    expectForbidden(() => assertCanDeleteUser(hcp(B), u), /may not delete user user-u/)
+    expectForbidden(
+      () => assertCanDeleteUser(admin(), managed('admin-user', { roles: ['ADMIN'] })),
+      /cannot delete itself/,
+    )
   })
 })
 
 describe('assertCanCreateUser', () => {
-  const facts = (f: Partial<UserCreationFacts> = {}): UserCreationFacts => ({
-    dataOwnerExists: true,
-    dataOwnerHasUser: false,
-    callerHasPatientAccess: false,
-    ...f,
-  })
   const user = (extra: Partial<UserWriteDto> = {}): UserWriteDto => ({
     id: '00000000-0000-4000-8000-000000000001',
     login: 'new-user',
@@ -495,83 +618,79 @@ describe('assertCanCreateUser', () => {
   })
 
   it('lets an admin create any user, with roles and without a data owner', () => {
-    expect(() => assertCanCreateUser(admin(), user({ roles: ['ADMIN'] }), facts())).not.toThrow()
-    expect(() => assertCanCreateUser(admin(), user({ healthcarePartyId: B }), facts())).not.toThrow()
+    expect(() => assertCanCreateUser(admin(), user({ roles: ['ADMIN'] }))).not.toThrow()
+    expect(() => assertCanCreateUser(admin(), user({ healthcarePartyId: B }))).not.toThrow()
+  })
+  it('lets a professional create users, linked to a data owner or not (it manages them)', () => {
+    expect(() => assertCanCreateUser(hcp(A), user())).not.toThrow()
+    expect(() => assertCanCreateUser(hcp(A), user({ patientId: P }))).not.toThrow()
   })
   it('refuses a user linked to more than one data owner, even for an admin (400)', () => {
     expectBadRequest(
-      () => assertCanCreateUser(admin(), user({ healthcarePartyId: B, patientId: P }), facts()),
+      () => assertCanCreateUser(admin(), user({ healthcarePartyId: B, patientId: P })),
       /at most one data owner/,
     )
-    expectBadRequest(
-      () =>
-        assertCanCreateUser(
-          hcp(A),
-          user({ patientId: P, deviceId: D }),
-          facts({ callerHasPatientAccess: true }),
-        ),
-      /at most one data owner/,
-    )
-  })
-  it('refuses a link to a data owner that does not exist (400)', () => {
-    expectBadRequest(
-      () => assertCanCreateUser(admin(), user({ deviceId: D }), facts({ dataOwnerExists: false })),
-      /device-d does not exist/,
-    )
-  })
-  it('lets a professional create a user for a patient it has access to', () => {
-    expect(() =>
-      assertCanCreateUser(hcp(A), user({ patientId: P }), facts({ callerHasPatientAccess: true })),
-    ).not.toThrow()
-  })
-  it('refuses a professional creating a user for a patient it has no access to', () => {
-    expectForbidden(
-      () => assertCanCreateUser(hcp(A), user({ patientId: P }), facts({ callerHasPatientAccess: false })),
-      /hcp-a has no access to patient patient-p/,
-    )
-  })
-  it('lets a professional create a user for a professional or device that has none', () => {
-    expect(() => assertCanCreateUser(hcp(A), user({ healthcarePartyId: B }), facts())).not.toThrow()
-    expect(() => assertCanCreateUser(hcp(A), user({ deviceId: D }), facts())).not.toThrow()
-  })
-  it('refuses a professional creating a user for a data owner that already has one', () => {
-    expectForbidden(
-      () => assertCanCreateUser(hcp(A), user({ healthcarePartyId: B }), facts({ dataOwnerHasUser: true })),
-      /hcp-b already has a user/,
-    )
-    expectForbidden(
-      () =>
-        assertCanCreateUser(
-          hcp(A),
-          user({ patientId: P }),
-          facts({ dataOwnerHasUser: true, callerHasPatientAccess: true }),
-        ),
-      /already has a user/,
-    )
-  })
-  it('refuses a professional creating a user that is no data owner', () => {
-    expectForbidden(() => assertCanCreateUser(hcp(A), user(), facts()), /only create users for data owners/)
+    expectBadRequest(() => assertCanCreateUser(hcp(A), user({ patientId: P, deviceId: D })), /at most one/)
   })
   it('lets only admins set roles', () => {
     expectForbidden(
-      () => assertCanCreateUser(hcp(A), user({ healthcarePartyId: B, roles: ['ADMIN'] }), facts()),
+      () => assertCanCreateUser(hcp(A), user({ roles: ['ADMIN'] })),
       /Only admins may set roles/,
     )
-    expect(() =>
-      assertCanCreateUser(hcp(A), user({ healthcarePartyId: B, roles: [] }), facts()),
-    ).not.toThrow()
+    expect(() => assertCanCreateUser(hcp(A), user({ roles: [] }))).not.toThrow()
   })
   it('refuses patients, devices and plain users', () => {
     for (const who of [patient(P), device(D), caller({ userId: 'plain' })]) {
-      expectForbidden(
-        () => assertCanCreateUser(who, user({ patientId: P }), facts({ callerHasPatientAccess: true })),
-        /Only admins and healthcare professionals/,
-      )
-      expectForbidden(
-        () => assertCanCreateUser(who, user(), facts()),
-        /Only admins and healthcare professionals/,
-      )
+      for (const dto of [user({ patientId: P }), user()])
+        expectForbidden(() => assertCanCreateUser(who, dto), /Only admins and healthcare professionals/)
     }
+  })
+})
+
+describe('assertCanLinkDataOwner', () => {
+  const target = (extra: Partial<DataOwnerLinkTarget> = {}): DataOwnerLinkTarget => ({
+    field: 'deviceId',
+    id: D,
+    exists: true,
+    visible: true,
+    responsible: A,
+    ...extra,
+  })
+
+  it('lets the professional that created the record, or that is responsible for the device, link a user', () => {
+    expect(() => assertCanLinkDataOwner(hcp(A), target())).not.toThrow()
+    expect(() => assertCanLinkDataOwner(hcp(A), target({ field: 'healthcarePartyId', id: B }))).not.toThrow()
+    expect(() => assertCanLinkDataOwner(hcp(A), target({ field: 'patientId', id: P }))).not.toThrow()
+  })
+  it('lets admins link any existing data owner', () => {
+    expect(() => assertCanLinkDataOwner(admin(), target({ responsible: undefined }))).not.toThrow()
+    // Admins are no data owner: they cannot read patients, yet may link them.
+    expect(() =>
+      assertCanLinkDataOwner(admin(), target({ field: 'patientId', id: P, visible: false })),
+    ).not.toThrow()
+  })
+  it('refuses any other professional (no claiming of a device or professional without a user)', () => {
+    expectForbidden(
+      () => assertCanLinkDataOwner(hcp(B), target()),
+      /hcp-b may not link a user to medical device device-d: only its responsible professional or an admin may/,
+    )
+    expectForbidden(
+      () => assertCanLinkDataOwner(hcp(B), target({ field: 'healthcarePartyId', id: C })),
+      /only the professional that created its record or an admin may/,
+    )
+    // A patient shared with hcp-b (visible) is still not hcp-b's to link.
+    expectForbidden(() => assertCanLinkDataOwner(hcp(B), target({ field: 'patientId', id: P })))
+    expectForbidden(() => assertCanLinkDataOwner(patient(A), target({ responsible: A })))
+  })
+  it('answers a record that does not exist, or a patient the caller cannot read, with the same 400', () => {
+    expectBadRequest(
+      () => assertCanLinkDataOwner(admin(), target({ exists: false })),
+      /^Data owner device-d does not exist$/,
+    )
+    expectBadRequest(
+      () => assertCanLinkDataOwner(hcp(B), target({ field: 'patientId', id: P, visible: false })),
+      /^Data owner patient-p does not exist$/,
+    )
   })
 })
 
@@ -585,21 +704,18 @@ describe('assertCanModifyUser', () => {
     roles: ['READER', 'WRITER'],
     status: 'ACTIVE',
   }
+  const facts = managed('user-p', { managedBy: A })
   const me = caller({ userId: 'user-p', dataOwnerId: P, type: 'Patient' })
   const next = (extra: Record<string, unknown> = {}): UserWriteDto => {
     const out = { ...clone(stored), ...extra } as Record<string, unknown>
     for (const [k, v] of Object.entries(extra)) if (v === undefined) delete out[k]
     return out as UserWriteDto
   }
+  const modify = (who: Caller, dto: UserWriteDto, sharingChanged = false, s: typeof stored = stored) =>
+    assertCanModifyUser(who, facts, s, dto, sharingChanged)
 
   it('lets a user change its own profile, password and sharing', () => {
-    expect(() =>
-      assertCanModifyUser(
-        me,
-        stored,
-        next({ name: 'Patricia', password: 'new', sharingDataWith: { all: [A] } }),
-      ),
-    ).not.toThrow()
+    expect(modify(me, next({ name: 'Patricia', password: 'new' }), true)).toBeUndefined()
   })
   it('refuses a user changing which data owner it acts as', () => {
     for (const change of [
@@ -609,54 +725,81 @@ describe('assertCanModifyUser', () => {
       { patientId: undefined, healthcarePartyId: A },
       { deviceId: D },
     ]) {
-      expectForbidden(() => assertCanModifyUser(me, stored, next(change)), /cannot change its own/)
+      expectForbidden(() => modify(me, next(change)), /cannot change its own/)
     }
   })
   it('refuses a user changing its own status', () => {
-    expectForbidden(() => assertCanModifyUser(me, stored, next({ status: 'DISABLED' })), /own status/)
+    expectForbidden(() => modify(me, next({ status: 'DISABLED' })), /own status/)
     const { status: _status, ...noStatus } = stored
-    expectForbidden(() => assertCanModifyUser(me, noStatus, next({ status: 'DISABLED' })), /own status/)
+    expectForbidden(
+      () => assertCanModifyUser(me, facts, noStatus, next({ status: 'DISABLED' }), false),
+      /own status/,
+    )
   })
   it('counts an absent status as unchanged (the stored status is kept)', () => {
-    expect(() => assertCanModifyUser(me, stored, next({ status: undefined }))).not.toThrow()
-    expect(() => assertCanModifyUser(me, stored, next({ status: 'ACTIVE' }))).not.toThrow()
+    expect(() => modify(me, next({ status: undefined }))).not.toThrow()
+    expect(() => modify(me, next({ status: 'ACTIVE' }))).not.toThrow()
   })
   it('refuses a user changing its own roles, but accepts the same roles in any order or none given', () => {
+    expectForbidden(() => modify(me, next({ roles: ['READER', 'WRITER', 'ADMIN'] })), /own roles/)
+    expectForbidden(() => modify(me, next({ roles: [] })), /own roles/)
+    expect(() => modify(me, next({ roles: ['WRITER', 'READER'] }))).not.toThrow()
+    expect(() => modify(me, next({ roles: undefined }))).not.toThrow()
+  })
+  it('refuses a professional that does not manage the user (403), and hides the user from others (404)', () => {
+    expectForbidden(() => modify(hcp(B), next({ name: 'x' })), /may not modify user user-p/)
+    expectNotFound(() => modify(patient('other'), next({ name: 'x' })), /User user-p does not exist/)
+    // Being shared the user's patient record makes no professional its manager.
+    expectForbidden(() => modify(hcp(C), next({ name: 'x' })))
+  })
+  it("lets the user's manager change its profile, password and status, not its roles or sharing", () => {
+    expect(modify(hcp(A), next({ name: 'x', password: 'reset', status: 'DISABLED' }))).toBeUndefined()
+    expect(modify(hcp(A), next({ status: 'ACTIVE' }))).toBeUndefined()
+    expectForbidden(() => modify(hcp(A), next({ roles: ['ADMIN'] })), /Only admins may change roles/)
     expectForbidden(
-      () => assertCanModifyUser(me, stored, next({ roles: ['READER', 'WRITER', 'ADMIN'] })),
-      /own roles/,
+      () => modify(hcp(A), next({ name: 'x' }), true),
+      /Only user user-p itself or an admin may change its automatic sharing/,
     )
-    expectForbidden(() => assertCanModifyUser(me, stored, next({ roles: [] })), /own roles/)
-    expect(() => assertCanModifyUser(me, stored, next({ roles: ['WRITER', 'READER'] }))).not.toThrow()
-    expect(() => assertCanModifyUser(me, stored, next({ roles: undefined }))).not.toThrow()
   })
-  it('refuses modifying another user, even as a professional', () => {
+  it('lets an admin change roles, status and sharing', () => {
+    expect(() => modify(admin(), next({ status: 'DISABLED', roles: ['ADMIN'] }), true)).not.toThrow()
+  })
+  it('never changes or removes the data owner of a linked user, not even for an admin', () => {
+    for (const who of [admin(), hcp(A)]) {
+      for (const change of [
+        { patientId: 'p2' },
+        { patientId: undefined },
+        { patientId: undefined, deviceId: D },
+      ])
+        expectForbidden(
+          () => modify(who, next(change)),
+          /User user-p acts as data owner patient-p: the data owner of a user never changes/,
+        )
+    }
+  })
+  it('returns the link a modification adds to a user without one, for the link rule to decide', () => {
+    const { patientId: _p, ...unlinked } = stored
+    const add = (who: Caller) =>
+      assertCanModifyUser(who, facts, unlinked, { ...unlinked, deviceId: D } as UserWriteDto, false)
+    expect(add(hcp(A))).toEqual({ field: 'deviceId', id: D })
+    expect(add(admin())).toEqual({ field: 'deviceId', id: D })
+    expectBadRequest(
+      () =>
+        assertCanModifyUser(
+          hcp(A),
+          facts,
+          unlinked,
+          { ...unlinked, deviceId: D, healthcarePartyId: B } as UserWriteDto,
+          false,
+        ),
+      /at most one data owner/,
+    )
+    // The user itself cannot link itself.
+    const self = caller({ userId: 'user-p' })
     expectForbidden(
-      () => assertCanModifyUser(hcp(A), stored, next({ name: 'x' })),
-      /may not modify user user-p/,
+      () => assertCanModifyUser(self, facts, unlinked, { ...unlinked, deviceId: D } as UserWriteDto, false),
+      /A user cannot change its own deviceId/,
     )
-  })
-  it('lets an admin change links, roles and status', () => {
-    expect(() =>
-      assertCanModifyUser(admin(), stored, next({ status: 'DISABLED', roles: ['ADMIN'], patientId: 'p2' })),
-    ).not.toThrow()
-  })
-})
-
-describe('assertCanReadUser / assertCanCreateToken', () => {
-  it('lets a user read itself, and admins and professionals read users', () => {
-    expect(() => assertCanReadUser(patient(P), 'user-of-patient-p')).not.toThrow()
-    expect(() => assertCanReadUser(admin(), 'anyone')).not.toThrow()
-    expect(() => assertCanReadUser(hcp(A), 'anyone')).not.toThrow()
-  })
-  it('refuses a patient or device reading another user', () => {
-    expectForbidden(() => assertCanReadUser(patient(P), 'someone-else'), /may not read user someone-else/)
-    expectForbidden(() => assertCanReadUser(device(D), 'someone-else'))
-  })
-  it('lets only the user itself or an admin create its tokens', () => {
-    expect(() => assertCanCreateToken(patient(P), 'user-of-patient-p')).not.toThrow()
-    expect(() => assertCanCreateToken(admin(), 'someone')).not.toThrow()
-    expectForbidden(() => assertCanCreateToken(hcp(A), 'user-of-patient-p'), /may not create tokens/)
   })
 })
 

@@ -1,6 +1,6 @@
 import type { DelegationDto, EncryptedEntityDto, EntityType, UserWriteDto } from '@cairn/protocol'
 import type { Caller } from '../auth/caller.ts'
-import { badRequest, forbidden } from '../http/app-error.ts'
+import { badRequest, forbidden, notFound, type AppError } from '../http/app-error.ts'
 
 /**
  * The single place that decides what a caller may do. Every rule is a pure function of the caller,
@@ -41,14 +41,24 @@ export function canReadEntity(caller: Caller, type: EntityType, doc: EncryptedEn
   return mayRead(caller, type, doc.id, isDelegate)
 }
 
-/** 403 unless the caller may read the entity. */
+/**
+ * The one answer for an entity the caller may not see, whether it exists or not: a 404 that names
+ * only what the caller asked for. Answering "no access" for an existing id and "not found" for an
+ * unknown one would let anyone holding an id learn that the entity exists (docs/compatibility.md).
+ */
+export function entityNotFound(type: EntityType, id: string): AppError {
+  return notFound(`${type} ${id} not found`)
+}
+
+/** 404 (entityNotFound) unless the caller may read the entity. */
 export function assertCanReadEntity(caller: Caller, type: EntityType, doc: EncryptedEntityDto): void {
-  assertCanReadStored(caller, type, doc.id, canReadEntity(caller, type, doc))
+  assertCanReadStored(type, doc.id, canReadEntity(caller, type, doc))
 }
 
 /**
- * 403 unless the caller may read entity `id`, knowing from the access index whether the caller is one
- * of its delegates (Storage.getDocFor): the read path decides without parsing the document.
+ * 404 (entityNotFound) unless the caller may read entity `id`, knowing from the access index whether
+ * the caller is one of its delegates (Storage.getDocFor): the read path decides without parsing the
+ * document.
  */
 export function assertCanReadEntityById(
   caller: Caller,
@@ -56,11 +66,11 @@ export function assertCanReadEntityById(
   id: string,
   isDelegate: boolean,
 ): void {
-  assertCanReadStored(caller, type, id, mayRead(caller, type, id, isDelegate))
+  assertCanReadStored(type, id, mayRead(caller, type, id, isDelegate))
 }
 
-function assertCanReadStored(caller: Caller, type: EntityType, id: string, allowed: boolean): void {
-  if (!allowed) throw forbidden(`Data owner ${caller.dataOwnerId ?? '(none)'} has no access to ${type} ${id}`)
+function assertCanReadStored(type: EntityType, id: string, allowed: boolean): void {
+  if (!allowed) throw entityNotFound(type, id)
 }
 
 /** Every delegation entry must sit under the key of its delegate. */
@@ -123,7 +133,8 @@ export function assertCanCreateEntity(caller: Caller, type: EntityType, doc: Enc
 }
 
 /**
- * Modify or share: the caller must have access to the stored entity; entries owned by other data
+ * Modify or share: the caller must have access to the stored entity (404 otherwise, as if it did not
+ * exist: entityNotFound); entries owned by other data
  * owners must stay exactly as stored (no removal, no alteration); new entries must be the caller's.
  * A patient's public keys can be changed only by that patient.
  */
@@ -192,8 +203,13 @@ export function assertNoKeysAtCreation(
 }
 
 /**
- * A data owner's own record is modified by itself or an admin; other healthcare professionals may
- * edit its profile but never its public keys (that would let them read what is shared with it next).
+ * A professional's or device's record is modified by itself, by admins, and by the healthcare
+ * professional in its `responsible` field: the one that created a professional's record, the
+ * responsible professional of a device (set at creation to the creating professional; admins may set
+ * and change it). No other professional: any colleague could otherwise rewrite a profile others rely
+ * on. These records are public directory data, so a caller who may not modify one gets a 403. Only
+ * admins change `responsible`, and only the data owner itself its public keys (that would let
+ * others read what is shared with it next).
  */
 export function assertCanModifyDataOwner(
   caller: Caller,
@@ -202,9 +218,19 @@ export function assertCanModifyDataOwner(
   next: Record<string, unknown> & { systemMetaData?: Record<string, unknown> },
 ): void {
   const self = caller.dataOwnerId === stored.id
-  if (!self && !caller.isAdmin && caller.dataOwnerType !== 'HealthcareProfessional') {
-    throw forbidden(`Data owner ${caller.dataOwnerId ?? '(none)'} may not modify ${kind} ${stored.id}`)
+  const responsible = typeof stored.responsible === 'string' ? stored.responsible : undefined
+  const byResponsible =
+    caller.dataOwnerType === 'HealthcareProfessional' &&
+    caller.dataOwnerId !== undefined &&
+    caller.dataOwnerId === responsible
+  if (!self && !caller.isAdmin && !byResponsible) {
+    const who = kind === 'medicalDevice' ? 'its responsible professional' : 'the professional that created it'
+    throw forbidden(
+      `Data owner ${caller.dataOwnerId ?? '(none)'} may not modify ${kind} ${stored.id}: only itself, ${who} and admins may`,
+    )
   }
+  if (!caller.isAdmin && next.responsible !== undefined && next.responsible !== stored.responsible)
+    throw forbidden(`Only admins may change the responsible professional of ${kind} ${stored.id}`)
   assertKeyChange(self, kind, stored.id, stored.systemMetaData ?? {}, next.systemMetaData ?? {})
 }
 
@@ -245,76 +271,197 @@ function assertKeyChange(
 
 const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : [])
 
-/** Facts a service gathers before asking whether a user may be created. */
-export interface UserCreationFacts {
-  /** The linked data owner exists. */
-  dataOwnerExists: boolean
-  /** The linked data owner already has a user. */
-  dataOwnerHasUser: boolean
-  /** For a patient link: the caller has access to that patient record. */
-  callerHasPatientAccess: boolean
+/** A field linking a user to the data owner it acts as. */
+export type DataOwnerLinkField = 'healthcarePartyId' | 'patientId' | 'deviceId'
+const LINK_FIELDS: readonly DataOwnerLinkField[] = ['healthcarePartyId', 'patientId', 'deviceId']
+const LINK_KINDS: Record<DataOwnerLinkField, string> = {
+  healthcarePartyId: 'healthcare professional',
+  patientId: 'patient',
+  deviceId: 'medical device',
+}
+
+/** The data owner a user acts as: which field names it, and its id. */
+export interface UserLink {
+  field: DataOwnerLinkField
+  id: string
 }
 
 /**
- * Users are created by admins, or by healthcare professionals for a patient they have access to or
- * for a professional/device that has no user yet (so nobody can take over an existing identity).
- * Only admins create users that are no data owner, or set roles.
+ * The one data-owner link of a user (or user write), undefined if none; 400 if it names several, as a
+ * user acts as at most one data owner.
  */
-export function assertCanCreateUser(caller: Caller, dto: UserWriteDto, facts: UserCreationFacts): void {
-  const links = [dto.healthcarePartyId, dto.patientId, dto.deviceId].filter((x) => x !== undefined)
+export function linkOf(user: Partial<Record<DataOwnerLinkField, string | undefined>>): UserLink | undefined {
+  const links = LINK_FIELDS.filter((f) => user[f] !== undefined && user[f] !== null)
   if (links.length > 1)
     throw badRequest('A user acts as at most one data owner (healthcarePartyId, patientId or deviceId)')
-  if (links.length === 1 && !facts.dataOwnerExists) throw badRequest(`Data owner ${links[0]} does not exist`)
+  return links.length === 1 ? { field: links[0], id: user[links[0]]! } : undefined
+}
+
+/**
+ * What decides who manages a stored user (docs/access.md, "Users"): the professional that created
+ * it and, for a device's user, the device's responsible professional. The user service gathers these.
+ */
+export interface ManagedUser {
+  id: string
+  /** Data owner id of the healthcare professional that created the user (users.managed_by). */
+  managedBy: string | null
+  /** For the user of a device: the `responsible` professional of the device record. */
+  deviceResponsible?: string
+  /** Roles of the user: a user holding roles (an admin) is managed by admins only. */
+  roles: readonly string[]
+}
+
+/** How much of a user a caller sees: every field, the directory fields, or nothing (404). */
+export type UserVisibility = 'full' | 'directory' | 'none'
+
+/**
+ * The manager rule. Admins manage every user; a healthcare professional manages the users it created
+ * and the users of the devices it is responsible for. Never a user merely because its patient shared
+ * a record with the professional: any reader of a patient could then take the patient's account
+ * over. Never a user holding roles either: a professional could otherwise take over an admin it once
+ * created. Managers create tokens for, set the password of, deactivate, reactivate and delete users.
+ */
+export function isManagerOf(caller: Caller, user: ManagedUser): boolean {
+  if (caller.isAdmin) return true
+  if (caller.dataOwnerType !== 'HealthcareProfessional' || caller.dataOwnerId === undefined) return false
+  if (user.roles.length > 0) return false
+  return caller.dataOwnerId === user.managedBy || caller.dataOwnerId === user.deviceResponsible
+}
+
+/**
+ * What a caller sees of a user. The user itself, its managers and admins see every field (hashes are
+ * never in the document); other healthcare professionals see the directory fields (they look
+ * colleagues and their patients' users up); patients, devices and plain users see only themselves.
+ */
+export function userVisibility(caller: Caller, user: ManagedUser): UserVisibility {
+  if (caller.userId === user.id || isManagerOf(caller, user)) return 'full'
+  return caller.dataOwnerType === 'HealthcareProfessional' ? 'directory' : 'none'
+}
+
+/**
+ * The answer for a user id that does not exist, and for one the caller may not see at all: the same
+ * 404 and message, so that no answer tells whether a user id exists.
+ */
+export function userNotFound(id: string): AppError {
+  return notFound(`User ${id} does not exist`)
+}
+
+/** What the caller sees of the user; the 404 of an unknown id if nothing. */
+export function assertCanSeeUser(caller: Caller, user: ManagedUser): 'full' | 'directory' {
+  const visibility = userVisibility(caller, user)
+  if (visibility === 'none') throw userNotFound(user.id)
+  return visibility
+}
+
+/**
+ * Managing a user (its tokens, password and status; deleting it): its managers and admins. A caller
+ * who cannot see the user at all gets the 404 of an unknown id; one who sees its directory entry gets
+ * a 403 naming the action.
+ */
+export function assertCanManageUser(caller: Caller, user: ManagedUser, action: string): void {
+  if (isManagerOf(caller, user)) return
+  assertCanSeeUser(caller, user)
+  throw forbidden(`User ${caller.userId} may not ${action} user ${user.id}: only its managers and admins may`)
+}
+
+/** Long-lived tokens of a user are created, listed and revoked by the user itself, its managers and admins. */
+export function assertCanManageTokens(caller: Caller, user: ManagedUser): void {
+  if (caller.userId === user.id) return
+  assertCanManageUser(caller, user, 'manage the tokens of')
+}
+
+/** Users are deleted by their managers and admins, never by themselves (an admin could remove the last admin). */
+export function assertCanDeleteUser(caller: Caller, user: ManagedUser): void {
+  if (caller.userId === user.id) throw forbidden('A user cannot delete itself: its managers and admins may')
+  assertCanManageUser(caller, user, 'delete')
+}
+
+/**
+ * Users are created by admins and healthcare professionals (which then manage them, linked to a data
+ * owner or not); only admins set roles. The data-owner link has its own rule (assertCanLinkDataOwner).
+ */
+export function assertCanCreateUser(caller: Caller, dto: UserWriteDto): void {
+  linkOf(dto)
   if (caller.isAdmin) return
   if (caller.dataOwnerType !== 'HealthcareProfessional')
     throw forbidden('Only admins and healthcare professionals create users')
   if ((dto.roles?.length ?? 0) > 0) throw forbidden('Only admins may set roles')
-  if (links.length === 0) throw forbidden('Healthcare professionals may only create users for data owners')
-  if (facts.dataOwnerHasUser) throw forbidden(`Data owner ${links[0]} already has a user`)
-  if (dto.patientId && !facts.callerHasPatientAccess) {
-    throw forbidden(`Data owner ${caller.dataOwnerId} has no access to patient ${dto.patientId}`)
-  }
+}
+
+/** A data owner a user is about to be linked to, as the user service found it. */
+export interface DataOwnerLinkTarget extends UserLink {
+  /** The record exists, of the kind the field names, and is not deleted. */
+  exists: boolean
+  /** The caller may see the record: professionals and devices are public, a patient to its readers. */
+  visible: boolean
+  /**
+   * The healthcare professional in the record's `responsible` field: the creator of a patient or
+   * professional record, the responsible professional of a device.
+   */
+  responsible?: string
 }
 
 /**
- * A user modifies itself (profile, password, sharing) but never which data owner it acts as, its
- * roles or its status; admins modify anyone.
+ * A user is linked to a data owner (at its creation, or later from no link) only by an admin or by the
+ * healthcare professional that created the data owner's record (for a device: its responsible
+ * professional). Anyone else could otherwise claim a professional or device that has no user yet, log
+ * in as it and publish its keys. A record the caller may not see answers as one that does not exist.
+ * That the data owner has no user yet is the unique index's job (409).
+ */
+export function assertCanLinkDataOwner(caller: Caller, target: DataOwnerLinkTarget): void {
+  if (!target.exists || (!caller.isAdmin && !target.visible))
+    throw badRequest(`Data owner ${target.id} does not exist`)
+  if (caller.isAdmin) return
+  if (caller.dataOwnerType === 'HealthcareProfessional' && caller.dataOwnerId === target.responsible) return
+  const who =
+    target.field === 'deviceId' ? 'its responsible professional' : 'the professional that created its record'
+  throw forbidden(
+    `Data owner ${caller.dataOwnerId ?? '(none)'} may not link a user to ${LINK_KINDS[target.field]} ${target.id}: only ${who} or an admin may`,
+  )
+}
+
+/**
+ * Modifying a user. The user itself changes its profile, contact details, password and automatic
+ * sharing; its managers and admins change profile, contact details, login, password and status.
+ * Only admins change roles; a user never changes its own status. The automatic-sharing lists are the
+ * user's own (and admins'): a manager adding itself there would receive the user's future data.
+ * The data-owner link is set once, from none to one data owner (assertCanLinkDataOwner then decides),
+ * and never changed or removed afterwards, not even by an admin: the data owner's keys and records
+ * stay with the account that acts as it. Returns the link the modification adds, if any.
  */
 export function assertCanModifyUser(
   caller: Caller,
-  stored: Record<string, unknown>,
+  user: ManagedUser,
+  stored: Partial<Record<DataOwnerLinkField, string>> & { id: string; status?: string; roles?: string[] },
   next: UserWriteDto,
-): void {
-  if (caller.isAdmin) return
-  if (caller.userId !== stored.id)
-    throw forbidden(`User ${caller.userId} may not modify user ${String(stored.id)}`)
-  for (const field of ['healthcarePartyId', 'patientId', 'deviceId'] as const) {
-    if ((next[field] ?? null) !== (stored[field] ?? null))
-      throw forbidden(`A user cannot change its own ${field}`)
+  sharingChanged: boolean,
+): UserLink | undefined {
+  const self = caller.userId === stored.id
+  if (!self && !isManagerOf(caller, user)) {
+    assertCanSeeUser(caller, user)
+    throw forbidden(`User ${caller.userId} may not modify user ${stored.id}`)
   }
-  // An absent status keeps the stored one (UserService.modify), so only a different value is a change.
-  if (next.status !== undefined && next.status !== (stored.status ?? 'ACTIVE')) {
+  const current = linkOf(stored)
+  let added: UserLink | undefined
+  for (const field of LINK_FIELDS) {
+    const before = stored[field] ?? null
+    const after = next[field] ?? null
+    if (before === after) continue
+    if (self && !caller.isAdmin) throw forbidden(`A user cannot change its own ${field}`)
+    if (current)
+      throw forbidden(
+        `User ${stored.id} acts as data owner ${current.id}: the data owner of a user never changes`,
+      )
+    added = { field, id: after! }
+  }
+  linkOf(next)
+  if (next.status !== undefined && next.status !== (stored.status ?? 'ACTIVE') && self)
     throw forbidden('A user cannot change its own status')
-  }
-  if (next.roles !== undefined && !sameKeys(next.roles, stored.roles)) {
-    throw forbidden('A user cannot change its own roles')
-  }
-}
-
-/**
- * A user reads itself; admins and healthcare professionals read users (they manage them). `action`
- * names what was attempted in the message: a modify checks read access first (a stale rev is then a
- * 409 for those who may read the user, and tells nothing to the others).
- */
-export function assertCanReadUser(caller: Caller, userId: string, action: 'read' | 'modify' = 'read'): void {
-  if (caller.isAdmin || caller.userId === userId || caller.dataOwnerType === 'HealthcareProfessional') return
-  throw forbidden(`User ${caller.userId} may not ${action} user ${userId}`)
-}
-
-/** Tokens are created by the user itself or an admin. */
-export function assertCanCreateToken(caller: Caller, userId: string): void {
-  if (caller.isAdmin || caller.userId === userId) return
-  throw forbidden(`User ${caller.userId} may not create tokens for user ${userId}`)
+  if (next.roles !== undefined && !sameKeys(next.roles, stored.roles ?? []) && !caller.isAdmin)
+    throw forbidden(self ? 'A user cannot change its own roles' : 'Only admins may change roles')
+  if (sharingChanged && !self && !caller.isAdmin)
+    throw forbidden(`Only user ${stored.id} itself or an admin may change its automatic sharing`)
+  return added
 }
 
 /** Exchange keys are created by their delegator only. */

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import { ROUTES } from '@cairn/protocol'
-import { servePublicRoute } from '../http/serve-route.ts'
+import { servePublicRoute, serveRoute } from '../http/serve-route.ts'
 import type { AuthService } from './auth-service.ts'
 
-/** Public routes: login and refresh (the only API routes without a bearer token). */
+/** Login and refresh (the only API routes without a bearer token), and logout. */
 export function registerAuthRoutes(app: FastifyInstance, auth: AuthService): void {
   servePublicRoute(app, ROUTES.login, ({ body, ip, requestId }) =>
-    auth.login(body.username, body.password, ip, requestId),
+    auth.login(body.username, body.password, ip, requestId, app.log),
   )
   servePublicRoute(app, ROUTES.refresh, ({ body }) => auth.refresh(body.refreshToken))
+  serveRoute(app, ROUTES.logout, ({ caller }) => auth.logout(caller))
 }

@@ -1,29 +1,39 @@
 import type { AuthResponseDto } from '@cairn/protocol'
 import type { EventBus } from '../events/event-bus.ts'
 import type { Storage, UserRow } from '../storage/storage.ts'
-import { AppError, forbidden, unauthorized } from '../http/app-error.ts'
+import { AppError, unauthorized } from '../http/app-error.ts'
 import type { JwtService } from './jwt.ts'
-import type { LoginLimiter } from './login-limiter.ts'
+import { LoginThrottle } from './login-throttle.ts'
 import { hashSecret, verifySecret } from './password.ts'
 import { callerFromUser } from './caller-from-user.ts'
 import type { Caller } from './caller.ts'
 import { ActiveUserCache, type CallerIdentity } from './active-user-cache.ts'
 import { VerifiedTokenCache } from './verified-token-cache.ts'
-
-/** One message for unknown login and wrong password, so logins cannot be probed. */
-const BAD_CREDENTIALS = 'Invalid username or password'
-/** A client address may fail ten times more than one login: many users can share an address (NAT). */
-const ADDRESS_FACTOR = 10
+import type { SessionService } from './session-service.ts'
+import { DEFAULT_REAUTHENTICATION_WINDOW_MS } from './recent-authentication.ts'
 
 /**
- * Logs users in with login/email/phone + password or long-lived token, issues JWT access and
- * refresh tokens, and turns a bearer token back into a caller on every request.
+ * One message for an unknown login, a wrong password and a disabled account, so that logins cannot be
+ * probed: a disabled account with the right password is told exactly what a wrong password is told.
+ */
+const BAD_CREDENTIALS = 'Invalid username or password'
+
+/** What the login route logs about a failed login: the account (when one matched), never a secret. */
+export interface LoginFailureLog {
+  warn(details: { userId?: string; address: string; reason: string; reqId: string }, message: string): void
+}
+
+/**
+ * Logs users in with login/email/phone + password or long-lived token (opening a session, see
+ * SessionService), refreshes and ends sessions, and turns a bearer token back into a caller on every
+ * request.
  *
- * Authenticating a request is on the path of every API call, so its two costs are cached: the
- * verification of an access token (until the token's expiry, see VerifiedTokenCache) and the active
- * user's identity (ACTIVE_USER_TTL_MS, see ActiveUserCache). A user changed through this instance
- * (disabled, roles, data owner) is evicted by its `user-change` event and re-read on its next request;
- * one changed through another instance on the same database is re-read within ACTIVE_USER_TTL_MS.
+ * Authenticating a request is on the path of every API call, so its costs are cached: the
+ * verification of an access token (until the token's expiry, see VerifiedTokenCache), the active
+ * user's identity (ACTIVE_USER_TTL_MS, see ActiveUserCache) and its session's state (SESSION_TTL_MS).
+ * A user changed through this instance (disabled, roles, data owner) is evicted by its `user-change`
+ * event and re-read on its next request; one changed through another instance on the same database is
+ * re-read within ACTIVE_USER_TTL_MS.
  */
 export class AuthService {
   private readonly tokens: VerifiedTokenCache
@@ -32,10 +42,12 @@ export class AuthService {
   constructor(
     private readonly storage: Storage,
     private readonly jwt: JwtService,
-    private readonly limiter: LoginLimiter,
-    private readonly ttl: { access: number; refresh: number },
+    private readonly throttle: LoginThrottle,
+    readonly sessions: SessionService,
     private readonly events: EventBus,
     caches: { tokens?: VerifiedTokenCache; users?: ActiveUserCache } = {},
+    /** See DEFAULT_REAUTHENTICATION_WINDOW_MS. */
+    private readonly reauthenticationWindowMs = DEFAULT_REAUTHENTICATION_WINDOW_MS,
   ) {
     this.tokens = caches.tokens ?? new VerifiedTokenCache()
     this.users = caches.users ?? new ActiveUserCache()
@@ -45,30 +57,50 @@ export class AuthService {
     })
   }
 
-  /** Checks credentials (rate-limited per login and per address) and issues tokens. */
+  /**
+   * Checks credentials and opens a session. Throttled per account (whichever identifier names it) and
+   * per client address, with exponential back-off (LoginThrottle): a waiting key gets 429 with
+   * Retry-After before any password is checked. Failures are logged with the account id only.
+   */
   async login(
     username: string,
     password: string,
     address: string,
     requestId: string,
+    log?: LoginFailureLog,
   ): Promise<AuthResponseDto> {
-    const keys = [`login:${username.toLowerCase()}`, `addr:${address}`]
-    if (this.limiter.isBlocked(keys[0]) || this.limiter.isBlocked(keys[1], ADDRESS_FACTOR)) {
-      throw new AppError('RATE_LIMITED', 'Too many failed logins; try again later')
+    const identifier = username.toLowerCase()
+    const user = await this.storage.findUserByIdentifier(identifier)
+    const account = LoginThrottle.accountKey(user?.id, identifier)
+    const client = LoginThrottle.addressKey(address)
+    const wait = await this.throttle.waitMs(account, client)
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000)
+      throw new AppError(
+        'RATE_LIMITED',
+        `Too many failed logins: try again in ${seconds} second${seconds === 1 ? '' : 's'}`,
+        seconds,
+      )
     }
-    const user = await this.storage.findUserByIdentifier(username.toLowerCase())
     // An unknown login costs the same scrypt as a known one, so timing does not tell logins apart.
-    const ok = user
+    const tokenId = user
       ? await this.checkSecret(user, password)
       : (await verifySecret(password, await this.dummyHash()), false)
-    if (!ok || !user) {
-      keys.forEach((k) => this.limiter.fail(k))
+    if (tokenId === false || !user || user.status !== 'ACTIVE' || user.deletionDate !== null) {
+      await this.throttle.fail(account, client)
+      log?.warn(
+        {
+          ...(user ? { userId: user.id } : {}),
+          address,
+          reqId: requestId,
+          reason: !user ? 'unknown login' : tokenId === false ? 'wrong secret' : 'account disabled',
+        },
+        'login failed',
+      )
       throw unauthorized(BAD_CREDENTIALS)
     }
-    if (user.status === 'DISABLED') throw forbidden('This user is disabled')
-    // Only the login's own counter is cleared: one valid account must not reset its address's budget.
-    this.limiter.succeed(keys[0])
-    const tokens = await this.issue(user.id)
+    await this.throttle.succeed(account)
+    const tokens = await this.sessions.open(user.id, tokenId)
     this.events.emit([
       {
         kind: 'login',
@@ -91,11 +123,22 @@ export class AuthService {
     return this.dummy
   }
 
-  /** Exchanges a valid refresh token of an active user for new tokens. */
+  /**
+   * Exchanges the current refresh token of a session for new tokens (rotation: the old one is spent,
+   * and spending it again revokes the session), for a user who is still active.
+   */
   async refresh(refreshToken: string): Promise<AuthResponseDto> {
-    const userId = await this.jwt.verify(refreshToken, 'refresh')
+    const { userId, tokens } = await this.sessions.refresh(refreshToken)
     await this.activeUser(userId)
-    return this.issue(userId)
+    return tokens
+  }
+
+  /** Ends the caller's session: its refresh token and every access token of it stop working. */
+  async logout(caller: Caller): Promise<{ sessionsEnded: number }> {
+    if (!caller.sessionId) return { sessionsEnded: 0 }
+    return {
+      sessionsEnded: await this.sessions.revoke({ userId: caller.userId, sessionId: caller.sessionId }),
+    }
   }
 
   /** Resolves the caller of a request from its `Authorization: Bearer` header. */
@@ -104,48 +147,57 @@ export class AuthService {
     const [scheme, token] = authorization.split(' ')
     if (scheme?.toLowerCase() !== 'bearer' || !token)
       throw unauthorized('Authorization must be "Bearer <token>"')
-    let userId = this.tokens.get(token)
-    if (userId === undefined) {
-      const claims = await this.jwt.verifyClaims(token, 'access')
-      userId = claims.userId
-      if (claims.expiresAt !== undefined) this.tokens.set(token, userId, claims.expiresAt)
+    let claims = this.tokens.get(token)
+    if (claims === undefined) {
+      const verified = await this.jwt.verifyClaims(token, 'access')
+      if (verified.sessionId === undefined)
+        throw unauthorized('This access token predates sessions: log in again')
+      claims = { userId: verified.userId, sessionId: verified.sessionId }
+      if (verified.expiresAt !== undefined) this.tokens.set(token, claims, verified.expiresAt)
     }
-    const id = userId
-    const identity = await this.users.get(id, async (): Promise<CallerIdentity> => {
-      const { requestId: _unused, ...rest } = callerFromUser(await this.activeUser(id), '')
-      return rest
-    })
-    return { ...identity, requestId }
+    const { userId: id, sessionId } = claims
+    // Both looked up at once; when both fail, the user's state is the more useful answer.
+    const [user, active] = await Promise.allSettled([
+      this.users.get(id, async (): Promise<CallerIdentity> => {
+        const { requestId: _unused, ...rest } = callerFromUser(await this.activeUser(id), '')
+        return rest
+      }),
+      this.sessions.active(sessionId, id),
+    ])
+    if (user.status === 'rejected') throw user.reason
+    if (active.status === 'rejected') throw active.reason
+    const identity = user.value
+    const session = active.value
+    return {
+      ...identity,
+      sessionId,
+      authTime: session.authTime,
+      recentAuthUntil: session.authTime + this.reauthenticationWindowMs,
+      requestId,
+    }
   }
 
   private async activeUser(userId: string): Promise<UserRow> {
     const user = await this.storage.getUser(userId)
-    if (!user) throw unauthorized('User no longer exists')
+    if (!user || user.deletionDate !== null) throw unauthorized('User no longer exists')
     if (user.status === 'DISABLED') throw unauthorized('This user is disabled')
     return user
   }
 
   /**
    * A password, or a long-lived token `<tokenId>.<secret>`: the token id selects the one stored hash
-   * to check, so a login costs one scrypt whatever the number of tokens.
+   * to check, so a login costs one scrypt whatever the number of tokens. Returns the token id (a
+   * token), null (the password) or false (neither).
    */
-  private async checkSecret(user: UserRow, secret: string): Promise<boolean> {
+  private async checkSecret(user: UserRow, secret: string): Promise<string | null | false> {
     const dot = secret.indexOf('.')
     if (dot > 0) {
-      const token = await this.storage.getUserToken(user.id, secret.slice(0, dot))
+      const tokenId = secret.slice(0, dot)
+      const token = await this.storage.getUserToken(user.id, tokenId)
       if (token && token.created + token.validity * 1000 > Date.now()) {
-        if (await verifySecret(secret.slice(dot + 1), token.hash)) return true
+        if (await verifySecret(secret.slice(dot + 1), token.hash)) return tokenId
       }
     }
-    return user.passwordHash !== null && (await verifySecret(secret, user.passwordHash))
-  }
-
-  private async issue(userId: string): Promise<AuthResponseDto> {
-    return {
-      token: await this.jwt.sign(userId, 'access', this.ttl.access),
-      refreshToken: await this.jwt.sign(userId, 'refresh', this.ttl.refresh),
-      userId,
-      expiresIn: this.ttl.access,
-    }
+    return user.passwordHash !== null && (await verifySecret(secret, user.passwordHash)) ? null : false
   }
 }

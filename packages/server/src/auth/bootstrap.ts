@@ -51,6 +51,8 @@ export async function bootstrapAdmin(
       dataOwnerId: null,
       status: 'ACTIVE',
       passwordHash: await hashSecret(secret),
+      managedBy: null,
+      deletionDate: null,
       doc: JSON.stringify({ ...user, rev }),
       created: now,
       modified: now,

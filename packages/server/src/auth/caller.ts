@@ -11,6 +11,12 @@ export interface Caller {
   readonly dataOwnerId?: string
   readonly dataOwnerType?: DataOwnerType
   readonly isAdmin: boolean
+  /** The login session of the access token (revoked sessions are refused before a Caller exists). */
+  readonly sessionId?: string
+  /** When the user last proved a credential (password or long-lived token) in that session, epoch ms. */
+  readonly authTime?: number
+  /** Until when (epoch ms) that proof counts as recent, for changes of the user's own password or email. */
+  readonly recentAuthUntil?: number
   /** Id of the request being served (its x-request-id). */
   readonly requestId: string
 }

@@ -1,3 +1,9 @@
+/** What a verified access token says: its user and session. */
+export interface VerifiedAccess {
+  readonly userId: string
+  readonly sessionId: string
+}
+
 /**
  * Access tokens whose signature and claims were already verified, so that a client sending the same
  * bearer token on every request costs one HMAC check per token instead of one per request (jose's
@@ -13,7 +19,7 @@
  * order, and a hit re-inserts its entry), so a client sending many distinct tokens cannot grow it.
  */
 export class VerifiedTokenCache {
-  private readonly entries = new Map<string, { userId: string; expiresAt: number }>()
+  private readonly entries = new Map<string, { claims: VerifiedAccess; expiresAt: number }>()
 
   /**
    * @param maxEntries how many tokens to remember; 10,000 tokens of ~250 bytes is a few MB.
@@ -24,25 +30,25 @@ export class VerifiedTokenCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The user id of a verified, unexpired token; undefined if it must be verified (again). */
-  get(token: string): string | undefined {
+  /** The claims of a verified, unexpired token; undefined if it must be verified (again). */
+  get(token: string): VerifiedAccess | undefined {
     const entry = this.entries.get(token)
     if (!entry) return undefined
     this.entries.delete(token)
     if (entry.expiresAt <= this.now()) return undefined
     this.entries.set(token, entry)
-    return entry.userId
+    return entry.claims
   }
 
   /** Remembers a token that was just verified, until `expiresAt` (epoch ms, from its `exp` claim). */
-  set(token: string, userId: string, expiresAt: number): void {
+  set(token: string, claims: VerifiedAccess, expiresAt: number): void {
     if (expiresAt <= this.now()) return
     this.entries.delete(token)
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next()
       if (!oldest.done) this.entries.delete(oldest.value)
     }
-    this.entries.set(token, { userId, expiresAt })
+    this.entries.set(token, { claims, expiresAt })
   }
 
   /** Number of remembered tokens (for tests and metrics). */

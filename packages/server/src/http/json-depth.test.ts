@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { jsonNestsDeeperThan } from './json-depth.ts'
+import { jsonHasNulEscape, jsonNestsDeeperThan } from './json-depth.ts'
 
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth)
 
@@ -27,5 +27,24 @@ describe('jsonNestsDeeperThan', () => {
 
   it('handles 100,000 levels without recursion', () => {
     expect(jsonNestsDeeperThan(nested(100_000), 100)).toBe(true)
+  })
+})
+
+describe('jsonHasNulEscape', () => {
+  it('finds the escape of a NUL character, wherever it is in a string', () => {
+    expect(jsonHasNulEscape(JSON.stringify({ login: 'admin\u0000' }))).toBe(true)
+    expect(jsonHasNulEscape(JSON.stringify({ ['\u0000key']: 1 }))).toBe(true)
+    expect(jsonHasNulEscape('{"a":"x\\u0000"}')).toBe(true)
+    // An escaped backslash before it leaves the escape real: \\ then \u0000.
+    expect(jsonHasNulEscape(JSON.stringify({ a: '\\\u0000' }))).toBe(true)
+  })
+
+  it('does not take an escaped backslash followed by the text "u0000" for a NUL', () => {
+    const text = JSON.stringify({ a: '\\u0000', b: 'C:\\\\u0000' })
+    expect(text).toContain('\\\\u0000')
+    expect(jsonHasNulEscape(text)).toBe(false)
+    expect(jsonHasNulEscape(JSON.stringify({ a: 'u0000', b: '\\u0001', c: '\u0001' }))).toBe(false)
+    // Another escape, then a NUL further on, is still found.
+    expect(jsonHasNulEscape('{"a":"\\\\u0000","b":"\\u0000"}')).toBe(true)
   })
 })

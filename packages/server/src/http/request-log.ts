@@ -1,22 +1,32 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 
 /**
  * Logs one line per answered request, at info: method, path without the query string (which may
- * carry filter values), status, duration in ms and client address, bound to the request id by the
- * request's child logger. Never headers or bodies: tokens, passwords and ciphertext stay out of logs.
+ * carry filter values), status, duration in ms and client address (as CAIRN_TRUST_PROXY resolves
+ * it), bound to the request id by the request's child logger. A refused request (4xx, 5xx) also
+ * carries its error code and, when the caller was authenticated, its user id: what an operator needs
+ * to tell a client's mistake from an attack, and whose. Never headers or bodies: tokens, passwords
+ * and ciphertext stay out of logs.
  */
 export function installRequestLog(app: FastifyInstance): void {
   app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url.split('?')[0],
-        statusCode: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-        remoteAddress: request.ip,
-      },
-      'request',
-    )
+    logRequest(request, reply.statusCode, reply.elapsedTime)
     done()
   })
+}
+
+/** Writes the one log line of an answered request (see installRequestLog). */
+export function logRequest(request: FastifyRequest, statusCode: number, elapsedMs: number): void {
+  const line: Record<string, unknown> = {
+    method: request.method,
+    url: request.url.split('?')[0],
+    statusCode,
+    ms: Math.round(elapsedMs * 10) / 10,
+    remoteAddress: request.ip,
+  }
+  if (statusCode >= 400) {
+    line.code = request.errorCode
+    line.userId = request.caller?.userId
+  }
+  request.log.info(line, 'request')
 }

@@ -198,7 +198,7 @@ describe('/metrics with a token (in process)', () => {
 describe('Metrics', () => {
   const sources = {
     poolStats: () => ({ total: 10, idle: 7, waiting: 2 }),
-    loginLimiter: () => ({ tracked: 5, blocked: 1 }),
+    loginLimiter: () => Promise.resolve({ tracked: 5, blocked: 1 }),
   }
 
   it('keeps one registry per instance, so several coexist in one process, and empties it on close', async () => {

@@ -7,8 +7,8 @@ import { processMetricsRegistry } from './process-metrics-registry.ts'
 export interface MetricsSources {
   /** Connection use of the storage (`Storage.poolStats()`). */
   poolStats(): PoolStats
-  /** Failed-login keys of the login limiter (`LoginLimiter.size`). */
-  loginLimiter(): { tracked: number; blocked: number }
+  /** Failed-login keys of the login throttle (`LoginThrottle.stats()`, read from the database). */
+  loginLimiter(): Promise<{ tracked: number; blocked: number }>
 }
 
 /** Options of a `Metrics` instance. */
@@ -111,16 +111,16 @@ export class Metrics {
       name: 'cairn_login_limiter_tracked_keys',
       help: 'Logins and client addresses with failed logins in their current window.',
       registers,
-      collect() {
-        this.set(sources.loginLimiter().tracked)
+      async collect() {
+        this.set((await sources.loginLimiter()).tracked)
       },
     })
     new Gauge({
       name: 'cairn_login_limiter_blocked_keys',
       help: 'Logins and client addresses whose failed logins reached the per-login limit in their current window.',
       registers,
-      collect() {
-        this.set(sources.loginLimiter().blocked)
+      async collect() {
+        this.set((await sources.loginLimiter()).blocked)
       },
     })
 

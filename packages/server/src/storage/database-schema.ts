@@ -47,6 +47,10 @@ export interface UsersRow {
   doc: string
   created: number
   modified: number
+  /** Data owner id of the healthcare professional that created and manages the user. */
+  managed_by: string | null
+  /** Set when the user was deleted (tombstone: no identifiers, no data owner, no password). */
+  deletion_date: number | null
 }
 
 /** Long-lived token hashes of users. */
@@ -56,6 +60,25 @@ export interface UserTokensRow {
   hash: string
   created: number
   validity: number
+}
+
+/** One login session (see auth/session-service.ts). */
+export interface SessionsRow {
+  id: string
+  user_id: string
+  created: number
+  auth_time: number
+  token_id: string | null
+  generation: number
+  expires: number
+  revoked: number | null
+}
+
+/** Failed logins of one key (an account or a client address). */
+export interface LoginFailuresRow {
+  key: string
+  failures: number
+  last_failure: number
 }
 
 /** Every data owner id (patients, professionals, devices): one id names one data owner. */
@@ -87,6 +110,8 @@ export interface Database {
   user_tokens: UserTokensRow
   settings: SettingsRow
   data_owner_ids: DataOwnerIdRow
+  sessions: SessionsRow
+  login_failures: LoginFailuresRow
 }
 
 type Descriptors = typeof ENTITY_DESCRIPTORS

@@ -14,18 +14,31 @@ import {
   type DocPage,
   type DocTable,
   type DocWrite,
+  type LoginFailures,
   type PoolStats,
+  type SessionRow,
+  type SessionSelector,
   type Storage,
   type StoredDoc,
+  type UserPage,
+  type UserQuery,
   type UserRow,
   type UserTokenRow,
+  type UserUpdateOptions,
 } from './storage.ts'
 import { bulkUpdateDocs } from './bulk-update-docs.ts'
 import { chunkRows } from './chunk.ts'
 import type { IndexQuery } from './index-query.ts'
 import { indexRows, type IndexTableRows } from './index-rows.ts'
 import { migrateToLatest } from './migrations.ts'
-import { DOC_COLUMNS, fromUserRow, toStoredDoc, toUserRow, toUserTokenRow } from './row-mapping.ts'
+import {
+  DOC_COLUMNS,
+  fromUserRow,
+  toSessionRow,
+  toStoredDoc,
+  toUserRow,
+  toUserTokenRow,
+} from './row-mapping.ts'
 import { DATA_OWNER_TABLES, INDEX_COLUMNS, TABLES, indexTable } from './storage-tables.ts'
 import { isUniqueViolation } from './unique-violation.ts'
 
@@ -448,6 +461,8 @@ export class KyselyStorage implements Storage {
           eb('mobile_phone', '=', identifier),
         ]),
       )
+      // A tombstone's identifiers are cleared anyway; this keeps it out even should one remain.
+      .where('deletion_date', 'is', null)
       .execute()
     const row =
       rows.find((r) => r.login === identifier) ?? rows.find((r) => r.email === identifier) ?? rows[0]
@@ -460,9 +475,45 @@ export class KyselyStorage implements Storage {
       .selectFrom('users')
       .selectAll()
       .where('data_owner_id', '=', dataOwnerId)
+      .where('deletion_date', 'is', null)
       .orderBy('id')
       .execute()
     return rows.map(toUserRow)
+  }
+
+  /** The non-deleted user with this (lower-cased) email. */
+  async findUserByEmail(email: string): Promise<UserRow | undefined> {
+    const row = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', email)
+      .where('deletion_date', 'is', null)
+      .executeTakeFirst()
+    return row && toUserRow(row)
+  }
+
+  /**
+   * Keyset page of users by id. Users are few next to entities (one per person or device), so the
+   * page and its count are two plain queries over the users table and its primary key.
+   */
+  async findUsersPage(query: UserQuery, startId: string | undefined, limit: number): Promise<UserPage> {
+    if (query.ids !== undefined && query.ids.length === 0) return { users: [], total: 0 }
+    const ids = query.ids && [...new Set(query.ids)]
+    const selected = (db: Kysely<Database>) => {
+      let q = db.selectFrom('users').where('deletion_date', 'is', null)
+      if (ids) q = q.where('id', 'in', ids)
+      if (query.dataOwnerId !== undefined) q = q.where('data_owner_id', '=', query.dataOwnerId)
+      return q
+    }
+    let page = selected(this.#db).selectAll()
+    if (startId !== undefined) page = page.where('id', '>=', startId)
+    const [rows, count] = await Promise.all([
+      page.orderBy('id').limit(limit).execute(),
+      selected(this.#db)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow(),
+    ])
+    return { users: rows.map(toUserRow), total: Number(count.n) }
   }
 
   /** Number of users (any status). */
@@ -495,7 +546,7 @@ export class KyselyStorage implements Storage {
    * Updates a user whose current rev is `expectedRev`: StorageConflict('missing' | 'stale') otherwise,
    * and StorageConflict('exists') when a new identifier belongs to another user.
    */
-  async updateUser(row: UserRow, expectedRev: string): Promise<void> {
+  async updateUser(row: UserRow, expectedRev: string, options: UserUpdateOptions = {}): Promise<void> {
     try {
       await this.#backend.writeTransaction(async (trx) => {
         const current = await trx
@@ -516,11 +567,45 @@ export class KyselyStorage implements Storage {
           .where('rev', '=', expectedRev)
           .executeTakeFirst()
         if (result.numUpdatedRows === 0n) throw new StorageConflict([row.id], 'stale')
+        if (options.deleteTokens) await trx.deleteFrom('user_tokens').where('user_id', '=', id).execute()
       })
     } catch (error) {
       if (isUniqueViolation(error)) throw new StorageConflict([row.id], 'exists')
       throw error
     }
+  }
+
+  /**
+   * The document rows exactly as insertDocs writes them (document, data-owner id), then the user, in
+   * one transaction: a professional and its user exist together or not at all.
+   */
+  async insertDataOwnerWithUser(
+    table: 'healthcareProfessional' | 'medicalDevice',
+    write: DocWrite,
+    user: UserRow,
+  ): Promise<void> {
+    try {
+      await this.#backend.writeTransaction(async (trx) => {
+        if (await this.#dataOwnerIdTaken(trx, write.id)) throw new StorageConflict([write.id], 'exists')
+        if (await this.#userClash(trx, user, 'insert')) throw new StorageConflict([user.id], 'exists')
+        for (const i of this.#insertsOf(table, [write]))
+          await this.#insertRows(trx, i.table, i.columns, i.rows)
+        await trx.insertInto('users').values(fromUserRow(user)).execute()
+      })
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error
+      // A concurrent writer got there between the checks and the inserts: name what was taken.
+      const taken = await this.#dataOwnerIdTaken(this.#db, write.id)
+      throw new StorageConflict([taken ? write.id : user.id], 'exists')
+    }
+  }
+
+  /** Whether a data owner of any kind already has this id (the data_owner_ids table). */
+  async #dataOwnerIdTaken(db: Kysely<Database>, id: string): Promise<boolean> {
+    return (
+      (await db.selectFrom('data_owner_ids').select('id').where('id', '=', id).executeTakeFirst()) !==
+      undefined
+    )
   }
 
   /** Stores a token hash; a token id already used by this user -> StorageConflict('exists'). */
@@ -551,6 +636,145 @@ export class KyselyStorage implements Storage {
       .where('token_id', '=', tokenId)
       .executeTakeFirst()
     return row && toUserTokenRow(row)
+  }
+
+  /** Every token of a user, oldest first. */
+  async findUserTokens(userId: string): Promise<UserTokenRow[]> {
+    const rows = await this.#db
+      .selectFrom('user_tokens')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created')
+      .orderBy('token_id')
+      .execute()
+    return rows.map(toUserTokenRow)
+  }
+
+  /** Deletes the given tokens of a user, or all of them. */
+  async deleteUserTokens(userId: string, tokenIds?: readonly string[]): Promise<number> {
+    if (tokenIds !== undefined && tokenIds.length === 0) return 0
+    let query = this.#db.deleteFrom('user_tokens').where('user_id', '=', userId)
+    if (tokenIds !== undefined) query = query.where('token_id', 'in', [...tokenIds])
+    const result = await query.executeTakeFirst()
+    return Number(result.numDeletedRows)
+  }
+
+  /** Stores a new session. */
+  async insertSession(row: SessionRow): Promise<void> {
+    await this.#db
+      .insertInto('sessions')
+      .values({
+        id: row.id,
+        user_id: row.userId,
+        created: row.created,
+        auth_time: row.authTime,
+        token_id: row.tokenId,
+        generation: row.generation,
+        expires: row.expires,
+        revoked: row.revoked,
+      })
+      .execute()
+  }
+
+  /** One session by id. */
+  async getSession(id: string): Promise<SessionRow | undefined> {
+    const row = await this.#db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && toSessionRow(row)
+  }
+
+  /**
+   * One conditional UPDATE: of two concurrent refreshes with the same token, only one moves the
+   * generation; the other sees no row updated (and is treated as a reuse).
+   */
+  async rotateSession(id: string, from: number, now: number, expires: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('sessions')
+      .set({ generation: from + 1, expires })
+      .where('id', '=', id)
+      .where('generation', '=', from)
+      .where('revoked', 'is', null)
+      .where('expires', '>', now)
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n
+  }
+
+  /** Revokes the active sessions of the selector; returns their ids. */
+  async revokeSessions(selector: SessionSelector, now: number): Promise<string[]> {
+    return this.#backend.writeTransaction(async (trx) => {
+      let query = trx
+        .selectFrom('sessions')
+        .select('id')
+        .where('user_id', '=', selector.userId)
+        .where('revoked', 'is', null)
+      if (selector.sessionId !== undefined) query = query.where('id', '=', selector.sessionId)
+      if (selector.exceptSessionId !== undefined) query = query.where('id', '!=', selector.exceptSessionId)
+      if (selector.tokenId !== undefined) query = query.where('token_id', '=', selector.tokenId)
+      const ids = (await query.execute()).map((r) => r.id)
+      for (const part of chunkRows(ids, ID_PARAMS, this.#backend.maxParams)) {
+        await trx.updateTable('sessions').set({ revoked: now }).where('id', 'in', part).execute()
+      }
+      return ids
+    })
+  }
+
+  /** Deletes sessions that ended (expired or revoked) before `before`. */
+  async pruneSessions(before: number): Promise<void> {
+    await this.#db
+      .deleteFrom('sessions')
+      .where((eb) => eb.or([eb('expires', '<', before), eb('revoked', '<', before)]))
+      .execute()
+  }
+
+  /** Atomic upsert of one failure; the count restarts when the previous failure left the window. */
+  async recordLoginFailure(key: string, now: number, windowMs: number): Promise<LoginFailures> {
+    const row = await this.#db
+      .insertInto('login_failures')
+      .values({ key, failures: 1, last_failure: now })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({
+          failures: sql<number>`case when login_failures.last_failure < ${now - windowMs} then 1 else login_failures.failures + 1 end`,
+          last_failure: now,
+        }),
+      )
+      .returning(['failures', 'last_failure'])
+      .executeTakeFirstOrThrow()
+    return { failures: Number(row.failures), lastFailure: Number(row.last_failure) }
+  }
+
+  /** Failure counts of `keys`. */
+  async getLoginFailures(keys: readonly string[]): Promise<Map<string, LoginFailures>> {
+    const found = new Map<string, LoginFailures>()
+    if (keys.length === 0) return found
+    const rows = await this.#db.selectFrom('login_failures').selectAll().where('key', 'in', keys).execute()
+    for (const r of rows)
+      found.set(r.key, { failures: Number(r.failures), lastFailure: Number(r.last_failure) })
+    return found
+  }
+
+  /** Forgets the failures of one key. */
+  async clearLoginFailures(key: string): Promise<void> {
+    await this.#db.deleteFrom('login_failures').where('key', '=', key).execute()
+  }
+
+  /** Counts of recent failure keys, for the gauges (one indexed scan of the window). */
+  async loginFailureStats(
+    since: number,
+    threshold: number,
+  ): Promise<{ tracked: number; overThreshold: number }> {
+    const row = await this.#db
+      .selectFrom('login_failures')
+      .select([
+        sql<number>`count(*)`.as('tracked'),
+        sql<number>`coalesce(sum(case when failures >= ${threshold} then 1 else 0 end), 0)`.as('over'),
+      ])
+      .where('last_failure', '>=', since)
+      .executeTakeFirstOrThrow()
+    return { tracked: Number(row.tracked), overThreshold: Number(row.over) }
+  }
+
+  /** Deletes failure counts older than `before`. */
+  async pruneLoginFailures(before: number): Promise<void> {
+    await this.#db.deleteFrom('login_failures').where('last_failure', '<', before).execute()
   }
 
   /**

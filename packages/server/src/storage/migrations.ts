@@ -152,11 +152,82 @@ const lz4Documents = (dialect: 'sqlite' | 'postgres'): Migration => ({
   },
 })
 
+/**
+ * Accounts and sessions (issue "accounts, sessions and the HTTP surface hardened"):
+ * - users: `managed_by` (the healthcare professional that created the user and manages it) and
+ *   `deletion_date` (a deleted user is a tombstone); one user per data owner, as a unique index. A
+ *   database where two users already act as one data owner is refused with their ids, since choosing
+ *   which account survives is the operator's decision.
+ * - sessions: one row per login, rotated at each refresh, revoked on logout or password change.
+ * - login_failures: failed logins per account and per client address, shared by every instance.
+ * - the JWT signing secret leaves the database (a dump or backup could mint tokens with it).
+ */
+const accounts: Migration = {
+  async up(db: AnyDb): Promise<void> {
+    const duplicates = await db
+      .selectFrom('users')
+      .select(['data_owner_id', sql<string>`count(*)`.as('n')])
+      .where('data_owner_id', 'is not', null)
+      .groupBy('data_owner_id')
+      .having(sql`count(*)`, '>', 1)
+      .execute()
+    if (duplicates.length > 0) {
+      const list = duplicates.map((d) => String(d.data_owner_id)).join(', ')
+      throw new Error(
+        `several users act as one data owner (${list}): unlink all but one of them before upgrading`,
+      )
+    }
+    await db.schema.alterTable('users').addColumn('managed_by', 'text').execute()
+    await db.schema.alterTable('users').addColumn('deletion_date', 'bigint').execute()
+    await db.schema.dropIndex('users_data_owner_idx').execute()
+    // Unique but nullable: both dialects allow any number of NULLs (unlinked and deleted users).
+    await db.schema
+      .createIndex('users_data_owner_unique')
+      .on('users')
+      .column('data_owner_id')
+      .unique()
+      .execute()
+    await db.schema.createIndex('users_managed_by_idx').on('users').column('managed_by').execute()
+
+    await db.schema
+      .createTable('sessions')
+      .addColumn('id', 'text', (c) => c.primaryKey().notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('created', 'bigint', (c) => c.notNull())
+      // When the user last proved a credential (password or long-lived token) in this session.
+      .addColumn('auth_time', 'bigint', (c) => c.notNull())
+      // The long-lived token the session was opened with, if any (revoking the token ends it).
+      .addColumn('token_id', 'text')
+      // Generation of the one refresh token that is valid now; each refresh increments it.
+      .addColumn('generation', 'integer', (c) => c.notNull())
+      .addColumn('expires', 'bigint', (c) => c.notNull())
+      .addColumn('revoked', 'bigint')
+      .execute()
+    await db.schema.createIndex('sessions_user_idx').on('sessions').column('user_id').execute()
+    await db.schema.createIndex('sessions_expires_idx').on('sessions').column('expires').execute()
+
+    await db.schema
+      .createTable('login_failures')
+      .addColumn('key', 'text', (c) => c.primaryKey().notNull())
+      .addColumn('failures', 'integer', (c) => c.notNull())
+      .addColumn('last_failure', 'bigint', (c) => c.notNull())
+      .execute()
+    await db.schema
+      .createIndex('login_failures_last_idx')
+      .on('login_failures')
+      .column('last_failure')
+      .execute()
+
+    await db.deleteFrom('settings').where('key', '=', 'jwt.secret').execute()
+  },
+}
+
 /** Every migration by name; names sort in the order they must run. */
 const migrations = (dialect: 'sqlite' | 'postgres'): Record<string, Migration> => ({
   '0001_initial': initial,
   '0002_data_owner_ids': dataOwnerIds,
   '0003_lz4_documents': lz4Documents(dialect),
+  '0004_accounts': accounts,
 })
 
 /**

@@ -1,5 +1,5 @@
-import type { DocRow, UsersRow, UserTokensRow } from './database-schema.ts'
-import type { StoredDoc, UserRow, UserTokenRow } from './storage.ts'
+import type { DocRow, SessionsRow, UsersRow, UserTokensRow } from './database-schema.ts'
+import type { SessionRow, StoredDoc, UserRow, UserTokenRow } from './storage.ts'
 
 /*
  * Conversions between the snake_case rows of the SQL schema and the contract's types. They also turn
@@ -36,6 +36,8 @@ export function toUserRow(row: UsersRow): UserRow {
     doc: row.doc,
     created: row.created,
     modified: row.modified,
+    managedBy: row.managed_by,
+    deletionDate: row.deletion_date,
   }
 }
 
@@ -53,6 +55,8 @@ export function fromUserRow(user: UserRow): UsersRow {
     doc: user.doc,
     created: user.created,
     modified: user.modified,
+    managed_by: user.managedBy,
+    deletion_date: user.deletionDate,
   }
 }
 
@@ -64,5 +68,19 @@ export function toUserTokenRow(row: UserTokensRow): UserTokenRow {
     hash: row.hash,
     created: row.created,
     validity: row.validity,
+  }
+}
+
+/** A sessions row as the contract's SessionRow. */
+export function toSessionRow(row: SessionsRow): SessionRow {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    created: row.created,
+    authTime: row.auth_time,
+    tokenId: row.token_id,
+    generation: row.generation,
+    expires: row.expires,
+    revoked: row.revoked,
   }
 }

@@ -106,6 +106,8 @@ function user(id: string, extra: Partial<UserRow> = {}): UserRow {
     doc: `{"id":"${id}"}`,
     created: 1_700_000_000_000,
     modified: 1_700_000_000_000,
+    managedBy: null,
+    deletionDate: null,
     ...extra,
   }
 }
@@ -446,7 +448,13 @@ function contract(makeTarget: () => Target): void {
       user(`b4-${p}`, { login: alice.email! }),
     ]
     for (const row of taken) await expectConflict(storage.insertUser(row), 'exists', [row.id])
-    const bob = user(`bob-${p}`, { email: null, dataOwnerId: `hcp-${p}` })
+    // One user per data owner (unique index): a second user for alice's data owner is refused.
+    await expectConflict(
+      storage.insertUser(user(`twin-${p}`, { email: null, dataOwnerId: `hcp-${p}` })),
+      'exists',
+      [`twin-${p}`],
+    )
+    const bob = user(`bob-${p}`, { email: null, dataOwnerId: `dev-${p}` })
     const carol = user(`carol-${p}`, { email: null })
     await storage.insertUser(bob)
     await storage.insertUser(carol)
@@ -456,7 +464,8 @@ function contract(makeTarget: () => Target): void {
     expect((await storage.findUserByIdentifier(alice.email!))?.id).toBe(alice.id)
     expect((await storage.findUserByIdentifier(alice.mobilePhone!))?.id).toBe(alice.id)
     expect(await storage.findUserByIdentifier(`nobody-${p}`)).toBeUndefined()
-    expect((await storage.findUsersByDataOwner(`hcp-${p}`)).map((u) => u.id)).toEqual([alice.id, bob.id])
+    expect((await storage.findUsersByDataOwner(`hcp-${p}`)).map((u) => u.id)).toEqual([alice.id])
+    expect((await storage.findUsersByDataOwner(`dev-${p}`)).map((u) => u.id)).toEqual([bob.id])
 
     const renamed = { ...alice, rev: '2-u', email: `new-${p}@example.org`, status: 'DISABLED' as const }
     await storage.updateUser(renamed, alice.rev)
@@ -489,6 +498,67 @@ function contract(makeTarget: () => Target): void {
     expect(await storage.getUserToken(userId, 't2')).toEqual(second)
     expect(await storage.getUserToken(`other-${p}`, 't1')).toBeUndefined()
     await expectConflict(storage.insertUserToken({ ...first, hash: 'h3' }), 'exists', ['t1'])
+  })
+
+  it('rotates a session once per generation, even under concurrent refreshes, and revokes by selector', async () => {
+    const p = prefix()
+    const userId = `user-${p}`
+    const session = (id: string, tokenId: string | null = null) => ({
+      id: `${id}-${p}`,
+      userId,
+      created: 1_000,
+      authTime: 1_000,
+      tokenId,
+      generation: 0,
+      expires: 10_000,
+      revoked: null,
+    })
+    await storage.insertSession(session('a'))
+    await storage.insertSession(session('b', 'tok'))
+    await storage.insertSession(session('c'))
+    expect(await storage.getSession(`a-${p}`)).toEqual(session('a'))
+    // Eight refreshes with the same token at once: exactly one moves the generation.
+    const wins = await Promise.all(
+      Array.from({ length: 8 }, () => storage.rotateSession(`a-${p}`, 0, 2_000, 20_000)),
+    )
+    expect(wins.filter(Boolean)).toHaveLength(1)
+    expect(await storage.getSession(`a-${p}`)).toMatchObject({ generation: 1, expires: 20_000 })
+    expect(await storage.rotateSession(`a-${p}`, 0, 2_000, 20_000)).toBe(false)
+    // An expired session does not rotate.
+    expect(await storage.rotateSession(`c-${p}`, 0, 10_000, 30_000)).toBe(false)
+    expect(await storage.revokeSessions({ userId, tokenId: 'tok' }, 3_000)).toEqual([`b-${p}`])
+    expect(await storage.revokeSessions({ userId, exceptSessionId: `a-${p}` }, 4_000)).toEqual([`c-${p}`])
+    expect(await storage.rotateSession(`b-${p}`, 0, 2_000, 20_000)).toBe(false)
+    expect(await storage.revokeSessions({ userId: `other-${p}` }, 5_000)).toEqual([])
+    expect(await storage.revokeSessions({ userId }, 5_000)).toEqual([`a-${p}`])
+    expect((await storage.getSession(`a-${p}`))?.revoked).toBe(5_000)
+    expect((await storage.getSession(`b-${p}`))?.revoked).toBe(3_000)
+    await storage.pruneSessions(4_500)
+    expect(await storage.getSession(`b-${p}`)).toBeUndefined()
+    expect(await storage.getSession(`a-${p}`)).toBeDefined()
+  })
+
+  it('counts login failures atomically within a window, and forgets them', async () => {
+    const key = `user:${prefix()}`
+    const counts = await Promise.all(
+      Array.from({ length: 6 }, () => storage.recordLoginFailure(key, 1_000, 60_000)),
+    )
+    expect(counts.map((c) => c.failures).sort()).toEqual([1, 2, 3, 4, 5, 6])
+    expect((await storage.getLoginFailures([key, 'nobody'])).get(key)).toEqual({
+      failures: 6,
+      lastFailure: 1_000,
+    })
+    expect(await storage.loginFailureStats(1_000, 6)).toMatchObject({ overThreshold: expect.any(Number) })
+    // Past the window the count starts again.
+    expect(await storage.recordLoginFailure(key, 70_000, 60_000)).toEqual({
+      failures: 1,
+      lastFailure: 70_000,
+    })
+    await storage.clearLoginFailures(key)
+    expect((await storage.getLoginFailures([key])).size).toBe(0)
+    await storage.recordLoginFailure(key, 1_000, 60_000)
+    await storage.pruneLoginFailures(2_000)
+    expect((await storage.getLoginFailures([key])).size).toBe(0)
   })
 
   it('keeps the first value of a setting, even under concurrent writers', async () => {

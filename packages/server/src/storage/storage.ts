@@ -71,6 +71,61 @@ export interface UserRow {
   doc: string
   created: number
   modified: number
+  /** Data owner id of the healthcare professional that created the user and manages it (null: admin-made). */
+  managedBy: string | null
+  /** Epoch ms of the deletion; a deleted user is a tombstone without identifiers, data owner or password. */
+  deletionDate: number | null
+}
+
+/** One login session: refresh tokens rotate within it; revoking it ends its access tokens too. */
+export interface SessionRow {
+  id: string
+  userId: string
+  created: number
+  /** When the user last proved a credential (password or long-lived token) in this session. */
+  authTime: number
+  /** The long-lived token the session was opened with, if any. */
+  tokenId: string | null
+  /** Generation of the refresh token valid now. */
+  generation: number
+  /** Epoch ms after which the session cannot be refreshed. */
+  expires: number
+  /** Epoch ms of the revocation, null while active. */
+  revoked: number | null
+}
+
+/** Which sessions to revoke: all of a user (optionally but one), one session, or those of a token. */
+export interface SessionSelector {
+  userId: string
+  sessionId?: string
+  exceptSessionId?: string
+  tokenId?: string
+}
+
+/** Failed logins of one key within the current window. */
+export interface LoginFailures {
+  failures: number
+  lastFailure: number
+}
+
+/** What a page of users selects (every criterion given applies); deleted users never match. */
+export interface UserQuery {
+  /** Only these user ids. */
+  ids?: readonly string[]
+  /** Only the user acting as this data owner. */
+  dataOwnerId?: string
+}
+
+/** One keyset page of users and the number of users matching in all. */
+export interface UserPage {
+  users: UserRow[]
+  total: number
+}
+
+/** Options of Storage.updateUser. */
+export interface UserUpdateOptions {
+  /** Also delete every long-lived token of the user, in the same transaction (password change, deletion). */
+  deleteTokens?: boolean
 }
 
 /** A long-lived authentication token: only its hash is stored. */
@@ -139,18 +194,72 @@ export interface Storage {
   /** Exchange key records of the ordered pair, oldest first. */
   findExchangeKeys(delegator: string, delegate: string): Promise<StoredDoc[]>
 
+  /** One user by id, deleted (a tombstone, `deletionDate` set) or not. */
   getUser(id: string): Promise<UserRow | undefined>
-  /** Finds a user by login, email or mobile phone (exact match). */
+  /** Finds a non-deleted user by login, email or mobile phone (exact match). */
   findUserByIdentifier(identifier: string): Promise<UserRow | undefined>
+  /** The non-deleted user whose email column is `email` (emails are stored lower-cased). */
+  findUserByEmail(email: string): Promise<UserRow | undefined>
   findUsersByDataOwner(dataOwnerId: string): Promise<UserRow[]>
+  /**
+   * Keyset page, ordered by id, of the non-deleted users that `query` selects: at most `limit` users
+   * from `startId` (inclusive), and the count of every match.
+   */
+  findUsersPage(query: UserQuery, startId: string | undefined, limit: number): Promise<UserPage>
   countUsers(): Promise<number>
   /** Inserts a user; a taken id, login, email or phone -> StorageConflict('exists'). */
   insertUser(row: UserRow): Promise<void>
   /** Updates a user if its rev is `expectedRev`; else StorageConflict. A taken login/email/phone -> StorageConflict('exists'). */
-  updateUser(row: UserRow, expectedRev: string): Promise<void>
+  updateUser(row: UserRow, expectedRev: string, options?: UserUpdateOptions): Promise<void>
+  /**
+   * Inserts a healthcare professional or device document (with its data-owner id, as insertDocs does)
+   * and its user in one transaction: both or neither. A taken document id -> StorageConflict('exists')
+   * naming the document; a taken user id, identifier or data owner -> StorageConflict('exists') naming
+   * the user.
+   */
+  insertDataOwnerWithUser(
+    table: 'healthcareProfessional' | 'medicalDevice',
+    write: DocWrite,
+    user: UserRow,
+  ): Promise<void>
 
   insertUserToken(row: UserTokenRow): Promise<void>
   getUserToken(userId: string, tokenId: string): Promise<UserTokenRow | undefined>
+  /** Every long-lived token of a user, oldest first. */
+  findUserTokens(userId: string): Promise<UserTokenRow[]>
+  /** Deletes tokens of a user (those of `tokenIds`, or all); returns how many were deleted. */
+  deleteUserTokens(userId: string, tokenIds?: readonly string[]): Promise<number>
+  /** Stores a new session. */
+  insertSession(row: SessionRow): Promise<void>
+  getSession(id: string): Promise<SessionRow | undefined>
+  /**
+   * Moves an active, unexpired session from refresh generation `from` to `from + 1` and pushes its
+   * expiry to `expires`; false if the session is not at that generation any more (a reused refresh
+   * token), revoked or expired.
+   */
+  rotateSession(id: string, from: number, now: number, expires: number): Promise<boolean>
+  /** Revokes the active sessions `selector` designates; returns their ids. */
+  revokeSessions(selector: SessionSelector, now: number): Promise<string[]>
+  /** Deletes sessions that expired or were revoked before `before` (housekeeping). */
+  pruneSessions(before: number): Promise<void>
+
+  /**
+   * Counts one failed login of `key`: the count restarts at 1 when the last failure is older than
+   * `windowMs`. Returns the count and time after this failure (one atomic upsert).
+   */
+  recordLoginFailure(key: string, now: number, windowMs: number): Promise<LoginFailures>
+  /** Failures recorded for each of `keys` (keys without any are absent). */
+  getLoginFailures(keys: readonly string[]): Promise<Map<string, LoginFailures>>
+  /** Forgets the failures of `key` (after a successful login of that account). */
+  clearLoginFailures(key: string): Promise<void>
+  /**
+   * Keys with a failure since `since` (`tracked`), and how many of them hold at least `threshold`
+   * failures (`overThreshold`), for the monitoring gauges.
+   */
+  loginFailureStats(since: number, threshold: number): Promise<{ tracked: number; overThreshold: number }>
+  /** Deletes failure counts whose last failure is older than `before`. */
+  pruneLoginFailures(before: number): Promise<void>
+
   /** Stores `value` under `key` unless already set; returns the value in force (first writer wins). */
   setSettingIfAbsent(key: string, value: string): Promise<string>
 }

@@ -35,6 +35,8 @@ export async function startInProcessServer(config: Partial<ServerConfig> = {}): 
     loadConfig({}, { dataDir, adminPassword, logLevel: 'silent', port: 0, ...config }),
   )
   await server.init()
+  // No socket here: listen() would create the admin once bound, so it is created now.
+  await server.createAdminIfEmpty()
   const request = async <T>(options: InjectOptions & { token?: string }): Promise<Injected<T>> => {
     const { token, ...rest } = options
     const res = await server.inject({

@@ -6,11 +6,13 @@ import {
   assertCanModifyEntity,
   assertCanReadEntity,
   assertCanReadEntityById,
+  entityNotFound,
+  requireDataOwner,
 } from '../../access/access-policy.ts'
 import type { EventBus } from '../../events/event-bus.ts'
 import type { WriteEvent } from '../../events/write-event.ts'
 import { compileFilter } from '../../filters/filter-registry.ts'
-import { badRequest, conflict, notFound } from '../../http/app-error.ts'
+import { badRequest, conflict } from '../../http/app-error.ts'
 import type { DocWrite, Storage, StoredDoc } from '../../storage/storage.ts'
 import { canonicalJson, nextRev } from '../shared/revision.ts'
 import { indexValues } from './index-values.ts'
@@ -64,15 +66,17 @@ export class EncryptedEntityService {
    * is a 409 and nothing is written. A document identical to the stored one is not written again.
    *
    * Checks run in passes over the whole batch, so that the answer does not depend on the order of
-   * the documents: (1) every document that carries a rev exists and the caller may read it (404 /
-   * 403: a caller who cannot read an entity learns nothing about it, not even whether its rev is
-   * current); (2) no rev is stale (409), whatever else is wrong with the request, because the
+   * the documents: (1) every document that carries a rev exists and the caller may read it (404
+   * either way, the same answer: a caller who cannot read an entity learns nothing about it, not even
+   * that it exists or whether its rev is current); (2) no rev is stale (409), whatever else is wrong with the request, because the
    * caller's first move after a 409 is to re-read, and the write rules apply to the document it will
    * then send; (3) every document carries a rev (400; a document without one cannot be stale);
    * (4) the write rules (delegation changes, patient keys). Storage re-checks each rev in the
    * UPDATE, so a writer committing between our read and our write still yields a 409.
    */
   async modify(caller: Caller, docs: EncryptedEntityDto[]): Promise<string[]> {
+    // Who may not own data is told so before anything is looked up (the answer depends on no entity).
+    requireDataOwner(caller)
     assertUniqueIds(docs)
     const stored = new Map(
       (
@@ -85,7 +89,7 @@ export class EncryptedEntityService {
     const withRev = docs.filter((doc) => doc.rev)
     const checked = withRev.map((doc) => {
       const current = stored.get(doc.id)
-      if (!current || current.deleted) throw notFound(`${this.type} ${doc.id} does not exist`)
+      if (!current || current.deleted) throw entityNotFound(this.type, doc.id)
       const before = JSON.parse(current.doc) as EncryptedEntityDto
       assertCanReadEntity(caller, this.type, before)
       return { doc, current, before }
@@ -136,11 +140,16 @@ export class EncryptedEntityService {
     return results
   }
 
-  /** Returns the stored JSON of an entity the caller may read; 404 if absent, 403 without access. */
+  /**
+   * Returns the stored JSON of an entity the caller may read; the same 404 when it is absent and when
+   * the caller may not read it (no existence oracle); 403 to a user that is no data owner, whatever
+   * the id.
+   */
   async get(caller: Caller, id: string): Promise<string> {
+    const me = requireDataOwner(caller)
     // The access index says whether the caller is a delegate: no need to parse the document.
-    const found = await this.storage.getDocFor(this.type, id, caller.dataOwnerId ?? '')
-    if (!found || found.doc.deleted) throw notFound(`${this.type} ${id} does not exist`)
+    const found = await this.storage.getDocFor(this.type, id, me)
+    if (!found || found.doc.deleted) throw entityNotFound(this.type, id)
     assertCanReadEntityById(caller, this.type, id, found.isDelegate)
     return found.doc.doc
   }

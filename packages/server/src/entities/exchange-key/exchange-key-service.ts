@@ -1,6 +1,14 @@
-import type { ExchangeKeyDto, ExchangeKeyRecipientsDto } from '@cairn/protocol'
+import {
+  MAX_EXCHANGE_KEY_RECIPIENTS,
+  type ExchangeKeyDto,
+  type ExchangeKeyRecipientsDto,
+} from '@cairn/protocol'
 import type { Caller } from '../../auth/caller.ts'
-import { assertCanCreateExchangeKey, assertCanReadExchangeKeys } from '../../access/access-policy.ts'
+import {
+  assertCanCreateExchangeKey,
+  assertCanReadExchangeKeys,
+  requireDataOwner,
+} from '../../access/access-policy.ts'
 import { badRequest, notFound } from '../../http/app-error.ts'
 import type { EventBus } from '../../events/event-bus.ts'
 import type { Storage } from '../../storage/storage.ts'
@@ -53,18 +61,21 @@ export class ExchangeKeyService {
 
   /**
    * Adds RSA entries for new public keys to a record (give access back after a data owner lost its
-   * key). Only the delegator or the delegate may; entries already there never change, so a party can
-   * add readers but not replace one (clients check the delegator's signature over the key anyway).
+   * key). Only the delegator or the delegate may (anyone else gets the 404 of an unknown id);
+   * entries already there never change, so a party can add readers but not replace one (clients
+   * check the delegator's signature over the key anyway).
    */
   async addRecipients(caller: Caller, id: string, body: ExchangeKeyRecipientsDto): Promise<ExchangeKeyDto> {
+    const me = requireDataOwner(caller)
     const found = await this.storage.getDoc('exchangeKey', id)
-    if (!found) throw notFound(`Exchange key ${id} not found`)
-    const current = JSON.parse(found.doc) as ExchangeKeyDto
-    assertCanReadExchangeKeys(caller, current.delegator, current.delegate)
+    const current = found && (JSON.parse(found.doc) as ExchangeKeyDto)
+    // A record of another pair is answered like an unknown id: its existence is not the caller's to know.
+    if (!found || !current || (me !== current.delegator && me !== current.delegate))
+      throw notFound(`Exchange key ${id} not found`)
     const added = Object.entries(body.encryptedKey).filter(([fp]) => !Object.hasOwn(current.encryptedKey, fp))
     if (added.length === 0) return current
-    if (Object.keys(current.encryptedKey).length + added.length > 100)
-      throw badRequest('An exchange key holds at most 100 recipients')
+    if (Object.keys(current.encryptedKey).length + added.length > MAX_EXCHANGE_KEY_RECIPIENTS)
+      throw badRequest(`An exchange key holds at most ${MAX_EXCHANGE_KEY_RECIPIENTS} recipients`)
     const now = Date.now()
     const next = { ...current, encryptedKey: { ...current.encryptedKey, ...Object.fromEntries(added) } }
     const rev = nextRev(found.rev, JSON.stringify({ ...next, rev: undefined }))

@@ -8,6 +8,7 @@ import {
 import { badRequest, conflict, notFound } from '../../http/app-error.ts'
 import type { EventBus } from '../../events/event-bus.ts'
 import type { Storage } from '../../storage/storage.ts'
+import { assertResponsibleExists, newDataOwnerDoc } from './data-owner-doc-write.ts'
 import { nextRev } from './revision.ts'
 
 type Kind = 'healthcareProfessional' | 'medicalDevice'
@@ -47,15 +48,11 @@ export class DataOwnerDocService {
   async create(caller: Caller, doc: DataOwnerDocDto): Promise<string> {
     assertCanCreateDataOwner(caller, this.kind)
     assertNoKeysAtCreation(this.kind, doc)
+    if (caller.isAdmin) await assertResponsibleExists(this.storage, doc.responsible)
     const now = Date.now()
-    const { rev: _ignored, ...rest } = doc
-    const body = { ...rest, created: typeof doc.created === 'number' ? doc.created : now, modified: now }
-    const rev = nextRev(undefined, JSON.stringify(body))
-    const json = JSON.stringify({ ...body, rev })
-    await this.storage.insertDocs(this.kind, [
-      { id: doc.id, rev, doc: json, created: body.created, modified: now, indexes: {} },
-    ])
-    this.emit('create', caller, doc.id, rev, now)
+    const { json, write } = newDataOwnerDoc(caller, doc, now)
+    await this.storage.insertDocs(this.kind, [write])
+    this.emit('create', caller, doc.id, write.rev, now)
     return json
   }
 
@@ -75,8 +72,18 @@ export class DataOwnerDocService {
       )
     const before = JSON.parse(current.doc) as DataOwnerDocDto
     assertCanModifyDataOwner(caller, this.kind, before, doc)
+    // `author` stays as created; `responsible` changes only by an admin (access-policy), to a professional.
+    const responsible = caller.isAdmin && doc.responsible !== undefined ? doc.responsible : before.responsible
+    if (responsible !== before.responsible) await assertResponsibleExists(this.storage, responsible)
     const now = Date.now()
-    const body = { ...doc, created: before.created, modified: now, rev: undefined }
+    const body = {
+      ...doc,
+      created: before.created,
+      modified: now,
+      author: before.author,
+      responsible,
+      rev: undefined,
+    }
     const rev = nextRev(current.rev, JSON.stringify(body))
     const json = JSON.stringify({ ...body, rev })
     await this.storage.updateDocs(this.kind, [
