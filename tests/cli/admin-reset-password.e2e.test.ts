@@ -67,6 +67,31 @@ async function disableInDatabase(server: ServerProcess, login: string): Promise<
   }
 }
 
+/** Runs one SQL statement on the database of `server`, behind its back (`?` placeholders). */
+async function runSql(server: ServerProcess, text: string, values: unknown[]): Promise<void> {
+  if (server.databaseUrl) {
+    const db = new pg.Client({ connectionString: server.databaseUrl })
+    await db.connect()
+    try {
+      await db.query(`set search_path to ${quotePgSchema(server.pgSchema!)}`)
+      let n = 0
+      await db.query(
+        text.replace(/\?/g, () => `$${++n}`),
+        values,
+      )
+    } finally {
+      await db.end()
+    }
+    return
+  }
+  const db = new Database(join(server.dataDir, 'cairn.db'))
+  try {
+    db.prepare(text).run(...values)
+  } finally {
+    db.close()
+  }
+}
+
 /** Polls `check` until it holds (the server caches sessions and users for about a second). */
 async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 50; i++) {
@@ -144,6 +169,27 @@ for (const backend of BACKENDS) {
         (await http.login(login, chosen)).token,
       )
       expect(current.body.status).toBe('ACTIVE')
+    })
+
+    it('clears the login back-off of the recovered account', async () => {
+      const admin = (await http.login(server.adminLogin, server.adminPassword)).token
+      const login = `guessed-at-${uuid()}@example.org`
+      const created = await http.post<{ id: string }>(
+        `${R}/user`,
+        { id: uuid(), login, password: 'first-password-1' },
+        admin,
+      )
+      expect(created.status, created.text).toBe(200)
+      // Thirty failures just now: the account waits the longest back-off (minutes).
+      await runSql(server, 'insert into login_failures (key, failures, last_failure) values (?, ?, ?)', [
+        `user:${created.body.id}`,
+        30,
+        Date.now(),
+      ])
+      expect(await loginStatus(login, 'first-password-1')).toBe(429)
+      const reset = await cairnAdmin(server, ['reset-password', '--login', login, '--password', 'second-2'])
+      expect(reset.code, reset.stderr).toBe(0)
+      expect(await loginStatus(login, 'second-2')).toBe(200)
     })
 
     it('says so when no user has that login, and changes nothing', async () => {

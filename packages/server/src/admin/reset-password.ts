@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto'
 import type { UserDto } from '@cairn/protocol'
 import type { ServerConfig } from '../config.ts'
 import { createStorage } from '../storage/create-storage.ts'
 import { StorageConflict, type Storage } from '../storage/storage.ts'
 import { hashSecret } from '../auth/password.ts'
+import { generatePassword } from '../auth/generate-password.ts'
+import { LoginThrottle } from '../auth/login-throttle.ts'
 import { nextRev } from '../entities/shared/revision.ts'
 
 /** What a password reset did. */
@@ -14,15 +15,6 @@ export interface PasswordResetResult {
   generatedPassword?: string
   /** Sessions that were still active and are now revoked. */
   sessionsRevoked: number
-}
-
-/**
- * A generated password: 18 random bytes (144 bits) in base64url. Never starting with '-': such
- * passwords are pasted after command-line flags, where parseArgs would take "--password -x…" for a
- * missing value (mapping one of 64 first characters costs no meaningful entropy).
- */
-export function generatePassword(): string {
-  return randomBytes(18).toString('base64url').replace(/^-/, 'A')
 }
 
 /** A concurrent change of the user (by a running server) is retried this many times. */
@@ -54,6 +46,9 @@ export async function resetPassword(
     const secret = password ?? generatePassword()
     const userId = await setPassword(storage, login, await hashSecret(secret))
     const revoked = await storage.revokeSessions({ userId }, Date.now())
+    // The failed logins that may have led here (someone guessing, or the owner trying old passwords)
+    // would otherwise keep the recovered account in back-off.
+    await storage.clearLoginFailures(LoginThrottle.accountKey(userId, login))
     return {
       userId,
       login,

@@ -1,8 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { ADMIN_ROLE, type UserDto } from '@cairn/protocol'
 import type { Storage } from '../storage/storage.ts'
 import { StorageConflict } from '../storage/storage.ts'
 import { hashSecret } from './password.ts'
+import { generatePassword } from './generate-password.ts'
 import { nextRev } from '../entities/shared/revision.ts'
 
 /** What bootstrap did: the credentials are returned only when it created the admin. */
@@ -24,10 +25,7 @@ export async function bootstrapAdmin(
   password?: string,
 ): Promise<BootstrapResult> {
   if ((await storage.countUsers()) > 0) return { created: false, login }
-  // Generated passwords never start with '-': they are pasted after command-line flags (parseArgs
-  // takes "--admin-password -x…" for a missing value). Mapping one of 64 first characters costs no
-  // meaningful entropy (144 bits).
-  const secret = password ?? randomBytes(18).toString('base64url').replace(/^-/, 'A')
+  const secret = password ?? generatePassword()
   const now = Date.now()
   const user: UserDto = {
     id: randomUUID(),
