@@ -220,7 +220,7 @@ for (const backend of BACKENDS) {
       )
     })
 
-    it("a user's own password or email change needs a recent login; it keeps the current session and ends the others", async () => {
+    it('a password or email change (own or managed) needs a recent login; it keeps the current session and ends the others', async () => {
       const { body, user } = await createUser(http, tok.a, { email: `${crypto.randomUUID()}@example.org` })
       const longLived = (
         await http.post<{ token: string }>(`${R}/user/${user.id}/token`, { validity: 3600 }, tok.a)
@@ -251,10 +251,23 @@ for (const backend of BACKENDS) {
           new RegExp(`Changing ${what} needs a recent login`),
         )
       }
-      // Its profile it may still change, and its manager still sets its password without a new login.
+      // Its profile it may still change. Its manager sets its password only within minutes of its own
+      // login too: a manager's stolen token must not take over the accounts it manages.
       const renamed = await http.put<UserDto>(`${R}/user`, { ...changed.body, name: 'Renamed' }, mine)
       expect(renamed.status, renamed.text).toBe(200)
       await ageSessions(sql, hcpA.user.id!, 10)
+      expectError(
+        await http.put(`${R}/user`, { ...renamed.body, password: 'manager reset' }, tok.a),
+        403,
+        'REAUTHENTICATION_REQUIRED',
+        new RegExp(`Changing the password of user ${user.id} needs a recent login`),
+      )
+      expectError(
+        await http.post(`${R}/user/${user.id}/token`, { validity: 600 }, tok.a),
+        403,
+        'REAUTHENTICATION_REQUIRED',
+      )
+      tok.a = await loginToken(hcpA.login, hcpA.password)
       const reset = await http.put(`${R}/user`, { ...renamed.body, password: 'manager reset' }, tok.a)
       expect(reset.status, reset.text).toBe(200)
       expect(await loginStatus(body.login, 'manager reset')).toBe(200)

@@ -127,6 +127,7 @@ describe.each(BACKENDS.filter((b) => b.enabled))('accounts and sessions ($name)'
   it('changing its own password or email needs a recent login, which a refresh does not renew', async () => {
     const u = await newUser()
     const tokens = await api.login(u.login, u.password)
+    const admin = await api.login(server.adminLogin, server.adminPassword)
     await sleep(3500)
     const renewed = await refresh(tokens.refreshToken)
     expect(renewed.status).toBe(200)
@@ -144,6 +145,20 @@ describe.each(BACKENDS.filter((b) => b.enabled))('accounts and sessions ($name)'
       'REAUTHENTICATION_REQUIRED',
     )
     expect((await tryLogin(u.login, 'taken over')).status).toBe(401)
+    // Nor mint a long-lived token (a password that outlives the session)...
+    expectError(
+      await api.post(`/rest/v1/user/${u.id}/token`, { validity: 3600 }, renewed.body.token),
+      403,
+      'REAUTHENTICATION_REQUIRED',
+    )
+    // ...and a manager's (here the admin's) stale session cannot reset the password of a user it manages.
+    expectError(
+      await api.put('/rest/v1/user', { ...user, password: 'reset by a thief' }, admin.token),
+      403,
+      'REAUTHENTICATION_REQUIRED',
+      new RegExp(`password of user ${u.id}`),
+    )
+    expect((await tryLogin(u.login, 'reset by a thief')).status).toBe(401)
     // Other changes go on, and a fresh login allows the change.
     const renamed = await api.put('/rest/v1/user', { ...user, name: 'Renamed' }, renewed.body.token)
     expect(renamed.status, renamed.text).toBe(200)

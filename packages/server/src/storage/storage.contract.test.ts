@@ -548,7 +548,10 @@ function contract(makeTarget: () => Target): void {
       failures: 6,
       lastFailure: 1_000,
     })
-    expect(await storage.loginFailureStats(1_000, 6)).toMatchObject({ overThreshold: expect.any(Number) })
+    // Other tests share the database: this key counts at least once in each figure.
+    const stats = await storage.loginFailureStats(1_000, 6)
+    expect(stats.tracked).toBeGreaterThanOrEqual(1)
+    expect(stats.overThreshold).toBeGreaterThanOrEqual(1)
     // Past the window the count starts again.
     expect(await storage.recordLoginFailure(key, 70_000, 60_000)).toEqual({
       failures: 1,

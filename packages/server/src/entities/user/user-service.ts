@@ -163,13 +163,14 @@ export class UserService {
     await assertDataOwnersExist(this.storage, newIds(sharing, stored.sharingDataWith))
     const password = passwordOf(dto)
     const login = dto.login ?? stored.login
-    if (self) {
-      if (password !== undefined) assertRecentAuthentication(caller, 'the password')
-      if (folded(dto.email) !== folded(stored.email)) assertRecentAuthentication(caller, 'the email')
-      if (folded(login) !== folded(stored.login)) assertRecentAuthentication(caller, 'the login')
-      if ((dto.mobilePhone ?? null) !== (stored.mobilePhone ?? null))
-        assertRecentAuthentication(caller, 'the mobile phone')
-    }
+    // The credentials and identifiers of an account (its own, or one it manages) change only within
+    // minutes of a login: a stolen access token alone cannot take an account over.
+    const of = self ? '' : ` of user ${row.id}`
+    if (password !== undefined) assertRecentAuthentication(caller, `the password${of}`)
+    if (folded(dto.email) !== folded(stored.email)) assertRecentAuthentication(caller, `the email${of}`)
+    if (folded(login) !== folded(stored.login)) assertRecentAuthentication(caller, `the login${of}`)
+    if ((dto.mobilePhone ?? null) !== (stored.mobilePhone ?? null))
+      assertRecentAuthentication(caller, `the mobile phone${of}`)
     const status = dto.status ?? stored.status ?? 'ACTIVE'
     const disabling = status === 'DISABLED' && (stored.status ?? 'ACTIVE') !== 'DISABLED'
     const endSessions = password !== undefined || disabling

@@ -4,6 +4,7 @@ import type { Caller } from '../../auth/caller.ts'
 import { assertCanManageTokens, userNotFound } from '../../access/access-policy.ts'
 import { hashSecret } from '../../auth/password.ts'
 import type { SessionService } from '../../auth/session-service.ts'
+import { assertRecentAuthentication } from '../../auth/recent-authentication.ts'
 import { notFound } from '../../http/app-error.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { managedUserFor } from './user-facts.ts'
@@ -34,6 +35,12 @@ export class UserTokenService {
   /** Creates a token `<tokenId>.<secret>`, shown this once. */
   async create(caller: Caller, userId: string, validity = DEFAULT_TOKEN_VALIDITY): Promise<string> {
     await this.authorise(caller, userId)
+    // A token is a password that lasts: minting one needs a recent login, like changing the password,
+    // or a stolen access token could turn itself into a credential that outlives its session.
+    assertRecentAuthentication(
+      caller,
+      caller.userId === userId ? 'its long-lived tokens' : `the tokens of user ${userId}`,
+    )
     const tokenId = randomUUID()
     const secret = randomBytes(32).toString('base64url')
     const now = Date.now()
