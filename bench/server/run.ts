@@ -151,20 +151,26 @@ function requestOf(scenario: Scenario, data: Prepared): LoadSpec['request'] {
 interface Variant {
   name: string
   start: typeof startServer
+  /** Prepares the data through that tree's own SDK (the API may differ between the two trees). */
+  prepare: typeof prepareData
 }
 
 /**
  * The variants to measure. With --compare, a second server runs the other checkout's code (its own
- * tests/support/server-process.ts starts it from that tree), and every run alternates between the
- * two, so that load from other work on a shared machine hits both alike.
+ * tests/support/server-process.ts starts it from that tree, and its own bench/server/prepare-data.ts
+ * fills it through that tree's SDK), and every run alternates between the two, so that load from
+ * other work on a shared machine hits both alike.
  */
 async function variants(): Promise<Variant[]> {
-  const own = { name: 'this', start: startServer }
+  const own = { name: 'this', start: startServer, prepare: prepareData }
   if (!args.compare) return [own]
   const other = (await import(join(args.compare, 'tests/support/server-process.ts'))) as {
     startServer: typeof startServer
   }
-  return [{ name: 'compared', start: other.startServer }, own]
+  const otherData = (await import(join(args.compare, 'bench/server/prepare-data.ts'))) as {
+    prepareData: typeof prepareData
+  }
+  return [{ name: 'compared', start: other.startServer, prepare: otherData.prepareData }, own]
 }
 
 /** One run of a scenario, repeated while other work used too much of the machine (the quietest kept). */
@@ -227,7 +233,7 @@ async function benchBackend(backend: Backend): Promise<Row[]> {
       const pid = await serverPid(new Set(servers.map((s) => s.pid ?? 0)))
       servers.push({ variant: v.name, server, pid, profDir, data: undefined as unknown as Prepared })
       process.stderr.write(`[${v.name} ${backend}] preparing data through the SDK…\n`)
-      servers[servers.length - 1].data = await prepareData(server)
+      servers[servers.length - 1].data = await v.prepare(server)
     }
     for (const scenario of scenarios) {
       for (const c of connections) {

@@ -77,7 +77,7 @@ export async function buildApp(
   // First onRequest hooks: every answer gets the security headers, even one refused by a later hook;
   // the CORS preflight is answered before authentication (browsers send it without a token); a
   // target with a NUL or broken UTF-8 is refused before anything reads it.
-  await registerSecurityHeaders(app, config.hstsMaxAge)
+  registerSecurityHeaders(app, config.hstsMaxAge)
   await registerCors(app, config.corsOrigins)
   installUrlGuard(app)
   for (const schema of NAMED_SCHEMAS) app.addSchema(schema)
