@@ -4,7 +4,7 @@ import { BACKENDS } from '../support/backends.ts'
 import { disposeServer, startServer, type ServerProcess } from '../support/server-process.ts'
 import { newHcp, newPatient, type Actor } from '../support/actors.ts'
 import { client, expectError, uuid, type Client } from '../access/http.ts'
-import { createUser, newUser, rawSql, readUser, type RawSql } from './accounts-support.ts'
+import { ageSessions, createUser, newUser, rawSql, readUser, type RawSql } from './accounts-support.ts'
 
 /**
  * One user per data owner, and who may link a user to a data owner (docs/access.md): only the
@@ -217,6 +217,47 @@ for (const backend of BACKENDS) {
         tok.a,
       )
       expect(again.status, again.text).toBe(200)
+    })
+
+    it('a stale session can neither delete a managed user nor give a data owner a new user (no takeover by a stolen token)', async () => {
+      const device = await newRecord('device', tok.a)
+      const { user } = await createUser(http, tok.a, { deviceId: device.id })
+      const freeDevice = await newRecord('device', tok.a)
+      const unlinked = (await createUser(http, tok.a, {})).user
+      await ageSessions(sql, hcpA.user.id!, 10)
+      expectError(
+        await http.call('DELETE', `${R}/user/${user.id}`, { token: tok.a }),
+        403,
+        'REAUTHENTICATION_REQUIRED',
+        new RegExp(`Deleting user ${user.id} needs a recent login`),
+      )
+      expectError(
+        await http.post(`${R}/user`, newUser({ deviceId: freeDevice.id }), tok.a),
+        403,
+        'REAUTHENTICATION_REQUIRED',
+        /Creating a user for data owner .* needs a recent login/,
+      )
+      const stored = await readUser(http, tok.a, unlinked.id)
+      expectError(
+        await http.put(`${R}/user`, { ...stored, deviceId: freeDevice.id }, tok.a),
+        403,
+        'REAUTHENTICATION_REQUIRED',
+        /Linking user .* needs a recent login/,
+      )
+      expectError(
+        await http.post(
+          `${R}/hcparty/withUser`,
+          { healthcareProfessional: { id: uuid(), name: 'x' }, user: newUser() },
+          tok.a,
+        ),
+        403,
+        'REAUTHENTICATION_REQUIRED',
+      )
+      // Nothing changed; a fresh login does all of it.
+      expect((await http.get(`${R}/user/${user.id}`, tok.admin)).status).toBe(200)
+      tok.a = (await http.login(hcpA.login, hcpA.password)).token
+      expect((await http.call('DELETE', `${R}/user/${user.id}`, { token: tok.a })).status).toBe(200)
+      expect((await http.post(`${R}/user`, newUser({ deviceId: device.id }), tok.a)).status).toBe(200)
     })
 
     it('refuses sharing lists naming a data owner that does not exist (400 naming it); known ids pass', async () => {

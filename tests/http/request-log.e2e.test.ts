@@ -83,4 +83,16 @@ describe('request log (one real server)', () => {
     expect(out).not.toContain(token)
     expect(out).not.toContain('"id":')
   })
+
+  it('logs route templates, never the ids or emails of the path', async () => {
+    const auth = { authorization: `Bearer ${token}` }
+    const email = `private-${crypto.randomUUID()}@example.org`
+    const byEmail = await lineOf(await fetch(`${server.url}${R}/user/byEmail/${email}`, { headers: auth }))
+    expect(byEmail).toMatchObject({ statusCode: 404, url: `${R}/user/byEmail/:email` })
+    const id = crypto.randomUUID()
+    const byId = await lineOf(await fetch(`${server.url}${R}/patient/${id}`, { headers: auth }))
+    expect(byId).toMatchObject({ url: `${R}/patient/:id` })
+    expect(server.output()).not.toContain(email)
+    expect(server.output()).not.toContain(id)
+  })
 })

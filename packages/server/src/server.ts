@@ -77,13 +77,17 @@ export class CairnServer {
     const jwtSecret = await loadJwtSecret(this.config.jwtSecret, this.config.dataDir)
     this.jwtSecretSource = jwtSecret
     const jwt = new JwtService(jwtSecret.secret)
-    const throttle = new LoginThrottle(storage, {
-      freeFailures: this.config.loginMaxFailures,
-      addressFactor: 10,
-      baseDelayMs: 1000,
-      maxDelayMs: this.config.loginMaxDelaySeconds * 1000,
-      windowMs: this.config.loginWindowSeconds * 1000,
-    })
+    const throttle = new LoginThrottle(
+      storage,
+      {
+        freeFailures: this.config.loginMaxFailures,
+        addressFactor: 10,
+        baseDelayMs: 1000,
+        maxDelayMs: this.config.loginMaxDelaySeconds * 1000,
+        windowMs: this.config.loginWindowSeconds * 1000,
+      },
+      jwtSecret.secret,
+    )
     const sessions = new SessionService(storage, jwt, {
       access: this.config.accessTokenTtl,
       refresh: this.config.refreshTokenTtl,

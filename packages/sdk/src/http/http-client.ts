@@ -69,7 +69,28 @@ export class HttpClient {
   async logout(): Promise<void> {
     const tokens = this.tokens
     this.tokens = undefined
-    if (tokens) await this.send(ROUTES.logout, {}, true, tokens)
+    if (tokens) await this.endSession(tokens)
+  }
+
+  /**
+   * Ends the server session of `tokens`. An expired access token is first exchanged through the
+   * session's refresh token (the session is still alive until then); a session that cannot be
+   * refreshed any more has already ended, which is what was asked.
+   */
+  private async endSession(tokens: AuthResponseDto): Promise<void> {
+    try {
+      await this.send(ROUTES.logout, {}, true, tokens)
+    } catch (e) {
+      if (!(e instanceof SdkError) || e.status !== 401) throw e
+      let renewed: AuthResponseDto
+      try {
+        renewed = await this.send(ROUTES.refresh, { body: { refreshToken: tokens.refreshToken } }, false)
+      } catch (refreshError) {
+        if (refreshError instanceof SdkError && refreshError.status === 401) return
+        throw refreshError
+      }
+      await this.send(ROUTES.logout, {}, true, renewed)
+    }
   }
 
   /**
@@ -90,9 +111,18 @@ export class HttpClient {
     }
   }
 
-  /** A fresh login with the credentials (a new session), shared by concurrent requests. */
+  /**
+   * A fresh login with the credentials (a new session), shared by concurrent requests; the session it
+   * replaces is ended, so that re-authenticating does not leave live sessions behind.
+   */
   private reauthenticate(): Promise<void> {
-    this.pendingAuth ??= this.login().finally(() => {
+    this.pendingAuth ??= (async () => {
+      const previous = this.tokens
+      await this.login()
+      // Best effort: the user's request must not fail because an old session could not be ended
+      // (it then expires on its own).
+      if (previous) await this.endSession(previous).catch(() => undefined)
+    })().finally(() => {
       this.pendingAuth = undefined
     })
     return this.pendingAuth

@@ -24,9 +24,9 @@ const ATTEMPTS = 3
  * Recovers an account, typically the admin whose generated password was lost: with direct access to
  * the database of `config` (the same DATABASE_URL / CAIRN_DATA_DIR as `cairn serve`, which may be
  * running), sets a new password (`password`, or a generated one returned once), sets the account
- * ACTIVE again, and revokes every session of the user, so that whoever held the old password or a
- * stolen token is out. Long-lived tokens are left as they are: they are credentials the owner chose
- * to hand out, listed and revoked through the API. Throws when no active user has that login.
+ * ACTIVE again, deletes its long-lived tokens and revokes every session of the user, so that whoever
+ * held the old password, a stolen token or a token minted with them is out (as a password change
+ * through the API does). Throws when no active user has that login.
  */
 export async function resetPassword(
   config: ServerConfig,
@@ -48,7 +48,7 @@ export async function resetPassword(
     const revoked = await storage.revokeSessions({ userId }, Date.now())
     // The failed logins that may have led here (someone guessing, or the owner trying old passwords)
     // would otherwise keep the recovered account in back-off.
-    await storage.clearLoginFailures(LoginThrottle.accountKey(userId, login))
+    await storage.clearLoginFailures(LoginThrottle.userKey(userId))
     return {
       userId,
       login,
@@ -67,7 +67,7 @@ async function setPassword(storage: Storage, login: string, passwordHash: string
     const row = await storage.findUserByIdentifier(login.toLowerCase())
     if (!row) throw new Error(`no user has the login "${login}"`)
     const user = JSON.parse(row.doc) as UserDto
-    const next: UserDto = { ...user, status: 'ACTIVE', rev: undefined }
+    const next: UserDto = { ...user, status: 'ACTIVE', authenticationTokens: {}, rev: undefined }
     const rev = nextRev(row.rev, JSON.stringify(next))
     try {
       await storage.updateUser(
@@ -80,6 +80,7 @@ async function setPassword(storage: Storage, login: string, passwordHash: string
           modified: Date.now(),
         },
         row.rev,
+        { deleteTokens: true },
       )
       return row.id
     } catch (e) {

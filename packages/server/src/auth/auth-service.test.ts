@@ -71,13 +71,17 @@ function setUp(clock = { now: 0 }) {
   const events = new EventBus((e) => {
     throw e
   })
-  const throttle = new LoginThrottle(storage, {
-    freeFailures: 10,
-    addressFactor: 10,
-    baseDelayMs: 1000,
-    maxDelayMs: 60_000,
-    windowMs: 60_000,
-  })
+  const throttle = new LoginThrottle(
+    storage,
+    {
+      freeFailures: 10,
+      addressFactor: 10,
+      baseDelayMs: 1000,
+      maxDelayMs: 60_000,
+      windowMs: 60_000,
+    },
+    'a test secret',
+  )
   const auth = new AuthService(
     storage,
     jwt,

@@ -71,9 +71,10 @@ export class AuthService {
   ): Promise<AuthResponseDto> {
     const identifier = username.toLowerCase()
     const user = await this.storage.findUserByIdentifier(identifier)
-    const account = LoginThrottle.accountKey(user?.id, identifier)
+    const account = this.throttle.accountKey(user?.id, identifier)
     const client = LoginThrottle.addressKey(address)
-    const wait = await this.throttle.waitMs(account, client)
+    // Counted before the password is checked (and given back on success): parallel guesses queue.
+    const wait = await this.throttle.reserve(account, client)
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000)
       throw new AppError(
@@ -83,24 +84,36 @@ export class AuthService {
       )
     }
     // An unknown login costs the same scrypt as a known one, so timing does not tell logins apart.
-    const tokenId = user
+    const proof = user
       ? await this.checkSecret(user, password)
       : (await verifySecret(password, await this.dummyHash()), false)
-    if (tokenId === false || !user || user.status !== 'ACTIVE' || user.deletionDate !== null) {
-      await this.throttle.fail(account, client)
+    if (proof === false || !user || user.status !== 'ACTIVE' || user.deletionDate !== null) {
       log?.warn(
         {
           ...(user ? { userId: user.id } : {}),
           address,
           reqId: requestId,
-          reason: !user ? 'unknown login' : tokenId === false ? 'wrong secret' : 'account disabled',
+          reason: !user ? 'unknown login' : proof === false ? 'wrong secret' : 'account disabled',
         },
         'login failed',
       )
       throw unauthorized(BAD_CREDENTIALS)
     }
-    await this.throttle.succeed(account)
-    const tokens = await this.sessions.open(user.id, tokenId)
+    await this.throttle.succeed(account, client)
+    const { sessionId, tokens } = await this.sessions.open(user.id, proof.tokenId, proof.notAfter)
+    // A password change (or deactivation) that committed while this login checked the old secret has
+    // already revoked the user's sessions, but not this one, inserted after: look again, and end it.
+    const after = await this.storage.getUser(user.id)
+    if (
+      !after ||
+      after.passwordHash !== user.passwordHash ||
+      after.status !== 'ACTIVE' ||
+      after.deletionDate !== null ||
+      (proof.tokenId !== null && !(await this.storage.getUserToken(user.id, proof.tokenId)))
+    ) {
+      await this.sessions.revoke({ userId: user.id, sessionId })
+      throw unauthorized(BAD_CREDENTIALS)
+    }
     this.events.emit([
       {
         kind: 'login',
@@ -173,6 +186,7 @@ export class AuthService {
       sessionId,
       authTime: session.authTime,
       recentAuthUntil: session.authTime + this.reauthenticationWindowMs,
+      ...(session.notAfter !== undefined ? { credentialNotAfter: session.notAfter } : {}),
       requestId,
     }
   }
@@ -186,18 +200,25 @@ export class AuthService {
 
   /**
    * A password, or a long-lived token `<tokenId>.<secret>`: the token id selects the one stored hash
-   * to check, so a login costs one scrypt whatever the number of tokens. Returns the token id (a
-   * token), null (the password) or false (neither).
+   * to check, so a login costs one scrypt whatever the number of tokens. Returns what was proved (the
+   * token and when it expires, or the password: tokenId null), or false. Every path costs one scrypt
+   * (an account without a password checks the dummy hash), so timing tells no account state apart.
    */
-  private async checkSecret(user: UserRow, secret: string): Promise<string | null | false> {
+  private async checkSecret(
+    user: UserRow,
+    secret: string,
+  ): Promise<{ tokenId: string | null; notAfter?: number } | false> {
     const dot = secret.indexOf('.')
     if (dot > 0) {
       const tokenId = secret.slice(0, dot)
       const token = await this.storage.getUserToken(user.id, tokenId)
-      if (token && token.created + token.validity * 1000 > Date.now()) {
-        if (await verifySecret(secret.slice(dot + 1), token.hash)) return tokenId
+      const notAfter = token && token.created + token.validity * 1000
+      if (token && notAfter! > Date.now()) {
+        if (await verifySecret(secret.slice(dot + 1), token.hash)) return { tokenId, notAfter: notAfter! }
+        return false
       }
     }
-    return user.passwordHash !== null && (await verifySecret(secret, user.passwordHash)) ? null : false
+    const ok = await verifySecret(secret, user.passwordHash ?? (await this.dummyHash()))
+    return ok && user.passwordHash !== null ? { tokenId: null } : false
   }
 }

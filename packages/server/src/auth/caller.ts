@@ -17,6 +17,11 @@ export interface Caller {
   readonly authTime?: number
   /** Until when (epoch ms) that proof counts as recent, for changes of the user's own password or email. */
   readonly recentAuthUntil?: number
+  /**
+   * For a session opened with a long-lived token: when that token expires. Tokens minted in such a
+   * session expire no later (a one-day token cannot turn itself into a twenty-year one).
+   */
+  readonly credentialNotAfter?: number
   /** Id of the request being served (its x-request-id). */
   readonly requestId: string
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
 /** Name of the generated secret's file in the data directory. */
@@ -23,8 +23,8 @@ export interface JwtSecret {
  * The HMAC key of access and refresh tokens. Never in the database, so that a dump or a backup of it
  * cannot mint tokens: `CAIRN_JWT_SECRET` when set (every instance of a multi-instance deployment must
  * get the same value), else a file in the data directory, created on first start with 256 random bits
- * and mode 0600. Two instances starting together on one data directory both use whichever file was
- * written first (the `wx` flag makes creation exclusive). A file readable by others is refused.
+ * and mode 0600. Two instances starting together on one data directory both use the one file that
+ * was linked into place first. A file readable by others is refused.
  */
 export async function loadJwtSecret(configured: string | undefined, dataDir: string): Promise<JwtSecret> {
   if (configured !== undefined) {
@@ -34,11 +34,17 @@ export async function loadJwtSecret(configured: string | undefined, dataDir: str
   }
   const path = join(dataDir, JWT_SECRET_FILE)
   await mkdir(dataDir, { recursive: true })
+  // Written whole to a private file, then linked into place: link() fails if the name exists, so of
+  // two instances starting together one creates the file and the other reads it, never half-written.
+  const draft = `${path}.${process.pid}.${randomBytes(6).toString('hex')}`
   try {
-    await writeFile(path, `${randomBytes(32).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 })
+    await writeFile(draft, `${randomBytes(32).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 })
+    await link(draft, path)
     return { secret: await readSecret(path), source: 'file-created', path }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  } finally {
+    await rm(draft, { force: true })
   }
   const { mode } = await stat(path)
   // Group or others may read it: anyone with that access could sign tokens for any user.

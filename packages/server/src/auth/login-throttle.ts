@@ -1,4 +1,6 @@
-import type { LoginFailures, Storage } from '../storage/storage.ts'
+import { createHmac } from 'node:crypto'
+import ipaddr from 'ipaddr.js'
+import type { Storage } from '../storage/storage.ts'
 
 /** How the throttle counts and delays failed logins. */
 export interface LoginThrottlePolicy {
@@ -14,60 +16,92 @@ export interface LoginThrottlePolicy {
   windowMs: number
 }
 
-/** Housekeeping (deleting stale counts) runs once every this many recorded failures. */
-const PRUNE_EVERY = 1000
+/** Stale counts are deleted at most once a minute per instance, on a login. */
+const PRUNE_INTERVAL_MS = 60_000
+/**
+ * Tries of one reservation before giving up: each lost try means another login of the same key
+ * changed its count at that very moment; after a few the key is obviously under parallel attack,
+ * and the attempt is refused (it may retry after Retry-After).
+ */
+const RESERVE_TRIES = 4
 
 /**
  * Slows password guessing down with exponential back-off, per account (across its login, email and
  * phone: the key is the user id) and per client address, in the database so that every instance
  * shares the counts. After `freeFailures` failures each further one waits twice as long as the last,
  * up to `maxDelayMs`: there is no hard lock, so someone failing on purpose can hold an account up by
- * at most `maxDelayMs` at a time, while a guesser gets a few hundred tries a day at most. While a key
- * waits, logins are refused without checking the password (429 with Retry-After) and not counted.
+ * at most `maxDelayMs` at a time, while a guesser gets a few hundred tries a day at most.
+ *
+ * Every attempt is counted *before* its password is checked (`reserve`, a compare-and-set on each
+ * key's count), and given back when it succeeds (`succeed`): parallel attempts are serialised on the
+ * count, so a burst of a hundred guesses gets no more tries than one guess at a time would. While a
+ * key waits, attempts are refused without checking the password (429 with Retry-After).
  */
 export class LoginThrottle {
-  private recorded = 0
+  private lastPrune = 0
+  private readonly keyOfUnknown: (identifier: string) => string
 
+  /**
+   * @param hashSecret keys the HMAC under which identifiers that match no account are stored: what
+   *   people type as a login (sometimes their password) never sits in the table in clear.
+   */
   constructor(
     private readonly storage: Storage,
     readonly policy: LoginThrottlePolicy,
+    hashSecret: string,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Key of an account's counter (a user id) or of an identifier no account has. */
-  static accountKey(userId: string | undefined, identifier: string): string {
-    return userId !== undefined ? `user:${userId}` : `unknown:${identifier}`
+  ) {
+    this.keyOfUnknown = (identifier) =>
+      `unknown:${createHmac('sha256', hashSecret).update(`cairn:login-throttle:${identifier}`).digest('base64url')}`
   }
 
-  /** Key of a client address's counter. */
-  static addressKey(address: string): string {
-    return `addr:${address}`
+  /** Key of an account's count: its user id. */
+  static userKey(userId: string): string {
+    return `user:${userId}`
   }
 
-  /** Milliseconds the caller must still wait before trying this account from this address (0: go). */
-  async waitMs(accountKey: string, addressKey: string): Promise<number> {
-    const counts = await this.storage.getLoginFailures([accountKey, addressKey])
-    const now = this.now()
-    return Math.max(
-      this.remaining(counts.get(accountKey), this.policy.freeFailures, now),
-      this.remaining(counts.get(addressKey), this.policy.freeFailures * this.policy.addressFactor, now),
-    )
-  }
-
-  /** Records a failed login against both keys. */
-  async fail(accountKey: string, addressKey: string): Promise<void> {
-    const now = this.now()
-    await this.storage.recordLoginFailure(accountKey, now, this.policy.windowMs)
-    await this.storage.recordLoginFailure(addressKey, now, this.policy.windowMs)
-    if (++this.recorded % PRUNE_EVERY === 0) await this.storage.pruneLoginFailures(now - this.policy.windowMs)
+  /** Key of the account named by a login: its user id, or a keyed hash of an identifier no account has. */
+  accountKey(userId: string | undefined, identifier: string): string {
+    return userId !== undefined ? LoginThrottle.userKey(userId) : this.keyOfUnknown(identifier)
   }
 
   /**
-   * Forgets an account's failures after a successful login. The address keeps its count: one valid
-   * account must not reset the budget of an address guessing at others.
+   * Key of a client address's count. IPv6 addresses count by their /64 prefix: one subscriber
+   * usually gets a whole /64, and changing addresses within it must not buy a fresh budget.
+   * IPv4-mapped IPv6 addresses count as their IPv4 address.
    */
-  async succeed(accountKey: string): Promise<void> {
+  static addressKey(address: string): string {
+    if (!ipaddr.isValid(address)) return `addr:${address}`
+    const parsed = ipaddr.process(address)
+    if (parsed.kind() === 'ipv4') return `addr:${parsed.toString()}`
+    const parts = (parsed as ipaddr.IPv6).parts.slice(0, 4)
+    return `addr:${parts.map((p) => p.toString(16)).join(':')}::/64`
+  }
+
+  /**
+   * Counts this attempt against the account and the address, unless one of them must still wait:
+   * then nothing is counted and the answer is how many ms to wait. 0: go ahead and check the password.
+   */
+  async reserve(accountKey: string, addressKey: string): Promise<number> {
+    await this.pruneNow()
+    const wait = await this.reserveOne(accountKey, this.policy.freeFailures)
+    if (wait > 0) return wait
+    const addressWait = await this.reserveOne(
+      addressKey,
+      this.policy.freeFailures * this.policy.addressFactor,
+    )
+    if (addressWait > 0) await this.storage.forgiveLoginFailure(accountKey)
+    return addressWait
+  }
+
+  /**
+   * A reserved attempt succeeded: the account's failures are forgotten, and the address gets its one
+   * attempt back (not its failures: one valid account must not reset the budget of an address that
+   * is guessing at others).
+   */
+  async succeed(accountKey: string, addressKey: string): Promise<void> {
     await this.storage.clearLoginFailures(accountKey)
+    await this.storage.forgiveLoginFailure(addressKey)
   }
 
   /**
@@ -90,8 +124,25 @@ export class LoginThrottle {
     return Math.min(this.policy.baseDelayMs * 2 ** doublings, this.policy.maxDelayMs)
   }
 
-  private remaining(count: LoginFailures | undefined, free: number, now: number): number {
-    if (!count || now - count.lastFailure > this.policy.windowMs) return 0
-    return Math.max(0, count.lastFailure + this.delayAfter(count.failures, free) - now)
+  /** One key: wait (ms) if its count says so, else count the attempt with a compare-and-set. */
+  private async reserveOne(key: string, free: number): Promise<number> {
+    for (let attempt = 0; attempt < RESERVE_TRIES; attempt++) {
+      const now = this.now()
+      const current = (await this.storage.getLoginFailures([key])).get(key)
+      // A count whose last failure left the window starts again from zero.
+      const live = current && now - current.lastFailure <= this.policy.windowMs ? current : undefined
+      const wait = live ? Math.max(0, live.lastFailure + this.delayAfter(live.failures, free) - now) : 0
+      if (wait > 0) return wait
+      const next = { failures: (live?.failures ?? 0) + 1, lastFailure: now }
+      if (await this.storage.compareAndSetLoginFailures(key, current, next)) return 0
+    }
+    return this.policy.baseDelayMs
+  }
+
+  private async pruneNow(): Promise<void> {
+    const now = this.now()
+    if (now - this.lastPrune < PRUNE_INTERVAL_MS) return
+    this.lastPrune = now
+    await this.storage.pruneLoginFailures(now - this.policy.windowMs)
   }
 }

@@ -10,7 +10,7 @@ import type { Caller } from './caller.ts'
 export const DEFAULT_REAUTHENTICATION_WINDOW_MS = 5 * 60_000
 
 /**
- * Refuses an account change (named by `what`) unless the caller's session proved a credential
+ * Refuses an account action (`what`, e.g. "Changing the password") unless the caller's session proved a credential
  * recently (Caller.recentAuthUntil, set by AuthService from the configured window):
  * REAUTHENTICATION_REQUIRED (403) otherwise, which tells the client to log in again and retry.
  */
@@ -18,6 +18,6 @@ export function assertRecentAuthentication(caller: Caller, what: string, now: nu
   if (caller.recentAuthUntil !== undefined && now <= caller.recentAuthUntil) return
   throw new AppError(
     'REAUTHENTICATION_REQUIRED',
-    `Changing ${what} needs a recent login: log in again with the password, then retry`,
+    `${what} needs a recent login: log in again with the password, then retry`,
   )
 }

@@ -21,6 +21,8 @@ export interface ActiveSession {
   readonly id: string
   readonly userId: string
   readonly authTime: number
+  /** When the long-lived token the session was opened with expires (no credential outlives it). */
+  readonly notAfter?: number
 }
 
 /**
@@ -43,8 +45,15 @@ export class SessionService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Opens a session for a user who just proved a credential (`tokenId`: the long-lived token used). */
-  async open(userId: string, tokenId: string | null): Promise<AuthResponseDto> {
+  /**
+   * Opens a session for a user who just proved a credential (`tokenId`: the long-lived token used,
+   * which expires at `notAfter`: the session cannot outlive it, see SessionRow.notAfter).
+   */
+  async open(
+    userId: string,
+    tokenId: string | null,
+    notAfter?: number,
+  ): Promise<{ sessionId: string; tokens: AuthResponseDto }> {
     const now = this.now()
     const row: SessionRow = {
       id: randomUUID(),
@@ -53,12 +62,13 @@ export class SessionService {
       authTime: now,
       tokenId,
       generation: 0,
-      expires: now + this.ttl.refresh * 1000,
+      expires: Math.min(now + this.ttl.refresh * 1000, notAfter ?? Infinity),
+      notAfter: notAfter ?? null,
       revoked: null,
     }
     await this.storage.insertSession(row)
     if (++this.opened % PRUNE_EVERY === 0) await this.storage.pruneSessions(now - KEEP_ENDED_MS)
-    return this.issue(userId, row.id, 0)
+    return { sessionId: row.id, tokens: await this.issue(userId, row.id, 0) }
   }
 
   /**
@@ -76,7 +86,12 @@ export class SessionService {
     if (session.expires <= now) throw unauthorized('This session has expired: log in again')
     const rotated =
       session.generation === claims.generation &&
-      (await this.storage.rotateSession(session.id, claims.generation, now, now + this.ttl.refresh * 1000))
+      (await this.storage.rotateSession(
+        session.id,
+        claims.generation,
+        now,
+        Math.min(now + this.ttl.refresh * 1000, session.notAfter ?? Infinity),
+      ))
     if (!rotated) {
       await this.revoke({ userId: session.userId, sessionId: session.id })
       throw unauthorized(
@@ -110,7 +125,12 @@ export class SessionService {
     const session = await entry.session
     if (!session || session.userId !== userId) throw unauthorized('Unknown session: log in again')
     if (session.revoked !== null) throw unauthorized('This session was ended: log in again')
-    return { id: session.id, userId: session.userId, authTime: session.authTime }
+    return {
+      id: session.id,
+      userId: session.userId,
+      authTime: session.authTime,
+      notAfter: session.notAfter ?? undefined,
+    }
   }
 
   /** Revokes the sessions of the selector (their access tokens stop working); returns how many. */

@@ -71,6 +71,7 @@ export interface SessionsRow {
   token_id: string | null
   generation: number
   expires: number
+  not_after: number | null
   revoked: number | null
 }
 

@@ -671,6 +671,7 @@ export class KyselyStorage implements Storage {
         token_id: row.tokenId,
         generation: row.generation,
         expires: row.expires,
+        not_after: row.notAfter,
         revoked: row.revoked,
       })
       .execute()
@@ -725,20 +726,38 @@ export class KyselyStorage implements Storage {
       .execute()
   }
 
-  /** Atomic upsert of one failure; the count restarts when the previous failure left the window. */
-  async recordLoginFailure(key: string, now: number, windowMs: number): Promise<LoginFailures> {
-    const row = await this.#db
-      .insertInto('login_failures')
-      .values({ key, failures: 1, last_failure: now })
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
-          failures: sql<number>`case when login_failures.last_failure < ${now - windowMs} then 1 else login_failures.failures + 1 end`,
-          last_failure: now,
-        }),
-      )
-      .returning(['failures', 'last_failure'])
-      .executeTakeFirstOrThrow()
-    return { failures: Number(row.failures), lastFailure: Number(row.last_failure) }
+  /** Conditional insert (no row expected) or update (the row must still hold `expected`). */
+  async compareAndSetLoginFailures(
+    key: string,
+    expected: LoginFailures | undefined,
+    next: LoginFailures,
+  ): Promise<boolean> {
+    if (expected === undefined) {
+      const result = await this.#db
+        .insertInto('login_failures')
+        .values({ key, failures: next.failures, last_failure: next.lastFailure })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .executeTakeFirst()
+      return (result.numInsertedOrUpdatedRows ?? 0n) > 0n
+    }
+    const result = await this.#db
+      .updateTable('login_failures')
+      .set({ failures: next.failures, last_failure: next.lastFailure })
+      .where('key', '=', key)
+      .where('failures', '=', expected.failures)
+      .where('last_failure', '=', expected.lastFailure)
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n
+  }
+
+  /** One counted attempt less for `key`. */
+  async forgiveLoginFailure(key: string): Promise<void> {
+    await this.#db
+      .updateTable('login_failures')
+      .set((eb) => ({ failures: eb('failures', '-', 1) }))
+      .where('key', '=', key)
+      .where('failures', '>', 0)
+      .execute()
   }
 
   /** Failure counts of `keys`. */

@@ -201,6 +201,8 @@ const accounts: Migration = {
       // Generation of the one refresh token that is valid now; each refresh increments it.
       .addColumn('generation', 'integer', (c) => c.notNull())
       .addColumn('expires', 'bigint', (c) => c.notNull())
+      // A session opened with a long-lived token ends when the token does (refreshes never pass it).
+      .addColumn('not_after', 'bigint')
       .addColumn('revoked', 'bigint')
       .execute()
     await db.schema.createIndex('sessions_user_idx').on('sessions').column('user_id').execute()
@@ -229,6 +231,22 @@ const migrations = (dialect: 'sqlite' | 'postgres'): Record<string, Migration> =
   '0003_lz4_documents': lz4Documents(dialect),
   '0004_accounts': accounts,
 })
+
+/**
+ * Migrates up to (and including) the migration named `target`, and no further: how tests build a
+ * database as an older version left it, to check what the next migrations do to its data.
+ */
+export async function migrateTo(
+  db: AnyDb,
+  dialect: 'sqlite' | 'postgres',
+  target: string,
+  schema?: string,
+): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations(dialect)) }
+  const migrator = new Migrator({ db, provider, migrationTableSchema: schema })
+  const { error } = await migrator.migrateTo(target)
+  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`)
+}
 
 /**
  * Brings the schema up to date. On PostgreSQL `schema` names the schema that also holds Kysely's

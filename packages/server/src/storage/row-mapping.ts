@@ -81,6 +81,7 @@ export function toSessionRow(row: SessionsRow): SessionRow {
     tokenId: row.token_id,
     generation: row.generation,
     expires: row.expires,
+    notAfter: row.not_after,
     revoked: row.revoked,
   }
 }

@@ -511,6 +511,7 @@ function contract(makeTarget: () => Target): void {
       tokenId,
       generation: 0,
       expires: 10_000,
+      notAfter: tokenId ? 50_000 : null,
       revoked: null,
     })
     await storage.insertSession(session('a'))
@@ -538,29 +539,35 @@ function contract(makeTarget: () => Target): void {
     expect(await storage.getSession(`a-${p}`)).toBeDefined()
   })
 
-  it('counts login failures atomically within a window, and forgets them', async () => {
+  it('counts login attempts with compare-and-set, gives one back, and forgets them', async () => {
     const key = `user:${prefix()}`
-    const counts = await Promise.all(
-      Array.from({ length: 6 }, () => storage.recordLoginFailure(key, 1_000, 60_000)),
+    // Six attempts at once from nothing: exactly one creates the count.
+    const first = { failures: 1, lastFailure: 1_000 }
+    const created = await Promise.all(
+      Array.from({ length: 6 }, () => storage.compareAndSetLoginFailures(key, undefined, first)),
     )
-    expect(counts.map((c) => c.failures).sort()).toEqual([1, 2, 3, 4, 5, 6])
-    expect((await storage.getLoginFailures([key, 'nobody'])).get(key)).toEqual({
-      failures: 6,
-      lastFailure: 1_000,
-    })
+    expect(created.filter(Boolean)).toHaveLength(1)
+    // Then only a writer that saw the current count moves it.
+    const second = { failures: 2, lastFailure: 2_000 }
+    const moved = await Promise.all(
+      Array.from({ length: 6 }, () => storage.compareAndSetLoginFailures(key, first, second)),
+    )
+    expect(moved.filter(Boolean)).toHaveLength(1)
+    expect(await storage.compareAndSetLoginFailures(key, first, { failures: 9, lastFailure: 9 })).toBe(false)
+    expect((await storage.getLoginFailures([key, 'nobody'])).get(key)).toEqual(second)
+    expect((await storage.getLoginFailures([key, 'nobody'])).has('nobody')).toBe(false)
     // Other tests share the database: this key counts at least once in each figure.
-    const stats = await storage.loginFailureStats(1_000, 6)
+    const stats = await storage.loginFailureStats(2_000, 2)
     expect(stats.tracked).toBeGreaterThanOrEqual(1)
     expect(stats.overThreshold).toBeGreaterThanOrEqual(1)
-    // Past the window the count starts again.
-    expect(await storage.recordLoginFailure(key, 70_000, 60_000)).toEqual({
-      failures: 1,
-      lastFailure: 70_000,
-    })
+    await storage.forgiveLoginFailure(key)
+    await storage.forgiveLoginFailure(key)
+    await storage.forgiveLoginFailure(key)
+    expect((await storage.getLoginFailures([key])).get(key)).toEqual({ failures: 0, lastFailure: 2_000 })
     await storage.clearLoginFailures(key)
     expect((await storage.getLoginFailures([key])).size).toBe(0)
-    await storage.recordLoginFailure(key, 1_000, 60_000)
-    await storage.pruneLoginFailures(2_000)
+    await storage.compareAndSetLoginFailures(key, undefined, first)
+    await storage.pruneLoginFailures(1_500)
     expect((await storage.getLoginFailures([key])).size).toBe(0)
   })
 

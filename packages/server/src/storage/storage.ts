@@ -90,6 +90,8 @@ export interface SessionRow {
   generation: number
   /** Epoch ms after which the session cannot be refreshed. */
   expires: number
+  /** For a session opened with a long-lived token: when the token expires, which no refresh passes. */
+  notAfter: number | null
   /** Epoch ms of the revocation, null while active. */
   revoked: number | null
 }
@@ -244,10 +246,17 @@ export interface Storage {
   pruneSessions(before: number): Promise<void>
 
   /**
-   * Counts one failed login of `key`: the count restarts at 1 when the last failure is older than
-   * `windowMs`. Returns the count and time after this failure (one atomic upsert).
+   * Sets the failure count of `key` to `next` only if it is still `expected` (undefined: no row), in
+   * one conditional statement; false when another login changed it first. The throttle counts each
+   * attempt this way before checking its password, so that parallel attempts cannot all pass.
    */
-  recordLoginFailure(key: string, now: number, windowMs: number): Promise<LoginFailures>
+  compareAndSetLoginFailures(
+    key: string,
+    expected: LoginFailures | undefined,
+    next: LoginFailures,
+  ): Promise<boolean>
+  /** Takes one counted attempt back (it succeeded), never below zero. */
+  forgiveLoginFailure(key: string): Promise<void>
   /** Failures recorded for each of `keys` (keys without any are absent). */
   getLoginFailures(keys: readonly string[]): Promise<Map<string, LoginFailures>>
   /** Forgets the failures of `key` (after a successful login of that account). */

@@ -79,6 +79,9 @@ export class UserService {
     const link = linkOf(dto)
     if (link) {
       assertCanLinkDataOwner(caller, await linkTargetOf(this.storage, caller, link))
+      // A user for a data owner is a way in as that data owner: minted only within minutes of a login,
+      // like a password change (else a stolen token could delete a managed user and create its own).
+      assertRecentAuthentication(caller, `Creating a user for data owner ${link.id}`)
       if ((await this.storage.findUsersByDataOwner(link.id)).length > 0) throw alreadyHasUser(link.id)
     }
     const row = await this.newUserRow(caller, dto, Date.now())
@@ -105,6 +108,7 @@ export class UserService {
       throw badRequest(`user.healthcarePartyId must be the id of the new professional (${hcp.id})`)
     const dto: UserWriteDto = { ...body.user, healthcarePartyId: hcp.id }
     assertCanCreateUser(caller, dto)
+    assertRecentAuthentication(caller, `Creating the account of professional ${hcp.id}`)
     if (caller.isAdmin) await assertResponsibleExists(this.storage, hcp.responsible)
     const now = Date.now()
     const { json, write } = newDataOwnerDoc(caller, hcp, now)
@@ -158,6 +162,7 @@ export class UserService {
     const added = assertCanModifyUser(caller, managed, stored, dto, sharingChanged)
     if (added) {
       assertCanLinkDataOwner(caller, await linkTargetOf(this.storage, caller, added))
+      assertRecentAuthentication(caller, `Linking user ${row.id} to data owner ${added.id}`)
       if ((await this.storage.findUsersByDataOwner(added.id)).length > 0) throw alreadyHasUser(added.id)
     }
     await assertDataOwnersExist(this.storage, newIds(sharing, stored.sharingDataWith))
@@ -166,11 +171,12 @@ export class UserService {
     // The credentials and identifiers of an account (its own, or one it manages) change only within
     // minutes of a login: a stolen access token alone cannot take an account over.
     const of = self ? '' : ` of user ${row.id}`
-    if (password !== undefined) assertRecentAuthentication(caller, `the password${of}`)
-    if (folded(dto.email) !== folded(stored.email)) assertRecentAuthentication(caller, `the email${of}`)
-    if (folded(login) !== folded(stored.login)) assertRecentAuthentication(caller, `the login${of}`)
+    if (password !== undefined) assertRecentAuthentication(caller, `Changing the password${of}`)
+    if (folded(dto.email) !== folded(stored.email))
+      assertRecentAuthentication(caller, `Changing the email${of}`)
+    if (folded(login) !== folded(stored.login)) assertRecentAuthentication(caller, `Changing the login${of}`)
     if ((dto.mobilePhone ?? null) !== (stored.mobilePhone ?? null))
-      assertRecentAuthentication(caller, `the mobile phone${of}`)
+      assertRecentAuthentication(caller, `Changing the mobile phone${of}`)
     const status = dto.status ?? stored.status ?? 'ACTIVE'
     const disabling = status === 'DISABLED' && (stored.status ?? 'ACTIVE') !== 'DISABLED'
     const endSessions = password !== undefined || disabling
@@ -210,6 +216,8 @@ export class UserService {
     for (let attempt = 0; ; attempt++) {
       const row = await this.liveUser(id)
       assertCanDeleteUser(caller, await managedUserFor(this.storage, caller, row))
+      // Deleting frees the data owner for a new user: as sensitive as creating one.
+      assertRecentAuthentication(caller, `Deleting user ${id}`)
       const tombstone = tombstoneRow(row, Date.now())
       try {
         await this.storage.updateUser(tombstone, row.rev, { deleteTokens: true })

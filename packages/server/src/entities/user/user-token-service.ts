@@ -5,7 +5,7 @@ import { assertCanManageTokens, userNotFound } from '../../access/access-policy.
 import { hashSecret } from '../../auth/password.ts'
 import type { SessionService } from '../../auth/session-service.ts'
 import { assertRecentAuthentication } from '../../auth/recent-authentication.ts'
-import { notFound } from '../../http/app-error.ts'
+import { forbidden, notFound } from '../../http/app-error.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { managedUserFor } from './user-facts.ts'
 import type { UserWriter } from './user-writer.ts'
@@ -39,11 +39,15 @@ export class UserTokenService {
     // or a stolen access token could turn itself into a credential that outlives its session.
     assertRecentAuthentication(
       caller,
-      caller.userId === userId ? 'its long-lived tokens' : `the tokens of user ${userId}`,
+      caller.userId === userId ? 'Creating a long-lived token' : `Creating a token for user ${userId}`,
     )
+    const now = Date.now()
+    // Minted in a session opened with a token: it expires no later than that token.
+    if (caller.credentialNotAfter !== undefined)
+      validity = Math.min(validity, Math.floor((caller.credentialNotAfter - now) / 1000))
+    if (validity < 1) throw forbidden('The long-lived token of this session has expired: log in again')
     const tokenId = randomUUID()
     const secret = randomBytes(32).toString('base64url')
-    const now = Date.now()
     await this.storage.insertUserToken({
       userId,
       tokenId,
