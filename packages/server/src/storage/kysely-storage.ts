@@ -787,6 +787,8 @@ export class KyselyStorage implements Storage {
         sql<number>`coalesce(sum(case when failures >= ${threshold} then 1 else 0 end), 0)`.as('over'),
       ])
       .where('last_failure', '>=', since)
+      // A count given back to zero (attempts that succeeded) is no failure.
+      .where('failures', '>', 0)
       .executeTakeFirstOrThrow()
     return { tracked: Number(row.tracked), overThreshold: Number(row.over) }
   }

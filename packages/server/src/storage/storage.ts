@@ -262,7 +262,7 @@ export interface Storage {
   /** Forgets the failures of `key` (after a successful login of that account). */
   clearLoginFailures(key: string): Promise<void>
   /**
-   * Keys with a failure since `since` (`tracked`), and how many of them hold at least `threshold`
+   * Keys with failures (a count above zero) last counted since `since` (`tracked`), and how many of them hold at least `threshold`
    * failures (`overThreshold`), for the monitoring gauges.
    */
   loginFailureStats(since: number, threshold: number): Promise<{ tracked: number; overThreshold: number }>
