@@ -16,6 +16,15 @@ const KEEP_ENDED_MS = 24 * 3600_000
 /** Housekeeping runs once every this many new sessions (a DELETE over an indexed column). */
 const PRUNE_EVERY = 500
 
+/** A cached session lookup: its promise, and once it settled, the row (null: no such session). */
+interface CacheEntry {
+  session: Promise<SessionRow | undefined>
+  loadedAt: number
+  row?: SessionRow | null
+  /** The answer for that row, built once (authentication is on every request's path). */
+  active?: ActiveSession
+}
+
 /** The session an access token belongs to, as every request needs it. */
 export interface ActiveSession {
   readonly id: string
@@ -35,7 +44,7 @@ export interface ActiveSession {
  * SESSION_TTL_MS on the others.
  */
 export class SessionService {
-  private readonly cache = new Map<string, { session: Promise<SessionRow | undefined>; loadedAt: number }>()
+  private readonly cache = new Map<string, CacheEntry>()
   private opened = 0
 
   constructor(
@@ -104,6 +113,16 @@ export class SessionService {
     }
   }
 
+  /**
+   * The active session from the cache, without waiting, when its state was read less than
+   * SESSION_TTL_MS ago (a 401 if it cannot be used); undefined when it must be read (`active`).
+   */
+  cachedActive(sessionId: string, userId: string): ActiveSession | undefined {
+    const entry = this.cache.get(sessionId)
+    if (!entry || entry.row === undefined || this.now() - entry.loadedAt >= SESSION_TTL_MS) return undefined
+    return this.usable(entry, entry.row, userId)
+  }
+
   /** The active session `sessionId` of `userId`, or a 401 saying why it cannot be used. */
   async active(sessionId: string, userId: string): Promise<ActiveSession> {
     const cached = this.cache.get(sessionId)
@@ -115,22 +134,32 @@ export class SessionService {
         const oldest = this.cache.keys().next()
         if (!oldest.done) this.cache.delete(oldest.value)
       }
-      entry = { session: this.storage.getSession(sessionId), loadedAt: this.now() }
-      this.cache.set(sessionId, entry)
-      const mine = entry
-      entry.session.catch(() => {
-        if (this.cache.get(sessionId) === mine) this.cache.delete(sessionId)
-      })
+      const mine: CacheEntry = { session: this.storage.getSession(sessionId), loadedAt: this.now() }
+      entry = mine
+      this.cache.set(sessionId, mine)
+      mine.session.then(
+        (row) => {
+          mine.row = row ?? null
+        },
+        () => {
+          if (this.cache.get(sessionId) === mine) this.cache.delete(sessionId)
+        },
+      )
     }
-    const session = await entry.session
+    return this.usable(entry, (await entry.session) ?? null, userId)
+  }
+
+  /** The ActiveSession of a row (built once per cache entry), or the 401 saying why it cannot be used. */
+  private usable(entry: CacheEntry, session: SessionRow | null, userId: string): ActiveSession {
     if (!session || session.userId !== userId) throw unauthorized('Unknown session: log in again')
     if (session.revoked !== null) throw unauthorized('This session was ended: log in again')
-    return {
+    entry.active ??= {
       id: session.id,
       userId: session.userId,
       authTime: session.authTime,
       notAfter: session.notAfter ?? undefined,
     }
+    return entry.active
   }
 
   /** Revokes the sessions of the selector (their access tokens stop working); returns how many. */
