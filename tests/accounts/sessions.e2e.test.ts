@@ -241,9 +241,52 @@ describe.each(BACKENDS.filter((b) => b.enabled))('accounts and sessions ($name)'
     )
     const mintedInfo = listed.body.find((t) => t.tokenId === minted.body.token.split('.')[0])
     expect(mintedInfo?.validity).toBeLessThanOrEqual(4)
+    // Nor make itself permanent: no password or email change in a session opened with a token.
+    const me = (await api.get<UserDto>('/rest/v1/user/current', viaToken.token)).body
+    expectError(
+      await api.put('/rest/v1/user', { ...me, password: 'now it is mine' }, viaToken.token),
+      403,
+      'REAUTHENTICATION_REQUIRED',
+      /opened with a long-lived token/,
+    )
+    expectError(
+      await api.put('/rest/v1/user', { ...me, email: `thief-${u.id}@example.org` }, viaToken.token),
+      403,
+      'REAUTHENTICATION_REQUIRED',
+    )
     await sleep(4200)
+    // Its access tokens stop with the token too, not an hour later.
+    expectError(await api.get('/rest/v1/user/current', viaToken.token), 401, 'UNAUTHORIZED', /has expired/)
     expectError(await refresh(viaToken.refreshToken), 401, 'UNAUTHORIZED', /expired/)
     expect((await tryLogin(u.login, minted.body.token)).status).toBe(401)
+  })
+
+  it('an invited user without a password sets its first one in the session opened with its token', async () => {
+    const admin = (await api.login(server.adminLogin, server.adminPassword)).token
+    const id = randomUUID()
+    const created = await api.post('/rest/v1/user', { id, login: `invited-${id}` }, admin)
+    expect(created.status, created.text).toBe(200)
+    const invitation = await api.post<{ token: string }>(
+      `/rest/v1/user/${id}/token`,
+      { validity: 600 },
+      admin,
+    )
+    const session = await api.login(`invited-${id}`, invitation.body.token)
+    const me = (await api.get<UserDto>('/rest/v1/user/current', session.token)).body
+    const set = await api.put<UserDto>(
+      '/rest/v1/user',
+      { ...me, password: 'my first password' },
+      session.token,
+    )
+    expect(set.status, set.text).toBe(200)
+    expect((await tryLogin(`invited-${id}`, 'my first password')).status).toBe(200)
+  })
+
+  it('parallel valid logins of many users from one address all go through', async () => {
+    const users = []
+    for (let i = 0; i < 12; i++) users.push(await newUser())
+    const answers = await Promise.all(users.map((u) => tryLogin(u.login, u.password)))
+    expect(answers.map((a) => a.status)).toEqual(users.map(() => 200))
   })
 
   it('a disabled account answers the right password exactly as a wrong one', async () => {

@@ -86,7 +86,7 @@ describe('security headers (one real server, default settings)', () => {
     expect(head).toMatch(/^http\/1\.1 400/)
     for (const line of [
       'x-content-type-options: nosniff',
-      "content-security-policy: default-src 'none'; frame-ancestors 'none'",
+      "content-security-policy: default-src 'none';frame-ancestors 'none'",
       'x-frame-options: deny',
       'referrer-policy: no-referrer',
       'cache-control: no-store',

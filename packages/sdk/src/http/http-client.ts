@@ -100,13 +100,16 @@ export class HttpClient {
    */
   private async request<R extends RouteDef>(route: R, input: RouteInput<R>): Promise<ResponseOf<R>> {
     if (!this.tokens) await this.authenticate(false)
+    const used = this.tokens
     try {
       return await this.send(route, input, true)
     } catch (e) {
       if (!(e instanceof SdkError) || !this.credentials) throw e
       if (e.status === 401) await this.authenticate(true)
-      else if (e.code === 'REAUTHENTICATION_REQUIRED') await this.reauthenticate()
-      else throw e
+      else if (e.code !== 'REAUTHENTICATION_REQUIRED') throw e
+      // Only if no other call logged in again since this one was sent (its answer may come late).
+      else if (this.tokens === used) await this.reauthenticate()
+      else await this.pendingAuth
       return this.send(route, input, true)
     }
   }

@@ -84,10 +84,15 @@ export class AuthService {
       )
     }
     // An unknown login costs the same scrypt as a known one, so timing does not tell logins apart.
-    const proof = user
-      ? await this.checkSecret(user, password)
-      : (await verifySecret(password, await this.dummyHash()), false)
+    // A check that throws (the database failing) withdraws the attempt rather than leave it pending.
+    const proof = await (user ? this.checkSecret(user, password) : this.dummyCheck(password)).catch(
+      async (error: unknown) => {
+        await this.throttle.withdraw(account, client).catch(() => undefined)
+        throw error
+      },
+    )
     if (proof === false || !user || user.status !== 'ACTIVE' || user.deletionDate !== null) {
+      await this.throttle.fail(account, client)
       log?.warn(
         {
           ...(user ? { userId: user.id } : {}),
@@ -126,6 +131,12 @@ export class AuthService {
       },
     ])
     return tokens
+  }
+
+  /** The scrypt of a login that matches no account: always false. */
+  private async dummyCheck(password: string): Promise<false> {
+    await verifySecret(password, await this.dummyHash())
+    return false
   }
 
   private dummy?: Promise<string>

@@ -38,8 +38,13 @@ export async function loadJwtSecret(configured: string | undefined, dataDir: str
   // two instances starting together one creates the file and the other reads it, never half-written.
   const draft = `${path}.${process.pid}.${randomBytes(6).toString('hex')}`
   try {
-    await writeFile(draft, `${randomBytes(32).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 })
-    await link(draft, path)
+    const secret = `${randomBytes(32).toString('base64url')}\n`
+    await writeFile(draft, secret, { flag: 'wx', mode: 0o600 })
+    await link(draft, path).catch(async (error: NodeJS.ErrnoException) => {
+      // File systems without hard links (some network or FUSE mounts): an exclusive create instead.
+      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(error.code ?? '')) throw error
+      await writeFile(path, secret, { flag: 'wx', mode: 0o600 })
+    })
     return { secret: await readSecret(path), source: 'file-created', path }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import ipaddr from 'ipaddr.js'
-import type { Storage } from '../storage/storage.ts'
+import type { LoginFailures, Storage } from '../storage/storage.ts'
 
 /** How the throttle counts and delays failed logins. */
 export interface LoginThrottlePolicy {
@@ -19,11 +19,16 @@ export interface LoginThrottlePolicy {
 /** Stale counts are deleted at most once a minute per instance, on a login. */
 const PRUNE_INTERVAL_MS = 60_000
 /**
- * Tries of one reservation before giving up: each lost try means another login of the same key
- * changed its count at that very moment; after a few the key is obviously under parallel attack,
- * and the attempt is refused (it may retry after Retry-After).
+ * A pending attempt older than this no longer counts: its login crashed or its instance died before
+ * deciding it (a login takes a scrypt, well under a second).
  */
-const RESERVE_TRIES = 4
+const PENDING_TTL_MS = 30_000
+/**
+ * Compare-and-set tries of one change of a count. Each lost try means another login of the same key
+ * changed it at that moment (and made progress), so this only bounds a pathological storm; when
+ * reached, the attempt is refused for the base delay.
+ */
+const CAS_TRIES = 200
 
 /**
  * Slows password guessing down with exponential back-off, per account (across its login, email and
@@ -32,10 +37,13 @@ const RESERVE_TRIES = 4
  * up to `maxDelayMs`: there is no hard lock, so someone failing on purpose can hold an account up by
  * at most `maxDelayMs` at a time, while a guesser gets a few hundred tries a day at most.
  *
- * Every attempt is counted *before* its password is checked (`reserve`, a compare-and-set on each
- * key's count), and given back when it succeeds (`succeed`): parallel attempts are serialised on the
- * count, so a burst of a hundred guesses gets no more tries than one guess at a time would. While a
- * key waits, attempts are refused without checking the password (429 with Retry-After).
+ * Every attempt is counted as *pending* before its password is checked (`reserve`), then decided:
+ * a failure (`fail`) or a success (`succeed`), which never moves the time of the last failure. Once a
+ * key has used its free failures, only one attempt of it may be pending at a time: a burst of a
+ * hundred parallel guesses gets no more tries than one guess at a time. Every change of a count is a
+ * compare-and-set retried while it races with other logins of the key, so parallel valid logins
+ * behind one address all go through. While a key waits, attempts are refused without checking the
+ * password (429 with Retry-After).
  */
 export class LoginThrottle {
   private lastPrune = 0
@@ -79,29 +87,40 @@ export class LoginThrottle {
   }
 
   /**
-   * Counts this attempt against the account and the address, unless one of them must still wait:
-   * then nothing is counted and the answer is how many ms to wait. 0: go ahead and check the password.
+   * Counts this attempt as pending against the account and the address, unless one of them must
+   * wait: then nothing stays counted and the answer is how many ms to wait. 0: go ahead, check the
+   * password, then call `fail` or `succeed`.
    */
   async reserve(accountKey: string, addressKey: string): Promise<number> {
     await this.pruneNow()
-    const wait = await this.reserveOne(accountKey, this.policy.freeFailures)
+    const free = this.policy.freeFailures
+    const wait = await this.reserveOne(accountKey, free)
     if (wait > 0) return wait
-    const addressWait = await this.reserveOne(
-      addressKey,
-      this.policy.freeFailures * this.policy.addressFactor,
-    )
-    if (addressWait > 0) await this.storage.forgiveLoginFailure(accountKey)
+    const addressWait = await this.reserveOne(addressKey, free * this.policy.addressFactor)
+    if (addressWait > 0) await this.settle(accountKey, false)
     return addressWait
   }
 
+  /** The reserved attempt failed: one failure more for both keys, now. */
+  async fail(accountKey: string, addressKey: string): Promise<void> {
+    await this.settle(accountKey, true)
+    await this.settle(addressKey, true)
+  }
+
   /**
-   * A reserved attempt succeeded: the account's failures are forgotten, and the address gets its one
-   * attempt back (not its failures: one valid account must not reset the budget of an address that
-   * is guessing at others).
+   * The reserved attempt succeeded: the account's failures are forgotten; the address's pending
+   * attempt is withdrawn, its failures and their time untouched (one valid account must not reset,
+   * nor restart, the back-off of an address that is guessing at others).
    */
   async succeed(accountKey: string, addressKey: string): Promise<void> {
     await this.storage.clearLoginFailures(accountKey)
-    await this.storage.forgiveLoginFailure(addressKey)
+    await this.settle(addressKey, false)
+  }
+
+  /** The reserved attempt was not decided (its check failed for another reason): neither key counts it. */
+  async withdraw(accountKey: string, addressKey: string): Promise<void> {
+    await this.settle(accountKey, false)
+    await this.settle(addressKey, false)
   }
 
   /**
@@ -124,19 +143,61 @@ export class LoginThrottle {
     return Math.min(this.policy.baseDelayMs * 2 ** doublings, this.policy.maxDelayMs)
   }
 
-  /** One key: wait (ms) if its count says so, else count the attempt with a compare-and-set. */
+  /**
+   * How long an attempt on a key with count `c` must wait (0: it may go): within the free failures,
+   * counting pending attempts, any number at once; past them, one at a time, each after the delay
+   * of the failures so far.
+   */
+  waitFor(c: LoginFailures, free: number, now: number): number {
+    if (c.failures + c.pending < free) return 0
+    if (c.pending > 0) return this.policy.baseDelayMs
+    return Math.max(0, c.lastFailure + this.delayAfter(c.failures, free) - now)
+  }
+
+  /** The live part of a stored count: failures within the window, pending attempts still fresh. */
+  private live(stored: LoginFailures | undefined, now: number): LoginFailures {
+    if (!stored) return { failures: 0, lastFailure: 0, pending: 0, pendingSince: 0 }
+    const failuresLive = now - stored.lastFailure <= this.policy.windowMs
+    const pendingLive = now - stored.pendingSince <= PENDING_TTL_MS
+    return {
+      failures: failuresLive ? stored.failures : 0,
+      lastFailure: failuresLive ? stored.lastFailure : 0,
+      pending: pendingLive ? stored.pending : 0,
+      pendingSince: pendingLive ? stored.pendingSince : 0,
+    }
+  }
+
+  /** One key: the wait (ms) if its count says so, else one pending attempt more (compare-and-set). */
   private async reserveOne(key: string, free: number): Promise<number> {
-    for (let attempt = 0; attempt < RESERVE_TRIES; attempt++) {
+    for (let attempt = 0; attempt < CAS_TRIES; attempt++) {
       const now = this.now()
-      const current = (await this.storage.getLoginFailures([key])).get(key)
-      // A count whose last failure left the window starts again from zero.
-      const live = current && now - current.lastFailure <= this.policy.windowMs ? current : undefined
-      const wait = live ? Math.max(0, live.lastFailure + this.delayAfter(live.failures, free) - now) : 0
+      const stored = (await this.storage.getLoginFailures([key])).get(key)
+      const c = this.live(stored, now)
+      const wait = this.waitFor(c, free, now)
       if (wait > 0) return wait
-      const next = { failures: (live?.failures ?? 0) + 1, lastFailure: now }
-      if (await this.storage.compareAndSetLoginFailures(key, current, next)) return 0
+      const next = { ...c, pending: c.pending + 1, pendingSince: now }
+      if (await this.storage.compareAndSetLoginFailures(key, stored, next)) return 0
     }
     return this.policy.baseDelayMs
+  }
+
+  /** Decides one pending attempt of `key`: a failure now, or withdrawn (compare-and-set, retried). */
+  private async settle(key: string, failed: boolean): Promise<void> {
+    for (let attempt = 0; attempt < CAS_TRIES; attempt++) {
+      const now = this.now()
+      const stored = (await this.storage.getLoginFailures([key])).get(key)
+      if (!stored && !failed) return
+      const c = this.live(stored, now)
+      const pending = Math.max(0, c.pending - 1)
+      const next = {
+        ...c,
+        pending,
+        // No attempt in flight any more: no time of one either (the row is then exactly as before).
+        pendingSince: pending === 0 ? 0 : c.pendingSince,
+        ...(failed ? { failures: c.failures + 1, lastFailure: now } : {}),
+      }
+      if (await this.storage.compareAndSetLoginFailures(key, stored, next)) return
+    }
   }
 
   private async pruneNow(): Promise<void> {

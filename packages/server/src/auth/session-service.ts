@@ -153,6 +153,8 @@ export class SessionService {
   private usable(entry: CacheEntry, session: SessionRow | null, userId: string): ActiveSession {
     if (!session || session.userId !== userId) throw unauthorized('Unknown session: log in again')
     if (session.revoked !== null) throw unauthorized('This session was ended: log in again')
+    if (session.notAfter !== null && session.notAfter <= this.now())
+      throw unauthorized('The long-lived token of this session has expired: log in again')
     entry.active ??= {
       id: session.id,
       userId: session.userId,

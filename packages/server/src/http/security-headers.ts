@@ -34,18 +34,6 @@ const DOCS_CSP = {
   'frame-ancestors': ["'none'"],
 }
 
-/**
- * The headers that matter on an error written before any hook runs (a malformed request: see
- * client-error.ts and framework-errors.ts), the same values helmet and the hook below give.
- */
-export const BASIC_SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-}
-
 /** Route options of the Swagger UI routes: their own CSP (see DOCS_CSP). */
 export const DOCS_ROUTE_CONFIG: FastifyContextConfig = { securityHeaders: 'docs' }
 
@@ -57,7 +45,7 @@ export const DOCS_ROUTE_CONFIG: FastifyContextConfig = { securityHeaders: 'docs'
  * bearer token, so it can only get a 401): each costs bytes and CPU on every answer for nothing
  * (the server benchmark's GET lost 4% to headers). HSTS is sent by the hook below.
  */
-const API_HELMET: HelmetOptions = {
+export const API_HELMET: HelmetOptions = {
   contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
   frameguard: { action: 'deny' },
   referrerPolicy: { policy: 'no-referrer' },
@@ -96,6 +84,16 @@ export function helmetHeaders(options: HelmetOptions): Readonly<Record<string, s
 }
 
 /**
+ * The security headers of every API answer, computed once: helmet's for API_HELMET, plus
+ * `Cache-Control: no-store`. Also written on errors answered before any hook runs (a malformed
+ * request: see client-error.ts and framework-errors.ts), so that those carry the same set.
+ */
+export const BASIC_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  ...helmetHeaders(API_HELMET),
+  'cache-control': 'no-store',
+})
+
+/**
  * Security headers on every answer (errors and unknown routes included), computed by helmet once
  * (helmetHeaders) and set by one hook: `X-Content-Type-Options: nosniff`, a CSP that allows nothing
  * (`default-src 'none'; frame-ancestors 'none'`; Swagger UI gets DOCS_CSP), `X-Frame-Options: DENY`,
@@ -109,7 +107,7 @@ export function helmetHeaders(options: HelmetOptions): Readonly<Record<string, s
  * Register it first, so that its hook runs before any hook that may answer (CORS, authentication).
  */
 export function registerSecurityHeaders(app: FastifyInstance, hstsMaxAge: number): void {
-  const api = { ...helmetHeaders(API_HELMET), 'cache-control': 'no-store' }
+  const api = BASIC_SECURITY_HEADERS
   const docs = {
     ...helmetHeaders({ ...API_HELMET, contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP } }),
     'cache-control': 'no-store',

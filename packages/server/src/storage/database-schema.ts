@@ -80,6 +80,8 @@ export interface LoginFailuresRow {
   key: string
   failures: number
   last_failure: number
+  pending: number
+  pending_since: number
 }
 
 /** Every data owner id (patients, professionals, devices): one id names one data owner. */

@@ -732,32 +732,30 @@ export class KyselyStorage implements Storage {
     expected: LoginFailures | undefined,
     next: LoginFailures,
   ): Promise<boolean> {
+    const values = {
+      failures: next.failures,
+      last_failure: next.lastFailure,
+      pending: next.pending,
+      pending_since: next.pendingSince,
+    }
     if (expected === undefined) {
       const result = await this.#db
         .insertInto('login_failures')
-        .values({ key, failures: next.failures, last_failure: next.lastFailure })
+        .values({ key, ...values })
         .onConflict((oc) => oc.column('key').doNothing())
         .executeTakeFirst()
       return (result.numInsertedOrUpdatedRows ?? 0n) > 0n
     }
     const result = await this.#db
       .updateTable('login_failures')
-      .set({ failures: next.failures, last_failure: next.lastFailure })
+      .set(values)
       .where('key', '=', key)
       .where('failures', '=', expected.failures)
       .where('last_failure', '=', expected.lastFailure)
+      .where('pending', '=', expected.pending)
+      .where('pending_since', '=', expected.pendingSince)
       .executeTakeFirst()
     return result.numUpdatedRows > 0n
-  }
-
-  /** One counted attempt less for `key`. */
-  async forgiveLoginFailure(key: string): Promise<void> {
-    await this.#db
-      .updateTable('login_failures')
-      .set((eb) => ({ failures: eb('failures', '-', 1) }))
-      .where('key', '=', key)
-      .where('failures', '>', 0)
-      .execute()
   }
 
   /** Failure counts of `keys`. */
@@ -766,7 +764,12 @@ export class KyselyStorage implements Storage {
     if (keys.length === 0) return found
     const rows = await this.#db.selectFrom('login_failures').selectAll().where('key', 'in', keys).execute()
     for (const r of rows)
-      found.set(r.key, { failures: Number(r.failures), lastFailure: Number(r.last_failure) })
+      found.set(r.key, {
+        failures: Number(r.failures),
+        lastFailure: Number(r.last_failure),
+        pending: Number(r.pending),
+        pendingSince: Number(r.pending_since),
+      })
     return found
   }
 
@@ -795,7 +798,11 @@ export class KyselyStorage implements Storage {
 
   /** Deletes failure counts older than `before`. */
   async pruneLoginFailures(before: number): Promise<void> {
-    await this.#db.deleteFrom('login_failures').where('last_failure', '<', before).execute()
+    await this.#db
+      .deleteFrom('login_failures')
+      .where('last_failure', '<', before)
+      .where('pending_since', '<', before)
+      .execute()
   }
 
   /**

@@ -213,6 +213,9 @@ const accounts: Migration = {
       .addColumn('key', 'text', (c) => c.primaryKey().notNull())
       .addColumn('failures', 'integer', (c) => c.notNull())
       .addColumn('last_failure', 'bigint', (c) => c.notNull())
+      // Attempts counted but not yet decided (their password is being checked), and since when.
+      .addColumn('pending', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('pending_since', 'bigint', (c) => c.notNull().defaultTo(0))
       .execute()
     await db.schema
       .createIndex('login_failures_last_idx')

@@ -104,10 +104,15 @@ export interface SessionSelector {
   tokenId?: string
 }
 
-/** Failed logins of one key within the current window. */
+/** The login count of one key: decided failures, and attempts whose password is being checked. */
 export interface LoginFailures {
   failures: number
+  /** Epoch ms of the last failure (0: none yet). */
   lastFailure: number
+  /** Attempts counted and not decided yet. */
+  pending: number
+  /** Epoch ms of the latest pending attempt (a crashed login's attempt stops counting after a while). */
+  pendingSince: number
 }
 
 /** What a page of users selects (every criterion given applies); deleted users never match. */
@@ -246,17 +251,15 @@ export interface Storage {
   pruneSessions(before: number): Promise<void>
 
   /**
-   * Sets the failure count of `key` to `next` only if it is still `expected` (undefined: no row), in
-   * one conditional statement; false when another login changed it first. The throttle counts each
-   * attempt this way before checking its password, so that parallel attempts cannot all pass.
+   * Sets the count of `key` to `next` only if it is still exactly `expected` (undefined: no row), in
+   * one conditional statement; false when another login changed it first. The throttle moves every
+   * count this way, so that parallel logins of one key are serialised on it.
    */
   compareAndSetLoginFailures(
     key: string,
     expected: LoginFailures | undefined,
     next: LoginFailures,
   ): Promise<boolean>
-  /** Takes one counted attempt back (it succeeded), never below zero. */
-  forgiveLoginFailure(key: string): Promise<void>
   /** Failures recorded for each of `keys` (keys without any are absent). */
   getLoginFailures(keys: readonly string[]): Promise<Map<string, LoginFailures>>
   /** Forgets the failures of `key` (after a successful login of that account). */
@@ -266,7 +269,7 @@ export interface Storage {
    * failures (`overThreshold`), for the monitoring gauges.
    */
   loginFailureStats(since: number, threshold: number): Promise<{ tracked: number; overThreshold: number }>
-  /** Deletes failure counts whose last failure is older than `before`. */
+  /** Deletes counts whose last failure and last pending attempt are older than `before`. */
   pruneLoginFailures(before: number): Promise<void>
 
   /** Stores `value` under `key` unless already set; returns the value in force (first writer wins). */

@@ -171,7 +171,11 @@ export class UserService {
     // The credentials and identifiers of an account (its own, or one it manages) change only within
     // minutes of a login: a stolen access token alone cannot take an account over.
     const of = self ? '' : ` of user ${row.id}`
-    if (password !== undefined) assertRecentAuthentication(caller, `Changing the password${of}`)
+    if (password !== undefined)
+      assertRecentAuthentication(caller, `Changing the password${of}`, {
+        // The first password of an account that has none (an invited user, logged in with its token).
+        tokenSessionAllowed: self && row.passwordHash === null,
+      })
     if (folded(dto.email) !== folded(stored.email))
       assertRecentAuthentication(caller, `Changing the email${of}`)
     if (folded(login) !== folded(stored.login)) assertRecentAuthentication(caller, `Changing the login${of}`)

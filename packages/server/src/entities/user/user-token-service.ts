@@ -40,6 +40,8 @@ export class UserTokenService {
     assertRecentAuthentication(
       caller,
       caller.userId === userId ? 'Creating a long-lived token' : `Creating a token for user ${userId}`,
+      // Capped below: a token session mints only tokens that expire no later than its own.
+      { tokenSessionAllowed: true },
     )
     const now = Date.now()
     // Minted in a session opened with a token: it expires no later than that token.
