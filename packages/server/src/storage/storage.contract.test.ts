@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStorage, dropPgSchema, StorageConflict } from './index.ts'
-import type { DocIndexes, DocTable, DocWrite, Storage, StoredDoc, UserRow } from './index.ts'
+import type { DocIndexes, DocTable, DocWrite, Storage, StoredDoc } from './index.ts'
 import type { IndexQuery } from './index-query.ts'
+import { userRow } from '../testing/user-row.ts'
 
 /*
  * The one contract suite of Storage, run against embedded SQLite (always) and PostgreSQL (when
@@ -93,24 +94,7 @@ function next(
   })
 }
 
-function user(id: string, extra: Partial<UserRow> = {}): UserRow {
-  return {
-    id,
-    rev: '1-u',
-    login: `login-${id}`,
-    email: `${id}@example.org`,
-    mobilePhone: null,
-    dataOwnerId: null,
-    status: 'ACTIVE',
-    passwordHash: '$scrypt$hash',
-    doc: `{"id":"${id}"}`,
-    created: 1_700_000_000_000,
-    modified: 1_700_000_000_000,
-    managedBy: null,
-    deletionDate: null,
-    ...extra,
-  }
-}
+const user = userRow
 
 /** Asserts that `promise` rejects with a StorageConflict of `reason` on exactly `ids`. */
 async function expectConflict(

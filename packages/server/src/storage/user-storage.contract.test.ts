@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStorage, dropPgSchema, StorageConflict } from './index.ts'
-import type { DocWrite, Storage, UserRow } from './index.ts'
+import type { DocWrite, Storage } from './index.ts'
+import { userRow } from '../testing/user-row.ts'
 
 /*
  * The Storage methods of user management (pages of users, lookups skipping deleted users, tokens,
@@ -12,24 +13,7 @@ import type { DocWrite, Storage, UserRow } from './index.ts'
  * DATABASE_URL is set, PostgreSQL in a random schema dropped at the end.
  */
 
-function user(id: string, extra: Partial<UserRow> = {}): UserRow {
-  return {
-    id,
-    rev: '1-u',
-    login: `login-${id}`,
-    email: `${id}@example.org`,
-    mobilePhone: null,
-    dataOwnerId: null,
-    status: 'ACTIVE',
-    passwordHash: '$scrypt$hash',
-    doc: `{"id":"${id}"}`,
-    created: 1_700_000_000_000,
-    modified: 1_700_000_000_000,
-    managedBy: null,
-    deletionDate: null,
-    ...extra,
-  }
-}
+const user = userRow
 
 const doc = (id: string): DocWrite => ({
   id,
