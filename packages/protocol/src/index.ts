@@ -10,5 +10,5 @@ export {
   type EntityType,
 } from './entities/entity-descriptors.ts'
 export * from './routes/route-def.ts'
-export { ROUTES, ENTITY_ROUTES } from './routes/route-table.ts'
+export { ROUTES, ENTITY_ROUTES, allRoutes } from './routes/route-table.ts'
 export { NAMED_SCHEMAS } from './named-schemas.ts'

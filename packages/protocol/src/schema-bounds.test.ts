@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { TSchema } from '@sinclair/typebox'
 import { NAMED_SCHEMAS } from './named-schemas.ts'
-import { ENTITY_ROUTES, ROUTES } from './routes/route-table.ts'
-import type { RouteDef } from './routes/route-def.ts'
+import { allRoutes } from './routes/route-table.ts'
 
 /**
  * Every collection a client can send is bounded: arrays by `maxItems`, maps (`patternProperties`, or
@@ -19,18 +18,6 @@ import type { RouteDef } from './routes/route-def.ts'
 type Node = Record<string, unknown>
 
 const named = new Map(NAMED_SCHEMAS.map((s) => [s.$id!, s]))
-
-/** Every route of the route table, flattened. */
-function allRoutes(): RouteDef[] {
-  const out: RouteDef[] = []
-  const walk = (v: unknown): void => {
-    if (v && typeof v === 'object' && 'method' in v && 'path' in v) out.push(v as RouteDef)
-    else if (v && typeof v === 'object') Object.values(v).forEach(walk)
-  }
-  walk(ROUTES)
-  walk(ENTITY_ROUTES)
-  return out
-}
 
 /** Calls `visit` on every schema node under `schema` (named references followed once each). */
 function walk(schema: unknown, path: string, visit: (node: Node, path: string) => void, seen: Set<string>) {

@@ -34,7 +34,7 @@ import {
 import { ENTITY_DESCRIPTORS, type EntityType } from '../entities/entity-descriptors.ts'
 import type { EntityDescriptor } from '../entities/entity-descriptor.ts'
 import type { FilterDto } from '../filters.ts'
-import { defineRoute } from './route-def.ts'
+import { defineRoute, type RouteDef } from './route-def.ts'
 
 /** The routes of one encrypted entity type, derived from its descriptor. */
 function encryptedEntityRoutes<const D extends EntityDescriptor>(d: D) {
@@ -377,3 +377,15 @@ export const ROUTES = {
   healthcareProfessional: dataOwnerDocRoutes('/hcparty', 'HealthcareProfessional', 'healthcareProfessional'),
   medicalDevice: dataOwnerDocRoutes('/device', 'MedicalDevice', 'medicalDevice'),
 } as const
+
+/** Every route of the API, flattened: for checks over the whole table (OpenAPI, schema bounds). */
+export function allRoutes(): RouteDef[] {
+  const out: RouteDef[] = []
+  const walk = (v: unknown): void => {
+    if (v && typeof v === 'object' && 'method' in v && 'path' in v) out.push(v as RouteDef)
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk)
+  }
+  walk(ROUTES)
+  walk(ENTITY_ROUTES)
+  return out
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Validator } from '@seriousme/openapi-schema-validator'
-import { API_PREFIX, ENTITY_ROUTES, ROUTES, type RouteDef } from '@cairn/protocol'
+import { API_PREFIX, allRoutes, type RouteDef } from '@cairn/protocol'
 import { startInProcessServer } from '../testing/in-process-server.ts'
 
 type Server = Awaited<ReturnType<typeof startInProcessServer>>
@@ -10,18 +10,6 @@ interface OpenApiDoc {
     Record<string, { operationId?: string; security?: unknown[]; responses: Record<string, unknown> }>
   >
   components: { schemas: Record<string, unknown> }
-}
-
-/** Every route of the route table, flattened. */
-function allRoutes(): RouteDef[] {
-  const out: RouteDef[] = []
-  const walk = (v: unknown): void => {
-    if (v && typeof v === 'object' && 'method' in v && 'path' in v) out.push(v as RouteDef)
-    else if (v && typeof v === 'object') Object.values(v).forEach(walk)
-  }
-  walk(ROUTES)
-  walk(ENTITY_ROUTES)
-  return out
 }
 
 /** The OpenAPI path of a route (`:id` becomes `{id}`). */

@@ -45,7 +45,7 @@ export const DOCS_ROUTE_CONFIG: FastifyContextConfig = { securityHeaders: 'docs'
  * bearer token, so it can only get a 401): each costs bytes and CPU on every answer for nothing
  * (the server benchmark's GET lost 4% to headers). HSTS is sent by the hook below.
  */
-export const API_HELMET: HelmetOptions = {
+const API_HELMET: HelmetOptions = {
   contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
   frameguard: { action: 'deny' },
   referrerPolicy: { policy: 'no-referrer' },

@@ -143,8 +143,8 @@ export class UserService {
    * 404 or 403 of access-policy first, so that the answer tells it nothing about the user (its rev
    * included). Storage re-checks the rev in the UPDATE.
    *
-   * The user itself needs a recent login to change its password or an identifier (login, email,
-   * phone): a stolen access token alone cannot take the account over. A new password, and disabling
+   * Changing a password or an identifier (login, email, phone), the user's own or a managed user's,
+   * needs a recent login of the caller: a stolen access token alone cannot take an account over. A new password, and disabling
    * the account, end the user's sessions and delete its long-lived tokens ("sign out everywhere"),
    * except the session of a user changing its own password.
    */
