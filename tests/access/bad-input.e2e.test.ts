@@ -512,10 +512,10 @@ describe('bad input (one real server)', () => {
     expectError(await http.get(`${R}/nope`), 404, 'NOT_FOUND', 'No route GET /rest/v1/nope')
     expectError(await http.get(`${R}/nope?x=1`, token), 404, 'NOT_FOUND', 'No route GET /rest/v1/nope')
     expectError(
-      await http.call('DELETE', `${R}/patient/${me}`, { token }),
+      await http.call('PATCH', `${R}/patient/${me}`, { token }),
       404,
       'NOT_FOUND',
-      `No route DELETE /rest/v1/patient/${me}`,
+      `No route PATCH /rest/v1/patient/${me}`,
     )
     expectError(await http.get('/', token), 404, 'NOT_FOUND', 'No route GET /')
     expectError(await http.post('/rest/v2/patient', newDoc(), token), 404, 'NOT_FOUND')

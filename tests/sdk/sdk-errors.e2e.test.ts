@@ -3,9 +3,8 @@ import { createServer } from 'node:net'
 import {
   AnonymousMedTechApiBuilder,
   DataSample,
-  DataSampleFilter,
   NoOpFilter,
-  PatientFilter,
+  NotificationFilter,
   HealthcareElement,
   MemoryStorage,
   Patient,
@@ -121,18 +120,23 @@ describe('SDK errors', () => {
 
   it('MedTech methods that Cairn does not have yet reject with NOT_AVAILABLE naming docs/compatibility.md', async () => {
     const calls: [string, () => Promise<unknown>][] = [
-      ['patientApi.filterPatients', () => hcp.api.patientApi.filterPatients({})],
-      ['dataSampleApi.deleteDataSample', () => hcp.api.dataSampleApi.deleteDataSample(patient.id!)],
+      ['patientApi.giveAccessToAllDataOf', () => hcp.api.patientApi.giveAccessToAllDataOf(hcp.user.id!)],
       [
-        'healthcareElementApi.matchHealthcareElement',
-        () => hcp.api.healthcareElementApi.matchHealthcareElement({}),
+        'dataSampleApi.subscribeToDataSampleEvents',
+        () => hcp.api.dataSampleApi.subscribeToDataSampleEvents(['DELETE'], {}, () => Promise.resolve()),
+      ],
+      [
+        'healthcareElementApi.subscribeToHealthcareElementEvents',
+        () =>
+          hcp.api.healthcareElementApi.subscribeToHealthcareElementEvents(['CREATE'], {}, () =>
+            Promise.resolve(),
+          ),
       ],
       ['userApi.checkTokenValidity', () => hcp.api.userApi.checkTokenValidity(hcp.user.id!, 'x')],
       [
         'notificationApi.getPendingNotificationsAfter',
         () => hcp.api.notificationApi.getPendingNotificationsAfter(),
       ],
-      ['codingApi.getCoding', () => hcp.api.codingApi.getCoding('x')],
       [
         'AnonymousMedTechApiBuilder.build',
         () => new AnonymousMedTechApiBuilder().withMsgGwSpecId('x').build(),
@@ -146,10 +150,7 @@ describe('SDK errors', () => {
         `${name} is not available yet in Cairn; see docs/compatibility.md ("Not yet available") for what is planned`,
       )
     }
-    for (const [name, Builder] of [
-      ['PatientFilter', PatientFilter],
-      ['DataSampleFilter', DataSampleFilter],
-    ] as const) {
+    for (const [name, Builder] of [['NotificationFilter', NotificationFilter]] as const) {
       expect(() => new Builder(hcp.api)).toThrow(
         `${name} is not available yet in Cairn; see docs/compatibility.md ("Not yet available") for what is planned`,
       )

@@ -6,6 +6,7 @@ Commands:
   serve        Start the Cairn server (embedded SQLite in ./.cairn by default; DATABASE_URL=postgres://... for PostgreSQL)
   create-hcp   Create a healthcare professional with a user and a key pair generated here (client side)
   admin        Local administration with database access: "cairn admin reset-password" recovers the admin
+  codes        Code systems: "cairn codes import FILE" imports SNOMED CT, LOINC or CSV codings over HTTP
 
 Options:
   -h, --help     Show this help
@@ -43,6 +44,10 @@ async function main(argv: string[]): Promise<number> {
     case 'admin': {
       const { runAdmin } = await import('./commands/admin.ts')
       return runAdmin(rest)
+    }
+    case 'codes': {
+      const { runCodes } = await import('./commands/codes.ts')
+      return runCodes(rest)
     }
     case '--version':
     case '-v':

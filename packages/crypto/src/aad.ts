@@ -51,6 +51,46 @@ export function exchangeKeySignedText(
   return 'cairn:v2:xk:' + parts(delegatorId, delegateId, keyHashHex, String(createdMs), recipientsHashHex)
 }
 
+/**
+ * Context of the key of one upload of an attachment (the input of an HMAC under the entity key `k`):
+ * `cairn:v2:attachment-key:<entityType>:<entityId>:<documentId>:<saltHex>`. Binding the entity, the
+ * document and the upload's random salt gives every upload its own key: frames of one upload cannot be
+ * mixed into another, even of the same document.
+ */
+export function attachmentKeyContext(
+  entityType: string,
+  entityId: string,
+  documentId: string,
+  saltHex: string,
+): string {
+  return 'cairn:v2:attachment-key:' + parts(entityType, entityId, documentId, saltHex)
+}
+
+/** Context of the encrypted header (document metadata) of an attachment. */
+export function attachmentHeaderAad(entityType: string, entityId: string, documentId: string): string {
+  return 'cairn:v2:attachment-header:' + parts(entityType, entityId, documentId)
+}
+
+/**
+ * Context of chunk `index` of an attachment:
+ * `cairn:v2:attachment-chunk:<entityType>:<entityId>:<documentId>:<index>:<last|more>`. The index
+ * detects reordered, repeated or dropped frames; the flag detects a stream cut after any frame but the
+ * true last one; the entity and document ids detect frames moved from another attachment.
+ */
+export function attachmentChunkAad(
+  entityType: string,
+  entityId: string,
+  documentId: string,
+  index: number,
+  last: boolean,
+): string {
+  if (!Number.isSafeInteger(index) || index < 0)
+    throw new CryptoError('BAD_INPUT', `invalid attachment chunk index: ${String(index)}`)
+  return (
+    'cairn:v2:attachment-chunk:' + parts(entityType, entityId, documentId, String(index), last ? 'last' : 'more')
+  )
+}
+
 /** What a data owner's key signs about another of its keys: adding it (rotation) or revoking it. */
 export type KeyStatement = 'key-add' | 'key-revoke'
 

@@ -51,3 +51,6 @@ export {
   type SealedContent,
 } from './seal.ts'
 export { keyStatementText, type KeyStatement } from './aad.ts'
+export { encryptAttachment, type EncryptedAttachment } from './attachment-encrypt.ts'
+export { openAttachment, type OpenedAttachment } from './attachment-open.ts'
+export type { AttachmentTarget } from './attachment-key.ts'

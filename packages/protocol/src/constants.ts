@@ -79,3 +79,10 @@ export function normaliseSharedDataType(kind: string | undefined): SharedDataTyp
 
 /** Role name of administrators. */
 export const ADMIN_ROLE = 'ADMIN'
+
+/**
+ * Most ids a match request answers (`POST <path>/match`): enough for every record of a large
+ * practice, small enough that the answer (~4 MB of UUIDs) never strains client or server. A filter
+ * matching more is answered 400 and is paged through the filter route instead.
+ */
+export const MAX_MATCH_IDS = 100_000

@@ -167,7 +167,17 @@ export const DataOwnerDocSchema = Type.Object(
 )
 export type DataOwnerDocDto = Static<typeof DataOwnerDocSchema> & Record<string, unknown>
 
-/** `GET /dataowner/{id}` answer. A patient the caller cannot access comes back with its key fields only. */
+/** Batch of professional or device records (create or modify many in one transaction). */
+export const DataOwnerDocBatchSchema = Type.Array(ref(DataOwnerDocSchema), {
+  minItems: 1,
+  maxItems: MAX_BATCH_SIZE,
+})
+
+/**
+ * `GET /dataowner/{id}` answer. A patient the caller cannot access comes back with its key fields
+ * only; a deleted data owner as its tombstone (id, rev, dates, `deletionDate` and its public keys, so
+ * that what it signed still verifies).
+ */
 export const DataOwnerWithTypeSchema = Type.Object(
   {
     type: Type.Union([
@@ -326,6 +336,24 @@ export const UserDeletionSchema = Type.Object(
   { $id: 'UserDeletion', additionalProperties: false },
 )
 export type UserDeletionDto = Static<typeof UserDeletionSchema>
+
+/**
+ * One deleted record (patient, data sample, healthcare element, professional, device): its id and the
+ * rev of the tombstone it left. MedTech's delete methods answer the id (patients, data samples) or
+ * the rev (the others); the SDK picks what each returns.
+ */
+export const DeletionSchema = Type.Object(
+  { id: Type.String(), rev: Type.String() },
+  { $id: 'Deletion', additionalProperties: false },
+)
+export type DeletionDto = Static<typeof DeletionSchema>
+
+/** Body of `POST <path>/delete/batch`: the ids to delete, all of them or none (one transaction). */
+export const DeleteBatchSchema = Type.Object(
+  { ids: Type.Array(Uuid, { minItems: 1, maxItems: MAX_BATCH_SIZE }) },
+  { $id: 'DeleteBatch', additionalProperties: false },
+)
+export type DeleteBatchDto = Static<typeof DeleteBatchSchema>
 
 /*
  * User filters, with the MedTech names (docs/medtech-api.md §4.2). They live here rather than in
@@ -510,6 +538,20 @@ export const EncryptedEntityPageSchema = Type.Object(
     }),
   },
   { $id: 'EncryptedEntityPage' },
+)
+
+/** A page of professional or device records (`POST /hcparty/filter`, `/device/filter`). */
+export const DataOwnerDocPageSchema = Type.Object(
+  {
+    pageSize: Type.Integer(),
+    totalSize: Type.Integer(),
+    rows: Type.Array(ref(DataOwnerDocSchema), { maxItems: MAX_PAGE_SIZE }),
+    nextKeyPair: Type.Object({
+      startKey: Type.Optional(Type.Unknown()),
+      startKeyDocId: Type.Optional(Type.String()),
+    }),
+  },
+  { $id: 'DataOwnerDocPage' },
 )
 
 /** Query of filter endpoints: keyset pagination. */

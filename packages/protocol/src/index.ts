@@ -1,7 +1,10 @@
 export * from './errors.ts'
 export * from './constants.ts'
 export * from './dto.ts'
+export * from './attachment-format.ts'
+export * from './attachment-dto.ts'
 export * from './filters.ts'
+export * from './coding.ts'
 export type { EntityDescriptor, IndexKind } from './entities/entity-descriptor.ts'
 export {
   ENTITY_DESCRIPTORS,

@@ -92,6 +92,9 @@ describe('bounds of the protocol schemas', () => {
         'SharingChange',
         'DataSampleByHealthcarePartyPatientFilter',
         'PatientByIdsFilter',
+        'Coding',
+        'CodingFilter',
+        'CodingByRegionTypeLabelFilter',
       ]),
     )
   })
@@ -120,8 +123,12 @@ describe('bounds of the protocol schemas', () => {
     expect(answersOnly).toEqual(
       [
         'AuthResponse',
+        'CodingImportResult',
+        'CodingPage',
         'CreatedHealthcareProfessionalWithUser',
+        'DataOwnerDocPage',
         'DataOwnerWithType',
+        'Deletion',
         'EncryptedEntityPage',
         'Error',
         'Health',

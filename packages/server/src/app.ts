@@ -28,6 +28,9 @@ import { registerMedicalDeviceRoutes } from './entities/medical-device/medical-d
 import { registerDataOwnerRoutes } from './entities/data-owner/data-owner-routes.ts'
 import { registerExchangeKeyRoutes } from './entities/exchange-key/exchange-key-routes.ts'
 import { registerUserRoutes } from './entities/user/user-routes.ts'
+import { registerAttachmentRoutes } from './entities/attachment/attachment-routes.ts'
+import { openBlobStore } from './storage/open-blob-store.ts'
+import { registerCodingRoutes } from './entities/coding/coding-routes.ts'
 import { API_VERSION } from './version.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import { registerMetrics } from './metrics/metrics-route.ts'
@@ -136,5 +139,9 @@ export async function buildApp(
   registerMedicalDeviceRoutes(app, storage, events)
   registerExchangeKeyRoutes(app, storage, events)
   registerEncryptedEntityRoutes(app, storage, events)
+  // Attachments: in the database, or in CAIRN_ATTACHMENT_DIR; a data sample's go when it is deleted.
+  const blobs = await openBlobStore(storage, config.attachmentDir)
+  await registerAttachmentRoutes(app, storage, events, blobs, config.attachmentMaxBytes)
+  registerCodingRoutes(app, storage, events)
   return app
 }

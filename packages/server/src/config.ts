@@ -1,4 +1,4 @@
-import { DEFAULT_BODY_LIMIT, DEFAULT_PORT } from '@cairn/protocol'
+import { DEFAULT_ATTACHMENT_MAX_BYTES, DEFAULT_BODY_LIMIT, DEFAULT_PORT } from '@cairn/protocol'
 import { DEFAULT_PG_TIMEOUTS } from './storage/create-storage.ts'
 import type { PostgresTimeouts } from './storage/postgres-backend.ts'
 import { parseTrustProxy, type TrustProxy } from './http/trust-proxy.ts'
@@ -55,6 +55,16 @@ export interface ServerConfig {
   hstsMaxAge: number
   /** Largest request body in bytes (batches of encrypted entities are large). */
   bodyLimit: number
+  /**
+   * Largest attachment in bytes (its clear size: the server accepts what its encryption adds on top).
+   * Attachments are streamed, never held in memory, so this bounds storage, not the server's memory.
+   */
+  attachmentMaxBytes: number
+  /**
+   * Folder where attachments are stored as files (CAIRN_ATTACHMENT_DIR); absent: in the database, in
+   * chunks (the default, so that a database backup holds everything).
+   */
+  attachmentDir?: string
   /**
    * Failed logins of one account allowed without delay (a client address gets ten times more); after
    * them each failure doubles the wait before the next try, from 1 s up to `loginMaxDelaySeconds`.
@@ -120,6 +130,8 @@ export function loadConfig(
     // One year: what browsers' HSTS preload lists ask for; an operator testing HTTPS sets it lower.
     hstsMaxAge: int('CAIRN_HSTS_MAX_AGE', 365 * 24 * 3600),
     bodyLimit: int('CAIRN_BODY_LIMIT', DEFAULT_BODY_LIMIT),
+    attachmentMaxBytes: int('CAIRN_ATTACHMENT_MAX_BYTES', DEFAULT_ATTACHMENT_MAX_BYTES),
+    attachmentDir: env.CAIRN_ATTACHMENT_DIR || undefined,
     loginMaxFailures: int('CAIRN_LOGIN_MAX_FAILURES', 10),
     loginWindowSeconds: int('CAIRN_LOGIN_WINDOW_SECONDS', 900),
     loginMaxDelaySeconds: int('CAIRN_LOGIN_MAX_DELAY_SECONDS', 300),

@@ -4,9 +4,12 @@ import type { TSchema } from '@sinclair/typebox'
  * Index kinds an encrypted entity type can be searched by. Each is one index table next to the
  * document table, rewritten in the same transaction as the document (see the server's storage).
  * - `access`: the data owners with access (keys of the delegation map); every entity has it.
- * - `sfk`: the clear secret ids of the parent patient (`systemMetaData.secretForeignKeys`).
+ * - `term`: search terms taken from clear fields (secret ids of the parent patient, codes, labels,
+ *   identifiers, links...), each stored with the entity's sort date so that a term and a date range
+ *   are one index range (docs/filters.md).
+ * - `name`: normalised names for substring search (every suffix of each name, searched by prefix).
  */
-export type IndexKind = 'access' | 'sfk'
+export type IndexKind = 'access' | 'term' | 'name'
 
 /**
  * Everything the server, the protocol and the SDK need to know about one encrypted entity type.
@@ -29,6 +32,8 @@ export interface EntityDescriptor {
   readonly encryptedFields: readonly string[]
   /** True when the entity is also a data owner (patients): its id is claimed among data-owner ids. */
   readonly dataOwner: boolean
-  /** Filter schemas accepted by `POST <path>/filter` (each with a literal `$type`). */
+  /** Leaf filter schemas accepted by `POST <path>/filter` and `/match` (each with a literal `$type`). */
   readonly filters: readonly TSchema[]
+  /** The recursive filter schema of the type: its leaves, and unions, intersections and complements of them. */
+  readonly filter: TSchema
 }

@@ -24,8 +24,16 @@ export interface RouteDef {
   readonly params?: TObject
   readonly query?: TObject
   readonly body?: TSchema
+  /**
+   * `binary`: the request body is raw bytes (`application/octet-stream`), handed to the handler as a
+   * stream and never buffered or parsed (attachments). Such a route declares no `body`: the OpenAPI
+   * document describes the body as binary.
+   */
+  readonly bodyType?: 'binary'
   /** Schema of the successful (200) answer. */
   readonly response: TSchema
+  /** `binary`: the 200 answer is raw bytes (`application/octet-stream`), streamed; `response` documents it. */
+  readonly responseType?: 'binary'
 }
 
 /** Keeps the literal types of a route declaration (and checks it is one). */

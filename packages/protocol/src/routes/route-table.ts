@@ -1,8 +1,9 @@
-import { Type } from '@sinclair/typebox'
+import { Type, type TSchema } from '@sinclair/typebox'
 import {
   AuthResponseSchema,
   CreateTokenSchema,
   DataOwnerDocSchema,
+  DataOwnerDocPageSchema,
   DataOwnerWithTypeSchema,
   EncryptedEntityBatchSchema,
   EncryptedEntityPageSchema,
@@ -22,6 +23,9 @@ import {
   UserSchema,
   UserWriteSchema,
   CreatedHealthcareProfessionalWithUserSchema,
+  DataOwnerDocBatchSchema,
+  DeleteBatchSchema,
+  DeletionSchema,
   EmailParamsSchema,
   HealthcareProfessionalWithUserSchema,
   TokenInfoSchema,
@@ -31,10 +35,13 @@ import {
   UserPageSchema,
   ref,
 } from '../dto.ts'
+import { AttachmentBytesSchema, AttachmentInfoSchema, AttachmentParamsSchema } from '../attachment-dto.ts'
 import { ENTITY_DESCRIPTORS, type EntityType } from '../entities/entity-descriptors.ts'
 import type { EntityDescriptor } from '../entities/entity-descriptor.ts'
-import type { FilterDto } from '../filters.ts'
+import { HealthcareProfessionalFilterSchema, MedicalDeviceFilterSchema, type FilterDto } from '../filters.ts'
+import { MAX_MATCH_IDS } from '../constants.ts'
 import { defineRoute, type RouteDef } from './route-def.ts'
+import { CODING_ROUTES } from './coding-routes.ts'
 
 /** The routes of one encrypted entity type, derived from its descriptor. */
 function encryptedEntityRoutes<const D extends EntityDescriptor>(d: D) {
@@ -86,6 +93,24 @@ function encryptedEntityRoutes<const D extends EntityDescriptor>(d: D) {
       params: IdParamsSchema,
       response: entity,
     }),
+    delete: defineRoute({
+      method: 'DELETE',
+      path: `${d.path}/:id`,
+      operationId: `delete${d.name}`,
+      summary: `Deletes a ${d.type} the caller is a delegate of, leaving a tombstone without content; answers its id and the tombstone's rev`,
+      tags,
+      params: IdParamsSchema,
+      response: ref(DeletionSchema),
+    }),
+    deleteBatch: defineRoute({
+      method: 'POST',
+      path: `${d.path}/delete/batch`,
+      operationId: `delete${d.name}Batch`,
+      summary: `Deletes ${d.type} entities in one transaction (all or nothing); answers their ids and tombstone revs`,
+      tags,
+      body: ref(DeleteBatchSchema),
+      response: Type.Array(ref(DeletionSchema)),
+    }),
     filter: defineRoute({
       method: 'POST',
       path: `${d.path}/filter`,
@@ -93,13 +118,26 @@ function encryptedEntityRoutes<const D extends EntityDescriptor>(d: D) {
       summary: `One keyset page of the ${d.type} entities matching a filter, among those the caller may read`,
       tags,
       query: PageQuerySchema,
-      // Typed as any filter: the server answers a filter of another entity type with a clear 400.
-      body: Type.Unsafe<{ filter: FilterDto }>(
-        Type.Object({ filter: Type.Union(d.filters.map((f) => ref(f))) }, { additionalProperties: false }),
-      ),
+      body: filterBody(d.filter),
       response: ref(EncryptedEntityPageSchema),
     }),
+    match: defineRoute({
+      method: 'POST',
+      path: `${d.path}/match`,
+      operationId: `match${d.name}s`,
+      summary: `Ids (in id order) of every ${d.type} matching a filter, among those the caller may read`,
+      tags,
+      body: filterBody(d.filter),
+      response: Type.Array(Type.String(), { maxItems: MAX_MATCH_IDS }),
+    }),
   }
+}
+
+/** Body of a filter or match route: `{filter}` with a filter of the type (typed as any filter). */
+function filterBody(filter: TSchema) {
+  return Type.Unsafe<{ filter: FilterDto }>(
+    Type.Object({ filter: ref(filter) }, { additionalProperties: false }),
+  )
 }
 
 /** The routes of one clear data-owner document type (healthcare professionals, devices). */
@@ -133,6 +171,78 @@ function dataOwnerDocRoutes<const N extends string>(path: string, name: N, tag: 
       tags,
       params: IdParamsSchema,
       response: doc,
+    }),
+    delete: defineRoute({
+      method: 'DELETE',
+      path: `${path}/:id`,
+      operationId: `delete${name}`,
+      summary: `Deletes a ${tag} that no user acts as (admins and its responsible professional); its id stays taken and its public keys readable`,
+      tags,
+      params: IdParamsSchema,
+      response: ref(DeletionSchema),
+    }),
+  }
+}
+
+/** Filter and match routes of a clear directory (professionals, devices): every signed-in user searches it. */
+function directorySearchRoutes<const N extends string>(path: string, name: N, tag: string, filter: TSchema) {
+  const tags = [tag]
+  return {
+    filter: defineRoute({
+      method: 'POST',
+      path: `${path}/filter`,
+      operationId: `filter${name}s`,
+      summary: `One keyset page of the ${tag} records matching a filter (total: every match)`,
+      tags,
+      query: PageQuerySchema,
+      body: filterBody(filter),
+      response: ref(DataOwnerDocPageSchema),
+    }),
+    match: defineRoute({
+      method: 'POST',
+      path: `${path}/match`,
+      operationId: `match${name}s`,
+      summary: `Ids (in id order) of every ${tag} record matching a filter`,
+      tags,
+      body: filterBody(filter),
+      response: Type.Array(Type.String(), { maxItems: MAX_MATCH_IDS }),
+    }),
+  }
+}
+
+/** The bulk routes of medical devices (MedTech `createOrModifyMedicalDevices`, `deleteMedicalDevices`). */
+function deviceBulkRoutes() {
+  const tags = ['medicalDevice']
+  const docs = Type.Array(ref(DataOwnerDocSchema))
+  return {
+    createBatch: defineRoute({
+      method: 'POST',
+      path: '/device/batch',
+      operationId: 'createMedicalDeviceBatch',
+      summary: 'Creates medical devices in one transaction (all or nothing)',
+      tags,
+      body: DataOwnerDocBatchSchema,
+      response: docs,
+    }),
+    modifyBatch: defineRoute({
+      method: 'PUT',
+      path: '/device/batch',
+      operationId: 'modifyMedicalDeviceBatch',
+      summary:
+        'Modifies medical devices at their current revs in one transaction (a stale rev: 409, nothing saved)',
+      tags,
+      body: DataOwnerDocBatchSchema,
+      response: docs,
+    }),
+    deleteBatch: defineRoute({
+      method: 'POST',
+      path: '/device/delete/batch',
+      operationId: 'deleteMedicalDeviceBatch',
+      summary:
+        'Deletes medical devices in one transaction (all or nothing); answers their ids and tombstone revs',
+      tags,
+      body: ref(DeleteBatchSchema),
+      response: Type.Array(ref(DeletionSchema)),
     }),
   }
 }
@@ -374,8 +484,51 @@ export const ROUTES = {
     body: ref(ExchangeKeyRecipientsSchema),
     response: ref(ExchangeKeySchema),
   }),
-  healthcareProfessional: dataOwnerDocRoutes('/hcparty', 'HealthcareProfessional', 'healthcareProfessional'),
-  medicalDevice: dataOwnerDocRoutes('/device', 'MedicalDevice', 'medicalDevice'),
+  setDataSampleAttachment: defineRoute({
+    method: 'PUT',
+    path: '/datasample/:id/attachment/:documentId',
+    operationId: 'setDataSampleAttachment',
+    summary:
+      'Stores (or replaces) an encrypted attachment of a data sample, streamed as application/octet-stream; data owners who may modify the sample only; over the size limit: 413, nothing kept',
+    tags: ['dataSample'],
+    params: AttachmentParamsSchema,
+    bodyType: 'binary',
+    response: AttachmentInfoSchema,
+  }),
+  getDataSampleAttachment: defineRoute({
+    method: 'GET',
+    path: '/datasample/:id/attachment/:documentId',
+    operationId: 'getDataSampleAttachment',
+    summary: 'The encrypted attachment of a data sample, streamed; data owners who may read the sample only',
+    tags: ['dataSample'],
+    params: AttachmentParamsSchema,
+    response: AttachmentBytesSchema,
+    responseType: 'binary',
+  }),
+  deleteDataSampleAttachment: defineRoute({
+    method: 'DELETE',
+    path: '/datasample/:id/attachment/:documentId',
+    operationId: 'deleteDataSampleAttachment',
+    summary: 'Deletes an attachment of a data sample; data owners who may modify the sample only',
+    tags: ['dataSample'],
+    params: AttachmentParamsSchema,
+    response: AttachmentInfoSchema,
+  }),
+  healthcareProfessional: {
+    ...dataOwnerDocRoutes('/hcparty', 'HealthcareProfessional', 'healthcareProfessional'),
+    ...directorySearchRoutes(
+      '/hcparty',
+      'HealthcareProfessional',
+      'healthcareProfessional',
+      HealthcareProfessionalFilterSchema,
+    ),
+  },
+  medicalDevice: {
+    ...dataOwnerDocRoutes('/device', 'MedicalDevice', 'medicalDevice'),
+    ...deviceBulkRoutes(),
+    ...directorySearchRoutes('/device', 'MedicalDevice', 'medicalDevice', MedicalDeviceFilterSchema),
+  },
+  coding: CODING_ROUTES,
 } as const
 
 /** Every route of the API, flattened: for checks over the whole table (OpenAPI, schema bounds). */

@@ -3,14 +3,19 @@ import {
   DataSample,
   type Connection,
   type Document,
-  type PaginatedListDataSample,
+  PaginatedListDataSample,
   type Patient,
 } from '../models/index.ts'
 import { notAvailable, SdkError } from '../http/sdk-error.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
+import type { Filter } from '../filter/filter.ts'
+import { filterEntities, matchEntities } from './search.ts'
 import { EncryptedEntityStore } from './encrypted-entity-store.ts'
 import { linkedTo } from './linked-to.ts'
 import { ENTITY_KINDS } from './entity-models.ts'
+import { DataSampleAttachments } from './data-sample-attachments.ts'
+import { deleteEntities } from './entity-deletion.ts'
+import { withLinkRefusalMessage } from './health-element-link-error.ts'
 
 /** Current local time as the MedTech fuzzy date-time YYYYMMDDhhmmss. */
 export function nowAsFuzzyDateTime(d = new Date()): number {
@@ -26,6 +31,7 @@ export function nowAsFuzzyDateTime(d = new Date()): number {
  */
 export class DataSampleApi {
   private readonly store: EncryptedEntityStore<DataSample>
+  private readonly attachments: DataSampleAttachments
 
   constructor(
     private readonly ctx: ApiContext,
@@ -35,6 +41,7 @@ export class DataSampleApi {
     },
   ) {
     this.store = new EncryptedEntityStore(ctx, ENTITY_KINDS.dataSample)
+    this.attachments = new DataSampleAttachments(ctx, this.store)
   }
 
   /** Creates or modifies one sample of a patient. */
@@ -75,7 +82,8 @@ export class DataSampleApi {
       }
     }
     // Modifications first: a stale rev (409) then rejects before anything new is saved.
-    const modified = toModify.length > 0 ? await this.store.modify(toModify) : []
+    const modified =
+      toModify.length > 0 ? await withLinkRefusalMessage(() => this.store.modify(toModify)) : []
     let created: DataSample[] = []
     if (toCreate.length > 0) {
       const [secretId] = await this.patients.secretIdsOfId(patientId)
@@ -98,7 +106,7 @@ export class DataSampleApi {
           qualifiedLinks: s.qualifiedLinks ?? {},
         })
       })
-      created = await this.store.create(prepared, { patientId, secretId })
+      created = await withLinkRefusalMessage(() => this.store.create(prepared, { patientId, secretId }))
     }
     const byId = new Map([...created, ...modified].map((s) => [s.id, s]))
     return samples.map((s) => (s.rev ? byId.get(s.id)! : created[toCreate.indexOf(s)]))
@@ -129,28 +137,35 @@ export class DataSampleApi {
     )
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  deleteDataSample(_dataSampleId: string): Promise<string> {
-    return Promise.reject(notAvailable('dataSampleApi.deleteDataSample'))
+  /** Deletes a sample the current data owner is a delegate of; returns its id (MedTech). */
+  async deleteDataSample(dataSampleId: string): Promise<string> {
+    const [deleted] = await deleteEntities(this.ctx, 'dataSample', [dataSampleId])
+    if (!deleted?.id) throw new SdkError('INTERNAL', `Could not delete data sample ${dataSampleId}`)
+    return deleted.id
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  deleteDataSamples(_requestBody: string[]): Promise<string[]> {
-    return Promise.reject(notAvailable('dataSampleApi.deleteDataSamples'))
+  /**
+   * Deletes samples; returns their ids (MedTech). Up to MAX_BATCH_SIZE ids are deleted in one
+   * transaction: all of them, or none when one is unknown or not shared with the current data owner.
+   */
+  async deleteDataSamples(requestBody: string[]): Promise<string[]> {
+    if (requestBody.length === 0) return []
+    const deleted = await deleteEntities(this.ctx, 'dataSample', requestBody)
+    return deleted.map((d) => d.id)
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
+  /** One page of the samples matching `filter` (MedTech filter objects or the DataSampleFilter DSL). */
   filterDataSample(
-    _filter: unknown,
-    _nextDataSampleId?: string,
-    _limit?: number,
+    filter: Filter<DataSample>,
+    nextDataSampleId?: string,
+    limit?: number,
   ): Promise<PaginatedListDataSample> {
-    return Promise.reject(notAvailable('dataSampleApi.filterDataSample'))
+    return filterEntities(this.store, 'DataSample', PaginatedListDataSample, filter, nextDataSampleId, limit)
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  matchDataSample(_filter: unknown): Promise<string[]> {
-    return Promise.reject(notAvailable('dataSampleApi.matchDataSample'))
+  /** Ids of every sample matching `filter` that the current data owner may read. */
+  matchDataSample(filter: Filter<DataSample>): Promise<string[]> {
+    return matchEntities(this.store, 'DataSample', filter)
   }
 
   /** Not available yet in Cairn (docs/compatibility.md). */
@@ -163,31 +178,42 @@ export class DataSampleApi {
     return Promise.reject(notAvailable('dataSampleApi.subscribeToDataSampleEvents'))
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
+  /**
+   * Encrypts `body` as a new document of the sample (docs/protocol.md, "Attachments"), streams it to
+   * the server and sets `content[documentLanguage ?? 'en'].documentId` to it in a new revision of the
+   * sample. Returns the Document (name, version, external id, SHA-256 hash, size, type).
+   */
   setDataSampleAttachment(
-    _dataSampleId: string,
-    _body: ArrayBuffer,
-    _documentName?: string,
-    _documentVersion?: string,
-    _documentExternalUuid?: string,
-    _documentLanguage?: string,
+    dataSampleId: string,
+    body: ArrayBuffer,
+    documentName?: string,
+    documentVersion?: string,
+    documentExternalUuid?: string,
+    documentLanguage?: string,
   ): Promise<Document> {
-    return Promise.reject(notAvailable('dataSampleApi.setDataSampleAttachment'))
+    return this.attachments.set(
+      dataSampleId,
+      body,
+      documentName,
+      documentVersion,
+      documentExternalUuid,
+      documentLanguage,
+    )
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  getDataSampleAttachmentContent(_dataSampleId: string, _documentId: string): Promise<ArrayBuffer> {
-    return Promise.reject(notAvailable('dataSampleApi.getDataSampleAttachmentContent'))
+  /** The decrypted content of an attachment of the sample (hash and size checked). */
+  getDataSampleAttachmentContent(dataSampleId: string, documentId: string): Promise<ArrayBuffer> {
+    return this.attachments.content(dataSampleId, documentId)
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  getDataSampleAttachmentDocument(_dataSampleId: string, _documentId: string): Promise<Document> {
-    return Promise.reject(notAvailable('dataSampleApi.getDataSampleAttachmentDocument'))
+  /** The Document of an attachment of the sample, from its encrypted header. */
+  getDataSampleAttachmentDocument(dataSampleId: string, documentId: string): Promise<Document> {
+    return this.attachments.document(dataSampleId, documentId)
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  deleteAttachment(_dataSampleId: string, _documentId: string): Promise<string> {
-    return Promise.reject(notAvailable('dataSampleApi.deleteAttachment'))
+  /** Removes the content entry referencing the document and deletes the attachment; returns its id. */
+  deleteAttachment(dataSampleId: string, documentId: string): Promise<string> {
+    return this.attachments.delete(dataSampleId, documentId)
   }
 
   /** The owning patient id, if readable by the current data owner. */

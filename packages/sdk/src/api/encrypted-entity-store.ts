@@ -5,6 +5,7 @@ import {
   ENTITY_DESCRIPTORS,
   ENTITY_ROUTES,
   MAX_BATCH_SIZE,
+  MAX_PAGE_SIZE,
   type EncryptedEntityDto,
   type EntityType,
   type FilterDto,
@@ -36,6 +37,17 @@ export interface EntityKind<M extends EntityModel> {
 function serverManaged(answer: EncryptedEntityDto): Partial<EncryptedEntityDto> {
   const { rev, created, modified, author, responsible } = answer
   return { rev, created, modified, author, responsible }
+}
+
+/**
+ * The page size of a filter call: MedTech's default (1000, the server's) when none is given; a size
+ * the server would refuse fails here, with the allowed range.
+ */
+export function pageLimit(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_PAGE_SIZE
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)
+    throw new SdkError('BAD_REQUEST', `limit must be an integer from 1 to ${MAX_PAGE_SIZE} (got ${limit})`)
+  return limit
 }
 
 /** Shared-data kinds applied when creating medical entities (docs/protocol.md, operations). */
@@ -234,6 +246,35 @@ export class EncryptedEntityStore<M extends EntityModel> {
       }
     }
     return out
+  }
+
+  /**
+   * One page of the entities matching `filter` from `startId` (MedTech `filterX`): the rows that open
+   * and verify for the current data owner (the others are reported, as lists do, and left out), the
+   * number of matches in all, and the id the next page starts at (undefined on the last page).
+   */
+  async page(
+    filter: FilterDto,
+    startId: string | undefined,
+    limit: number | undefined,
+  ): Promise<{ rows: M[]; totalSize: number; nextId?: string }> {
+    requireSelf(this.ctx)
+    const page = await this.ctx.http.call(this.routes.filter, {
+      body: { filter },
+      query: { limit: pageLimit(limit), startDocumentId: startId },
+    })
+    const models = await Promise.all(page.rows.map((d) => this.listed(d)))
+    return {
+      rows: models.filter((m): m is Awaited<M> => m !== undefined),
+      totalSize: page.totalSize,
+      nextId: page.nextKeyPair.startKeyDocId,
+    }
+  }
+
+  /** Ids of every entity matching `filter` that the current data owner may read (MedTech `matchX`). */
+  match(filter: FilterDto): Promise<string[]> {
+    requireSelf(this.ctx)
+    return this.ctx.http.call(this.routes.match, { body: { filter } })
   }
 
   /** One entity of a list: its model, or undefined after reporting why it is left out. */

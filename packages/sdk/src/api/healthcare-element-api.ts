@@ -1,14 +1,17 @@
 import {
   HealthcareElement,
   type Connection,
-  type PaginatedListHealthcareElement,
+  PaginatedListHealthcareElement,
   type Patient,
 } from '../models/index.ts'
 import { notAvailable, SdkError } from '../http/sdk-error.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
+import type { Filter } from '../filter/filter.ts'
+import { filterEntities, matchEntities } from './search.ts'
 import { EncryptedEntityStore } from './encrypted-entity-store.ts'
 import { linkedTo } from './linked-to.ts'
 import { ENTITY_KINDS } from './entity-models.ts'
+import { deleteEntities } from './entity-deletion.ts'
 
 /** MedTech `HealthcareElementApi`: encrypted healthcare elements linked to a patient. */
 export class HealthcareElementApi {
@@ -108,23 +111,33 @@ export class HealthcareElementApi {
     )
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  deleteHealthcareElement(_id: string): Promise<string> {
-    return Promise.reject(notAvailable('healthcareElementApi.deleteHealthcareElement'))
+  /** Deletes an element the current data owner is a delegate of; returns the rev of the deletion (MedTech). */
+  async deleteHealthcareElement(id: string): Promise<string> {
+    const [deleted] = await deleteEntities(this.ctx, 'healthcareElement', [id])
+    if (!deleted?.rev)
+      throw new SdkError('INTERNAL', `An error occurred when deleting this HealthcareElement. Id: ${id}`)
+    return deleted.rev
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
+  /** One page of the healthcare elements matching `filter` (filter objects or the HealthcareElementFilter DSL). */
   filterHealthcareElement(
-    _filter: unknown,
-    _nextHealthElementId?: string,
-    _limit?: number,
+    filter: Filter<HealthcareElement>,
+    nextHealthElementId?: string,
+    limit?: number,
   ): Promise<PaginatedListHealthcareElement> {
-    return Promise.reject(notAvailable('healthcareElementApi.filterHealthcareElement'))
+    return filterEntities(
+      this.store,
+      'HealthcareElement',
+      PaginatedListHealthcareElement,
+      filter,
+      nextHealthElementId,
+      limit,
+    )
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  matchHealthcareElement(_filter: unknown): Promise<string[]> {
-    return Promise.reject(notAvailable('healthcareElementApi.matchHealthcareElement'))
+  /** Ids of every healthcare element matching `filter` that the current data owner may read. */
+  matchHealthcareElement(filter: Filter<HealthcareElement>): Promise<string[]> {
+    return matchEntities(this.store, 'HealthcareElement', filter)
   }
 
   /** Not available yet in Cairn (docs/compatibility.md). */

@@ -1,9 +1,12 @@
 import { ROUTES } from '@cairn/protocol'
-import { HealthcareProfessional, type PaginatedListHealthcareProfessional } from '../models/index.ts'
+import { HealthcareProfessional, PaginatedListHealthcareProfessional } from '../models/index.ts'
 import { withOfficialName } from '../mappers/official-name.ts'
 import { forceUuid } from '../mappers/wire.ts'
-import { notAvailable } from '../http/sdk-error.ts'
+import { SdkError } from '../http/sdk-error.ts'
 import type { ApiContext } from './api-context.ts'
+import type { Filter } from '../filter/filter.ts'
+import { filterDirectory, matchDirectory } from './search.ts'
+import { forgetDataOwner } from './forget-data-owner.ts'
 
 /** Completes names as the original did (an official PersonName, and `name` from it). */
 export function completeNames(hcp: HealthcareProfessional): HealthcareProfessional {
@@ -38,22 +41,37 @@ export class HealthcareProfessionalApi {
     )
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  deleteHealthcareProfessional(_hcpId: string): Promise<string> {
-    return Promise.reject(notAvailable('healthcareProfessionalApi.deleteHealthcareProfessional'))
+  /**
+   * Deletes a healthcare professional (admins and the professional that created its record); returns
+   * the rev of the deletion (MedTech). A professional some user acts as is refused (409) until that
+   * user is deleted. Its public keys stay readable through `dataOwnerApi.getDataOwner`.
+   */
+  async deleteHealthcareProfessional(hcpId: string): Promise<string> {
+    const deleted = await this.ctx.http.call(ROUTES.healthcareProfessional.delete, { params: { id: hcpId } })
+    forgetDataOwner(this.ctx, hcpId)
+    if (!deleted?.rev) throw new SdkError('INTERNAL', `Could not delete healthcare professional ${hcpId}`)
+    return deleted.rev
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
+  /** One page of the professionals matching `filter` (by name, label or code, ids, or all). */
   filterHealthcareProfessionalBy(
-    _filter: unknown,
-    _nextHcpId?: string,
-    _limit?: number,
+    filter: Filter<HealthcareProfessional>,
+    nextHcpId?: string,
+    limit?: number,
   ): Promise<PaginatedListHealthcareProfessional> {
-    return Promise.reject(notAvailable('healthcareProfessionalApi.filterHealthcareProfessionalBy'))
+    return filterDirectory(
+      this.ctx,
+      'healthcareProfessional',
+      HealthcareProfessional,
+      PaginatedListHealthcareProfessional,
+      filter,
+      nextHcpId,
+      limit,
+    )
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  matchHealthcareProfessionalBy(_filter: unknown): Promise<string[]> {
-    return Promise.reject(notAvailable('healthcareProfessionalApi.matchHealthcareProfessionalBy'))
+  /** Ids of every professional matching `filter`. */
+  matchHealthcareProfessionalBy(filter: Filter<HealthcareProfessional>): Promise<string[]> {
+    return matchDirectory(this.ctx, 'healthcareProfessional', filter)
   }
 }

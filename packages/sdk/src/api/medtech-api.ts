@@ -5,6 +5,7 @@ import { HealthcareElementApi } from './healthcare-element-api.ts'
 import { HealthcareProfessionalApi } from './healthcare-professional-api.ts'
 import { MedicalDeviceApi } from './medical-device-api.ts'
 import { UserApi } from './user-api.ts'
+import { CodingApi } from './coding-api.ts'
 import { DataOwnerApi } from './data-owner-api.ts'
 import type { MedTechCryptoStrategies } from '../crypto/medtech-crypto-strategies.ts'
 import type { KeyStorageFacade, StorageFacade } from '../storage/storage-facade.ts'
@@ -82,14 +83,7 @@ export class MedTechApi {
     'updateNotificationStatus',
     'subscribeToNotificationEvents',
   ])
-  /** Not available yet in Cairn: every method rejects with NOT_AVAILABLE (docs/compatibility.md). */
-  readonly codingApi = notAvailableApi('codingApi', [
-    'createOrModifyCoding',
-    'createOrModifyCodings',
-    'filterCoding',
-    'getCoding',
-    'matchCoding',
-  ])
+  readonly codingApi: CodingApi
 
   /** @internal */
   constructor(
@@ -103,6 +97,7 @@ export class MedTechApi {
     this.healthcareProfessionalApi = new HealthcareProfessionalApi(ctx)
     this.medicalDeviceApi = new MedicalDeviceApi(ctx)
     this.userApi = new UserApi(ctx)
+    this.codingApi = new CodingApi(ctx)
     this.dataOwnerApi = new DataOwnerApi(ctx, this.patientApi)
   }
 

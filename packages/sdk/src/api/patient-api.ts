@@ -3,14 +3,17 @@ import {
   EncryptedPatient,
   Patient,
   type Connection,
-  type PaginatedListPatient,
+  PaginatedListPatient,
   type PotentiallyEncryptedPatient,
 } from '../models/index.ts'
 import { withOfficialName } from '../mappers/official-name.ts'
 import { notAvailable, SdkError } from '../http/sdk-error.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
+import type { Filter } from '../filter/filter.ts'
+import { filterEntities, matchEntities } from './search.ts'
 import { EncryptedEntityStore } from './encrypted-entity-store.ts'
 import { ENTITY_KINDS } from './entity-models.ts'
+import { deleteEntities } from './entity-deletion.ts'
 
 /** Defaults the server-side `newInstance` of the original gave every new patient. */
 function withCreationDefaults(p: Patient): Patient {
@@ -87,19 +90,29 @@ export class PatientApi {
     return new EncryptedPatient(withoutEncrypted(saved))
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  deletePatient(_patientId: string): Promise<string> {
-    return Promise.reject(notAvailable('patientApi.deletePatient'))
+  /**
+   * Deletes a patient the current data owner is a delegate of; returns its id (MedTech). The server
+   * keeps a tombstone without content; a patient some user acts as is refused (409) until that user
+   * is deleted.
+   */
+  async deletePatient(patientId: string): Promise<string> {
+    const [deleted] = await deleteEntities(this.ctx, 'patient', [patientId])
+    if (!deleted?.id) throw new SdkError('INTERNAL', `Could not delete patient ${patientId}`)
+    return deleted.id
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  filterPatients(_filter: unknown, _nextPatientId?: string, _limit?: number): Promise<PaginatedListPatient> {
-    return Promise.reject(notAvailable('patientApi.filterPatients'))
+  /** One page of the patients matching `filter` (MedTech filter objects or the PatientFilter DSL). */
+  filterPatients(
+    filter: Filter<Patient>,
+    nextPatientId?: string,
+    limit?: number,
+  ): Promise<PaginatedListPatient> {
+    return filterEntities(this.store, 'Patient', PaginatedListPatient, filter, nextPatientId, limit)
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  matchPatients(_filter: unknown): Promise<string[]> {
-    return Promise.reject(notAvailable('patientApi.matchPatients'))
+  /** Ids of every patient matching `filter` that the current data owner may read. */
+  matchPatients(filter: Filter<Patient>): Promise<string[]> {
+    return matchEntities(this.store, 'Patient', filter)
   }
 
   /** Not available yet in Cairn (docs/compatibility.md). */

@@ -74,6 +74,11 @@ export class DataOwnerKeys {
     return (await this.published(dataOwnerId)).keys
   }
 
+  /** Forgets the cached keys of one data owner (after its deletion): the next use reads them again. */
+  forget(dataOwnerId: string): void {
+    this.cache.delete(dataOwnerId)
+  }
+
   /** Forgets every cached key. */
   clear(): void {
     this.cache.clear()

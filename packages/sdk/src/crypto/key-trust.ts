@@ -145,6 +145,11 @@ export class KeyTrust {
     await this.savePins(ownerId, pins)
   }
 
+  /** Forgets the computed trust of one data owner (pins stay), after its deletion. */
+  forget(ownerId: string): void {
+    this.cache.delete(ownerId)
+  }
+
   /** Forgets the computed trust (pins stay). */
   clear(): void {
     this.cache.clear()

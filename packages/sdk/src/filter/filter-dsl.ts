@@ -1,29 +1,13 @@
 import { notAvailable } from '../http/sdk-error.ts'
-import type { Filter } from './filter.ts'
 
 /*
- * The MedTech filter DSL builders. They exist so that code written for the MedTech SDK loads and
- * type-checks, and fail at construction with a NOT_AVAILABLE SdkError naming docs/compatibility.md
- * until Cairn has the filter DSL.
+ * The MedTech filter DSL: the abstract bases and one builder per searchable type (medtech-api.md
+ * §4). NotificationFilter exists so that code written for the MedTech SDK loads and type-checks, and
+ * fails at construction with a NOT_AVAILABLE SdkError naming docs/compatibility.md until Cairn has
+ * notifications.
  */
 
-/** Base of the filter builders (MedTech `FilterBuilder`). */
-export abstract class FilterBuilder<T> {
-  abstract build(): Promise<Filter<T>>
-}
-
-/** A builder with a sort key (MedTech `SortableFilterBuilder`). */
-export abstract class SortableFilterBuilder<T, F> extends FilterBuilder<T> {
-  abstract get sort(): F
-}
-
-/** A builder bound to a data owner (MedTech `DataOwnerFilterBuilder`). */
-export abstract class DataOwnerFilterBuilder<T, F> {
-  /** Phantom marker of the filtered entity type; never set. */
-  declare readonly __entity?: T
-  abstract forDataOwner(dataOwnerId: string): F
-  abstract forSelf(): F
-}
+export { FilterBuilder, SortableFilterBuilder, DataOwnerFilterBuilder } from './filter-builder.ts'
 
 /** A DSL builder class whose constructor rejects with NOT_AVAILABLE. */
 function unavailableBuilder(name: string) {
@@ -34,11 +18,11 @@ function unavailableBuilder(name: string) {
   }
 }
 
-export const PatientFilter = unavailableBuilder('PatientFilter')
-export const DataSampleFilter = unavailableBuilder('DataSampleFilter')
-export const HealthcareElementFilter = unavailableBuilder('HealthcareElementFilter')
-export const HealthcareProfessionalFilter = unavailableBuilder('HealthcareProfessionalFilter')
-export const MedicalDeviceFilter = unavailableBuilder('MedicalDeviceFilter')
+export { PatientFilter, PatientFilterWithDataOwner } from './patient-filter.ts'
+export { DataSampleFilter, DataSampleFilterWithDataOwner } from './data-sample-filter.ts'
+export { HealthcareElementFilter, HealthcareElementFilterWithDataOwner } from './healthcare-element-filter.ts'
+export { HealthcareProfessionalFilter } from './healthcare-professional-filter.ts'
+export { MedicalDeviceFilter } from './medical-device-filter.ts'
 export const NotificationFilter = unavailableBuilder('NotificationFilter')
 export { UserFilter } from './user-filter.ts'
-export const CodingFilter = unavailableBuilder('CodingFilter')
+export { CodingFilter } from './coding-filter.ts'

@@ -19,6 +19,20 @@ interface AnyInput {
 }
 
 /**
+ * Raw bytes to send as `application/octet-stream`: made anew for every attempt, since a request sent
+ * again (after a token refresh) needs a fresh stream. A ReadableStream is streamed as it is produced.
+ */
+export type RawBody = () => Promise<ReadableStream<Uint8Array> | Blob | Uint8Array<ArrayBuffer>>
+
+/** How a request's body is sent and its answer read, besides JSON. */
+interface Transfer {
+  /** Send these bytes instead of a JSON body. */
+  raw?: RawBody
+  /** Answer the body of a successful response as a stream of bytes instead of parsing JSON. */
+  stream?: boolean
+}
+
+/**
  * JSON over HTTP to a Cairn server, route by route from the protocol's route table (no path is
  * written here), with authentication: logs in with the user's credentials, sends the JWT access
  * token, refreshes it when it expires and logs in again when the refresh token is gone. Failures
@@ -63,6 +77,30 @@ export class HttpClient {
   }
 
   /**
+   * Calls a route whose body is raw bytes (`bodyType: 'binary'`, attachments), sent as
+   * `application/octet-stream`; answers the route's JSON.
+   */
+  upload<R extends RouteDef & { bodyType: 'binary' }>(
+    route: R,
+    input: RouteInput<R>,
+    body: RawBody,
+  ): Promise<ResponseOf<R>> {
+    return this.request(route, input, { raw: body })
+  }
+
+  /**
+   * Calls a route whose answer is raw bytes (`responseType: 'binary'`, attachments): resolves with the
+   * response once its headers arrived, its body unread (a stream), so that large answers are consumed
+   * as they arrive. Failures are SdkErrors as for JSON routes.
+   */
+  download<R extends RouteDef & { responseType: 'binary' }>(
+    route: R,
+    input: RouteInput<R>,
+  ): Promise<Response> {
+    return this.request(route, input, { stream: true }) as Promise<Response>
+  }
+
+  /**
    * Ends the server session of these tokens (its refresh token and access tokens stop working) and
    * forgets them; a later call logs in again with the credentials, if any.
    */
@@ -98,11 +136,15 @@ export class HttpClient {
    * fresh login with the password when the server wants a recent one (REAUTHENTICATION_REQUIRED: a
    * change of the user's own password or email, minutes after the last login).
    */
-  private async request<R extends RouteDef>(route: R, input: RouteInput<R>): Promise<ResponseOf<R>> {
+  private async request<R extends RouteDef>(
+    route: R,
+    input: RouteInput<R>,
+    transfer?: Transfer,
+  ): Promise<ResponseOf<R>> {
     if (!this.tokens) await this.authenticate(false)
     const used = this.tokens
     try {
-      return await this.send(route, input, true)
+      return await this.send(route, input, true, this.tokens, transfer)
     } catch (e) {
       if (!(e instanceof SdkError) || !this.credentials) throw e
       if (e.status === 401) await this.authenticate(true)
@@ -110,7 +152,7 @@ export class HttpClient {
       // Only if no other call logged in again since this one was sent (its answer may come late).
       else if (this.tokens === used) await this.reauthenticate()
       else await this.pendingAuth
-      return this.send(route, input, true)
+      return this.send(route, input, true, this.tokens, transfer)
     }
   }
 
@@ -161,6 +203,7 @@ export class HttpClient {
     input: RouteInput<R>,
     auth: boolean,
     tokens: AuthResponseDto | undefined = this.tokens,
+    transfer: Transfer = {},
   ): Promise<ResponseOf<R>> {
     const { params, query, body } = input as AnyInput
     let path: string
@@ -170,19 +213,26 @@ export class HttpClient {
       throw new SdkError('BAD_REQUEST', (e as Error).message, { cause: e })
     }
     const url = `${this.baseUrl}${route.root ? '' : API_PREFIX}${path}`
-    const headers: Record<string, string> = { accept: 'application/json' }
+    const headers: Record<string, string> = {
+      accept: transfer.stream ? 'application/octet-stream, application/json' : 'application/json',
+    }
     if (body !== undefined) headers['content-type'] = 'application/json'
+    if (transfer.raw) headers['content-type'] = 'application/octet-stream'
     if (auth && tokens) headers.authorization = `Bearer ${tokens.token}`
+    const raw = transfer.raw ? await transfer.raw() : undefined
     let res: Response
     try {
       res = await this.fetchImpl(url, {
         method: route.method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+        // A streamed body needs half duplex (fetch's rule for request streams).
+        ...(raw instanceof ReadableStream ? { duplex: 'half' } : {}),
       })
     } catch (e) {
       throw networkError(this.baseUrl, `${route.method} ${url}`, e)
     }
+    if (res.ok && transfer.stream) return res
     let text: string
     try {
       text = await res.text()

@@ -1,6 +1,6 @@
 import type { DelegationDto, EncryptedEntityDto, EntityType, UserWriteDto } from '@cairn/protocol'
 import type { Caller } from '../auth/caller.ts'
-import { badRequest, forbidden, notFound, type AppError } from '../http/app-error.ts'
+import { badRequest, conflict, forbidden, notFound, type AppError } from '../http/app-error.ts'
 
 /**
  * The single place that decides what a caller may do. Every rule is a pure function of the caller,
@@ -164,6 +164,43 @@ export function assertCanModifyEntity(
   }
 }
 
+/**
+ * Deleting an encrypted entity: only its delegates (the data owners its delegation map names) may,
+ * the same data owners that read and modify it. Anyone else gets the 404 of an unknown id (no
+ * existence oracle). A patient reading its own record without being one of its delegates gets a 403
+ * instead: it knows the record exists, and that record is the identity its user acts as.
+ */
+export function assertCanDeleteEntity(caller: Caller, type: EntityType, doc: EncryptedEntityDto): void {
+  const me = requireDataOwner(caller)
+  if (Object.prototype.hasOwnProperty.call(doc.systemMetaData.delegations, me)) return
+  if (canReadEntity(caller, type, doc))
+    throw forbidden(
+      `Data owner ${me} may not delete ${type} ${doc.id}: only the data owners it is shared with may`,
+    )
+  throw entityNotFound(type, doc.id)
+}
+
+/**
+ * A data sample links to healthcare elements (`healthcareElementIds`, clear on the wire) only if each
+ * of them exists, is not deleted and is readable by the caller: a link to an element the caller
+ * cannot read would tell readers of the sample about a diagnosis they were not given, or point at
+ * nothing. `live` holds the non-deleted elements found among `ids`. The message is MedTech's.
+ */
+export function assertCanLinkHealthcareElements(
+  caller: Caller,
+  ids: readonly string[],
+  live: readonly EncryptedEntityDto[],
+): void {
+  const readable = new Set(
+    live.filter((he) => canReadEntity(caller, 'healthcareElement', he)).map((he) => he.id),
+  )
+  const refused = ids.filter((id) => !readable.has(id))
+  if (refused.length > 0)
+    throw badRequest(
+      `Health elements ${refused.join(',')} do not exist or user ${caller.userId} may not access them`,
+    )
+}
+
 /** Filters embed a data owner id: a caller may only query as itself. */
 export function assertCanQueryAs(caller: Caller, dataOwnerId: string | undefined): string {
   const me = requireDataOwner(caller)
@@ -232,6 +269,42 @@ export function assertCanModifyDataOwner(
   if (!caller.isAdmin && next.responsible !== undefined && next.responsible !== stored.responsible)
     throw forbidden(`Only admins may change the responsible professional of ${kind} ${stored.id}`)
   assertKeyChange(self, kind, stored.id, stored.systemMetaData ?? {}, next.systemMetaData ?? {})
+}
+
+/**
+ * Deleting a professional's or device's record: admins and the healthcare professional in its
+ * `responsible` field (the one that created a professional's record, the responsible professional of a
+ * device), as for modifications; never the data owner itself, whose user must be deleted first anyway
+ * (assertNoUserActsAs). These records are public directory data: a caller who may not delete one gets
+ * a 403.
+ */
+export function assertCanDeleteDataOwner(
+  caller: Caller,
+  kind: 'healthcareProfessional' | 'medicalDevice',
+  stored: Record<string, unknown> & { id: string },
+): void {
+  if (caller.dataOwnerId === stored.id)
+    throw forbidden(`${kind} ${stored.id} cannot delete itself: its responsible professional or an admin may`)
+  if (caller.isAdmin) return
+  const responsible = typeof stored.responsible === 'string' ? stored.responsible : undefined
+  if (caller.dataOwnerType === 'HealthcareProfessional' && caller.dataOwnerId === responsible) return
+  const who = kind === 'medicalDevice' ? 'its responsible professional' : 'the professional that created it'
+  throw forbidden(
+    `Data owner ${caller.dataOwnerId ?? '(none)'} may not delete ${kind} ${stored.id}: only ${who} and admins may`,
+  )
+}
+
+/**
+ * A data owner (professional, device or patient) is deleted only once no user acts as it: a user
+ * left acting as a deleted data owner could neither use its keys nor be linked to another one (the
+ * link never changes). `userIds` are the live users linked to it; the 409 names the first, which its
+ * managers delete first (`DELETE /user/{id}`).
+ */
+export function assertNoUserActsAs(kind: string, id: string, userIds: readonly string[]): void {
+  if (userIds.length > 0)
+    throw conflict(
+      `${kind} ${id} is the data owner of user ${userIds[0]}: delete that user first (DELETE /user/${userIds[0]})`,
+    )
 }
 
 /**
@@ -477,4 +550,36 @@ export function assertCanReadExchangeKeys(caller: Caller, delegator: string, del
   if (me !== delegator && me !== delegate) {
     throw forbidden(`Data owner ${me} cannot read exchange keys of ${delegator} -> ${delegate}`)
   }
+}
+
+/**
+ * Codings are public reference data (code systems such as SNOMED CT or LOINC): every signed-in user
+ * reads and searches them, and admins and healthcare professionals create and modify them. Patients
+ * and devices may not: a coding changed by one would change what every professional's app shows.
+ */
+export function assertCanWriteCodings(caller: Caller): void {
+  if (caller.isAdmin || caller.dataOwnerType === 'HealthcareProfessional') return
+  throw forbidden('Only an admin or a healthcare professional may create or modify codings')
+}
+
+/**
+ * Reading an attachment of a data sample: the data owners that may read the sample (its delegates),
+ * who are also the ones holding the sample's key, from which the attachment's key derives. Anyone else
+ * gets the 404 of an unknown sample, whether the sample exists or not (no existence oracle); a user
+ * that is no data owner a 403. `isDelegate` comes from the access index (Storage.getDocFor).
+ */
+export function assertCanReadAttachment(caller: Caller, dataSampleId: string, isDelegate: boolean): void {
+  requireDataOwner(caller)
+  assertCanReadEntityById(caller, 'dataSample', dataSampleId, isDelegate)
+}
+
+/**
+ * Storing, replacing or deleting an attachment of a data sample: the data owners that may modify the
+ * sample. In Cairn those are its delegates, as for reading (any delegate may write a new revision of
+ * the sample, and the SDK writes the revision that references the attachment); the rule is its own
+ * function so that the two can diverge. Others get the 404 of an unknown sample.
+ */
+export function assertCanWriteAttachment(caller: Caller, dataSampleId: string, isDelegate: boolean): void {
+  requireDataOwner(caller)
+  assertCanReadEntityById(caller, 'dataSample', dataSampleId, isDelegate)
 }

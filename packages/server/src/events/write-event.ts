@@ -5,7 +5,7 @@ export type WriteEventKind = 'create' | 'modify' | 'share' | 'delete' | 'login' 
 
 /** Kinds of records a write event is about. */
 export type WriteEventSubject =
-  EntityType | 'healthcareProfessional' | 'medicalDevice' | 'exchangeKey' | 'user'
+  EntityType | 'healthcareProfessional' | 'medicalDevice' | 'exchangeKey' | 'user' | 'coding'
 
 /** Who did it: the user, and the data owner it acted as (if any). */
 export interface WriteEventActor {
@@ -27,7 +27,10 @@ export interface WriteEvent {
   readonly actor: WriteEventActor
   /** The request that caused the write (the x-request-id of its answer). */
   readonly requestId: string
-  /** Data owners with access after the write (encrypted entities); for a share, the new ones are in `added`. */
+  /**
+   * Data owners with access after the write (encrypted entities); for a share, the new ones are in
+   * `added`; for a delete, those that had access until then.
+   */
   readonly delegates: readonly string[]
   /** For `share`: the data owners that gained access with this write. */
   readonly added?: readonly string[]

@@ -42,7 +42,7 @@ export interface ServeOptions {
 const errorResponse = ref(ErrorBodySchema)
 
 /** The Fastify schema of a route: validation, serialisation and its OpenAPI operation. */
-function schemaOf(route: RouteDef): FastifySchema {
+export function schemaOf(route: RouteDef): FastifySchema {
   return {
     operationId: route.operationId,
     summary: route.summary,

@@ -28,9 +28,19 @@ export interface AccessRow {
   entity_id: string
 }
 
-/** Secret foreign key index: one row per clear secret id of the parent patient. */
-export interface SfkRow {
-  sfk: string
+/**
+ * Term index: one row per search term of the entity (secret ids of its parent patient, codes, labels,
+ * identifiers...), with the entity's sort value (a date) so that a term and a date range are one range.
+ */
+export interface TermRow {
+  term: string
+  value: number
+  entity_id: string
+}
+
+/** Name index: one row per suffix of each normalised name of the entity (substring search by prefix). */
+export interface NameRow {
+  name: string
   entity_id: string
 }
 
@@ -95,6 +105,29 @@ export interface SettingsRow {
   value: string
 }
 
+/**
+ * One upload of an attachment (migration 0007): invisible to reads until `committed` is 1, when it
+ * becomes the attachment of its data sample and document id (replacing the previous one).
+ */
+export interface AttachmentBlobRow {
+  upload_id: string
+  data_sample_id: string
+  document_id: string
+  /** Bytes stored, set at commit. */
+  size: number
+  /** Epoch ms of the start of the upload (interrupted ones are pruned after a while). */
+  created: number
+  /** 0 while uploading, 1 once complete. */
+  committed: number
+}
+
+/** One piece of the bytes of an upload, in `seq` order. */
+export interface AttachmentChunkRow {
+  upload_id: string
+  seq: number
+  data: Uint8Array
+}
+
 /** The whole schema, for `Kysely<Database>`. */
 export interface Database {
   patient: DocRow
@@ -106,15 +139,20 @@ export interface Database {
   patient_access: AccessRow
   data_sample_access: AccessRow
   healthcare_element_access: AccessRow
-  patient_sfk: SfkRow
-  data_sample_sfk: SfkRow
-  healthcare_element_sfk: SfkRow
+  patient_term: TermRow
+  data_sample_term: TermRow
+  healthcare_element_term: TermRow
+  healthcare_professional_term: TermRow
+  patient_name: NameRow
+  healthcare_professional_name: NameRow
   users: UsersRow
   user_tokens: UserTokensRow
   settings: SettingsRow
   data_owner_ids: DataOwnerIdRow
   sessions: SessionsRow
   login_failures: LoginFailuresRow
+  attachment_blob: AttachmentBlobRow
+  attachment_chunk: AttachmentChunkRow
 }
 
 type Descriptors = typeof ENTITY_DESCRIPTORS

@@ -2,20 +2,21 @@ import type { IndexKind } from '@cairn/protocol'
 import type { DocTable, DocWrite } from './storage.ts'
 import { INDEX_COLUMNS, TABLES, indexTable } from './storage-tables.ts'
 
-/** The rows of one index table for a batch of documents, one per (value, document). */
+/** The rows of one index table for a batch of documents, values in `columns` order. */
 export interface IndexTableRows {
   kind: IndexKind
   table: string
-  column: string
-  rows: Record<string, string>[]
+  columns: readonly string[]
+  rows: (string | number)[][]
 }
 
 /**
  * Builds the index rows of `writes` for every index kind of `table`. Only live documents are indexed:
  * a deleted one gets no rows, so filters and their counts never need to read the document table to
  * leave deleted documents out. Values repeated within one document are kept once (they would break
- * the index's primary key). Index values given for a kind
- * the table does not keep throw: they would otherwise be dropped silently, leaving the document
+ * the index's primary key). Term rows carry the document's sort value (`indexes.sortValue`, 0 when
+ * absent), so that a term and a date range are one range of the term index. Index values given for a
+ * kind the table does not keep throw: they would otherwise be dropped silently, leaving the document
  * unfindable; so does a delegator/delegate pair outside the exchange key table.
  */
 export function indexRows(table: DocTable, writes: readonly DocWrite[]): IndexTableRows[] {
@@ -23,7 +24,7 @@ export function indexRows(table: DocTable, writes: readonly DocWrite[]): IndexTa
   const out: IndexTableRows[] = spec.indexes.map((kind) => ({
     kind,
     table: indexTable(table, kind),
-    column: INDEX_COLUMNS[kind],
+    columns: INDEX_COLUMNS[kind],
     rows: [],
   }))
   for (const write of writes) {
@@ -36,9 +37,10 @@ export function indexRows(table: DocTable, writes: readonly DocWrite[]): IndexTa
       throw new Error(`only exchange keys carry a delegator/delegate pair (${table} document ${write.id})`)
     }
     if (write.deleted) continue
+    const sortValue = write.indexes.sortValue ?? 0
     for (const index of out) {
       for (const value of new Set(write.indexes[index.kind] ?? [])) {
-        index.rows.push({ [index.column]: value, entity_id: write.id })
+        index.rows.push(index.kind === 'term' ? [value, sortValue, write.id] : [value, write.id])
       }
     }
   }

@@ -1,15 +1,10 @@
-import {
-  CompiledQuery,
-  sql,
-  type Expression,
-  type ExpressionBuilder,
-  type Kysely,
-  type SqlBool,
-} from 'kysely'
+import { CompiledQuery, sql, type Kysely } from 'kysely'
 import type { Database, DocRow } from './database-schema.ts'
 import type { StorageBackend } from './storage-backend.ts'
 import {
+  StaleKeyset,
   StorageConflict,
+  TooManyMatches,
   type AccessibleDoc,
   type DocPage,
   type DocTable,
@@ -27,8 +22,11 @@ import {
   type UserUpdateOptions,
 } from './storage.ts'
 import { bulkUpdateDocs } from './bulk-update-docs.ts'
+import type { CodingStore } from './coding-store.ts'
+import { KyselyCodingStore } from './kysely-coding-store.ts'
 import { chunkRows } from './chunk.ts'
-import type { IndexQuery } from './index-query.ts'
+import { BY_ID, EVERY_DOCUMENT_TERM, type IndexQuery, type PageOrder } from './index-query.ts'
+import { PageQuery, plan } from './page-query.ts'
 import { indexRows, type IndexTableRows } from './index-rows.ts'
 import { migrateToLatest } from './migrations.ts'
 import {
@@ -39,8 +37,10 @@ import {
   toUserRow,
   toUserTokenRow,
 } from './row-mapping.ts'
-import { DATA_OWNER_TABLES, INDEX_COLUMNS, TABLES, indexTable } from './storage-tables.ts'
+import { DATA_OWNER_TABLES, TABLES, indexTable } from './storage-tables.ts'
 import { isUniqueViolation } from './unique-violation.ts'
+import type { AttachmentChunkStorage } from './attachment-chunk-storage.ts'
+import { KyselyAttachmentChunks } from './kysely-attachment-chunks.ts'
 
 /** Parameters bound per id of an id list (inserted rows bind one per column). */
 const ID_PARAMS = 1
@@ -72,6 +72,9 @@ function insertText(
 
 /** Most index rows per table of a one-document insert whose SQL text is cached and prepared. */
 const MAX_CACHED_INDEX_ROWS = 4
+
+/** Page size explainSearch plans for when none is given (a list screen's page). */
+const DEFAULT_EXPLAIN_LIMIT = 100
 
 /** Settings key rewritten by every readiness check. */
 const HEARTBEAT_SETTING = 'ready.heartbeat'
@@ -112,13 +115,19 @@ const untyped = (db: Kysely<Database>): AnyDb => db
 export class KyselyStorage implements Storage {
   readonly dialect: 'sqlite' | 'postgres'
   readonly #backend: StorageBackend
+  readonly codings: CodingStore
   /** SQL texts of the hot queries, built once (see #sqlText). */
   readonly #texts = new Map<string, string>()
   #closed = false
 
+  /** The rows of the database blob store of attachments. */
+  readonly attachments: AttachmentChunkStorage
+
   constructor(backend: StorageBackend) {
     this.#backend = backend
     this.dialect = backend.dialect
+    this.codings = new KyselyCodingStore(backend, () => this.#db)
+    this.attachments = new KyselyAttachmentChunks(backend, () => this.#db)
   }
 
   /** The Kysely instance, refusing use after close() with a clear message rather than a driver error. */
@@ -264,13 +273,8 @@ export class KyselyStorage implements Storage {
         }
       : { table: TABLES[table].sql, columns: DOC_COLUMNS, rows: writes.map(row) }
     const inserts = [docs]
-    for (const { table: indexName, column, rows } of indexRows(table, writes)) {
-      if (rows.length > 0)
-        inserts.push({
-          table: indexName,
-          columns: [column, 'entity_id'],
-          rows: rows.map((r) => [r[column], r.entity_id]),
-        })
+    for (const { table: indexName, columns, rows } of indexRows(table, writes)) {
+      if (rows.length > 0) inserts.push({ table: indexName, columns, rows })
     }
     if (DATA_OWNER_TABLES.includes(table)) {
       inserts.push({ table: 'data_owner_ids', columns: ['id'], rows: writes.map((w) => [w.id]) })
@@ -340,90 +344,155 @@ export class KyselyStorage implements Storage {
           : new StorageConflict(failed, 'stale')
       }
       await this.#deleteIndexRows(trx, index, ids)
-      for (const { table: indexName, column, rows } of index) {
-        await this.#insertRows(
-          trx,
-          indexName,
-          [column, 'entity_id'],
-          rows.map((r) => [r[column], r.entity_id]),
-        )
+      for (const { table: indexName, columns, rows } of index) {
+        await this.#insertRows(trx, indexName, columns, rows)
       }
     })
   }
 
   /**
-   * Keyset page of the non-deleted documents `accessor` can access that `query` selects, plus the count
-   * of all of them. The walk starts from the accessor's rows of the access index, whose primary key
-   * (data_owner_id, entity_id) yields them in id order, so a page costs the same whatever its position;
-   * the query becomes EXISTS conditions on the other index tables (see #condition). Index tables only
-   * hold live documents (index-rows.ts), so the count reads index tables alone: joining the documents
-   * to check `deleted` would read every matching document, large ones from overflow pages.
+   * Keyset page of the non-deleted documents that `query` selects (among those `accessor` can access,
+   * when given), plus the count of all of them. The query is planned (page-query.ts): a selective index
+   * range drives the walk (a patient's secret id, an identifier, a code...), else the accessor's rows of
+   * the access index in id order; the other conditions are EXISTS probes on the index tables. Pages
+   * continue from `startId` by keyset, on (id) or (sort value, id), so a page costs the same whatever
+   * its position. Index tables only hold live documents (index-rows.ts), so the count reads index
+   * tables alone.
    */
   async findPage(
     table: DocTable,
-    accessor: string,
+    accessor: string | undefined,
     query: IndexQuery,
     startId: string | undefined,
     limit: number,
+    order: PageOrder = BY_ID,
   ): Promise<DocPage> {
-    if (!TABLES[table].indexes.includes('access')) throw new Error(`${table} documents have no access index`)
-    const db = untyped(this.#db)
-    const matches = () =>
-      db
-        .selectFrom(`${indexTable(table, 'access')} as a`)
-        .where('a.data_owner_id', '=', accessor)
-        .where((eb) => this.#condition(eb, table, query))
-    let page = matches()
-      .innerJoin(`${TABLES[table].sql} as d`, 'd.id', 'a.entity_id')
-      .where('d.deleted', '=', 0)
-      .select(['d.id', 'd.rev', 'd.doc', 'd.created', 'd.modified', 'd.deleted'])
-    if (startId !== undefined) page = page.where('a.entity_id', '>=', startId)
-    const rows = (limit > 0 ? await page.orderBy('a.entity_id').limit(limit).execute() : []) as DocRow[]
+    const built = this.#pageQuery(table, accessor, query, order)
+    if (!built) return { docs: [], total: 0 }
+    const { q } = built
+    let rows: DocRow[] = []
+    if (limit > 0) {
+      const start = startId === undefined ? undefined : await this.#keysetStart(table, startId, order)
+      rows = (await this.#pageSelect(table, q, startId, start, limit).execute()) as DocRow[]
+    }
     // A first page that holds every match needs no count.
-    const count: { n: unknown } =
-      startId === undefined && limit > 0 && rows.length < limit
-        ? { n: rows.length }
-        : await matches()
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
+    if (startId === undefined && limit > 0 && rows.length < limit)
+      return { docs: rows.map(toStoredDoc), total: rows.length }
+    const count = (await q
+      .matches()
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow()) as { n: unknown }
     return { docs: rows.map(toStoredDoc), total: Number(count.n) }
   }
 
-  /** The SQL condition on `a.entity_id` selecting what `query` selects (index tables by EXISTS). */
-  #condition(
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- dynamic index table names
-    eb: ExpressionBuilder<any, any>,
+  /**
+   * Ids of every document `query` selects (among those `accessor` can access), in page order; more than
+   * `max` -> TooManyMatches, before anything is sent.
+   */
+  async matchIds(
     table: DocTable,
+    accessor: string | undefined,
     query: IndexQuery,
-    depth = 0,
-  ): Expression<SqlBool> {
-    switch (query.op) {
-      case 'all':
-        return sql<SqlBool>`1 = 1`
-      case 'none':
-        return sql<SqlBool>`1 = 0`
-      case 'ids':
-        return query.ids.length === 0 ? sql<SqlBool>`1 = 0` : eb('a.entity_id', 'in', [...new Set(query.ids)])
-      case 'index': {
-        if (!TABLES[table].indexes.includes(query.index))
-          throw new Error(`${table} documents have no ${query.index} index`)
-        if (query.values.length === 0) return sql<SqlBool>`1 = 0`
-        const alias = `i${depth}`
-        return eb.exists(
-          eb
-            .selectFrom(`${indexTable(table, query.index)} as ${alias}`)
-            .select(sql`1`.as('one'))
-            .whereRef(`${alias}.entity_id`, '=', 'a.entity_id')
-            .where(`${alias}.${INDEX_COLUMNS[query.index]}`, 'in', [...new Set(query.values)]),
-        )
-      }
-      case 'and':
-        return eb.and(query.of.map((q, i) => this.#condition(eb, table, q, depth * 10 + i + 1)))
-      case 'or':
-        return query.of.length === 0
-          ? sql<SqlBool>`1 = 0`
-          : eb.or(query.of.map((q, i) => this.#condition(eb, table, q, depth * 10 + i + 1)))
+    max: number,
+    order: PageOrder = BY_ID,
+  ): Promise<string[]> {
+    const built = this.#pageQuery(table, accessor, query, order)
+    if (!built) return []
+    const { q } = built
+    const rows = (await q
+      .ordered(q.matches().select(`${q.idColumn} as id`))
+      .limit(max + 1)
+      .execute()) as { id: string }[]
+    if (rows.length > max) throw new TooManyMatches(max)
+    return rows.map((r) => r.id)
+  }
+
+  /** The page of a planned query: documents joined to the driver's rows, from the keyset position. */
+  #pageSelect(
+    table: DocTable,
+    q: PageQuery,
+    startId: string | undefined,
+    start: number | undefined,
+    limit: number,
+  ) {
+    let page = q
+      .matches()
+      .innerJoin(`${TABLES[table].sql} as d`, 'd.id', q.idColumn)
+      .where('d.deleted', '=', 0)
+      .select(['d.id', 'd.rev', 'd.doc', 'd.created', 'd.modified', 'd.deleted'])
+    if (startId !== undefined) page = page.where((eb) => q.keyset(eb, startId, start))
+    return q.ordered(page).limit(limit)
+  }
+
+  /**
+   * The database's plan of the statements a search runs (page, count, match), as text lines: how an
+   * operator checks that a filter uses the indexes (`EXPLAIN` on PostgreSQL, `EXPLAIN QUERY PLAN` on
+   * SQLite). Not part of the Storage contract: it exists for diagnosis and for the index-use tests.
+   */
+  async explainSearch(
+    table: DocTable,
+    accessor: string | undefined,
+    query: IndexQuery,
+    order: PageOrder = BY_ID,
+    limit = DEFAULT_EXPLAIN_LIMIT,
+  ): Promise<{ page: string[]; count: string[]; match: string[] }> {
+    const built = this.#pageQuery(table, accessor, query, order)
+    if (!built) return { page: [], count: [], match: [] }
+    const { q } = built
+    const explain = async (compiled: { sql: string; parameters: readonly unknown[] }) => {
+      const prefix = this.dialect === 'postgres' ? 'explain ' : 'explain query plan '
+      const result = await this.#db.executeQuery(
+        CompiledQuery.raw(prefix + compiled.sql, [...compiled.parameters]),
+      )
+      return (result.rows as Record<string, unknown>[]).map((r) =>
+        String(r['QUERY PLAN'] ?? r.detail ?? JSON.stringify(r)),
+      )
     }
+    return {
+      page: await explain(this.#pageSelect(table, q, undefined, undefined, limit).compile()),
+      count: await explain(
+        q
+          .matches()
+          .select((eb) => eb.fn.countAll().as('n'))
+          .compile(),
+      ),
+      match: await explain(q.ordered(q.matches().select(`${q.idColumn} as id`)).compile()),
+    }
+  }
+
+  /**
+   * Refreshes the planner's statistics of every table (ANALYZE, on both databases): what an operator
+   * runs after a bulk load so that filters keep choosing their indexes. PostgreSQL's autovacuum does
+   * it on its own after a while; SQLite only when asked.
+   */
+  async analyze(): Promise<void> {
+    await sql`analyze`.execute(this.#db)
+  }
+
+  /** The SQL builder of a filter query, or undefined when its plan shows it matches nothing. */
+  #pageQuery(table: DocTable, accessor: string | undefined, query: IndexQuery, order: PageOrder) {
+    if (accessor !== undefined && !TABLES[table].indexes.includes('access'))
+      throw new Error(`${table} documents have no access index`)
+    const queryPlan = plan(query, order, accessor !== undefined)
+    if (queryPlan.empty) return undefined
+    return { q: new PageQuery(untyped(this.#db), table, accessor, queryPlan, order) }
+  }
+
+  /**
+   * The sort value of the page's first document, for a value-ordered keyset. A document that no longer
+   * matches anything (deleted since the previous page) cannot place the page: a clear error, not a page
+   * that silently repeats or skips rows.
+   */
+  async #keysetStart(table: DocTable, startId: string, order: PageOrder): Promise<number | undefined> {
+    if (order.by === 'id') return undefined
+    const row = (await untyped(this.#db)
+      .selectFrom(indexTable(table, 'term'))
+      .select('value')
+      .where('term', '=', EVERY_DOCUMENT_TERM)
+      .where('entity_id', '=', startId)
+      .executeTakeFirst()) as { value: unknown } | undefined
+    if (!row) throw new StaleKeyset(startId)
+    return Number(row.value)
   }
 
   /** Non-deleted exchange keys of the ordered pair, oldest first (id breaks ties deterministically). */

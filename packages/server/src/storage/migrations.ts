@@ -1,4 +1,8 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+import { codingsMigration } from './coding-migration.ts'
+import { attachmentsMigration } from './attachment-migration.ts'
+import { TERMS, searchIndexOf } from '../filters/search-terms.ts'
+import { EVERY_DOCUMENT_TERM } from './index-query.ts'
 
 /**
  * Migrations describe the schema of their time, not the current `Database` type, so they see the
@@ -227,12 +231,115 @@ const accounts: Migration = {
   },
 }
 
+/** Tables given a search index by 0005, with the document type whose clear fields feed it. */
+const SEARCH_TABLES = [
+  { table: 'patient', type: 'patient', names: true, encrypted: true },
+  { table: 'data_sample', type: 'dataSample', names: false, encrypted: true },
+  { table: 'healthcare_element', type: 'healthcareElement', names: false, encrypted: true },
+  { table: 'healthcare_professional', type: 'healthcareProfessional', names: true, encrypted: false },
+] as const
+
+/** Documents read per round while 0005 indexes existing ones. */
+const REINDEX_CHUNK = 500
+
+/**
+ * Search (issue 9): a term index `<table>_term (term, value, entity_id)` and, for people, a name index
+ * `<table>_name (name, entity_id)` (docs/filters.md); the secret-foreign-key index of 0001 becomes
+ * `sfk:` terms. Existing documents are indexed with the extraction of filters/search-terms.ts; a
+ * later change to what is indexed is a new migration that re-indexes. Names compare in the binary
+ * ("C") collation on PostgreSQL, so that prefix ranges mean the same on both databases.
+ */
+const search = (dialect: 'sqlite' | 'postgres'): Migration => ({
+  async up(db: AnyDb): Promise<void> {
+    const nameType = dialect === 'postgres' ? sql`text collate "C"` : sql`text`
+    for (const { table, type, names, encrypted } of SEARCH_TABLES) {
+      // Primary key (term, value, entity_id): one term's rows in value order (date ranges, date-ordered
+      // pages); the (entity_id, term) index serves the EXISTS probes and the rewrite of a document's rows.
+      await db.schema
+        .createTable(`${table}_term`)
+        .addColumn('term', 'text', (c) => c.notNull())
+        .addColumn('value', 'bigint', (c) => c.notNull())
+        .addColumn('entity_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${table}_term_pk`, ['term', 'value', 'entity_id'])
+        .execute()
+      await db.schema
+        .createIndex(`${table}_term_entity_idx`)
+        .on(`${table}_term`)
+        .columns(['entity_id', 'term'])
+        .execute()
+      if (names) {
+        await db.schema
+          .createTable(`${table}_name`)
+          .addColumn('name', nameType, (c) => c.notNull())
+          .addColumn('entity_id', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint(`${table}_name_pk`, ['name', 'entity_id'])
+          .execute()
+        await db.schema
+          .createIndex(`${table}_name_entity_idx`)
+          .on(`${table}_name`)
+          .columns(['entity_id', 'name'])
+          .execute()
+      }
+      let after = ''
+      for (;;) {
+        const docs = (await db
+          .selectFrom(table)
+          .select(['id', 'doc'])
+          .where('deleted', '=', 0)
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(REINDEX_CHUNK)
+          .execute()) as { id: string; doc: string }[]
+        if (docs.length === 0) break
+        after = docs[docs.length - 1].id
+        const terms: [string, number, string][] = []
+        const nameRows: [string, string][] = []
+        for (const { id, doc } of docs) {
+          const json = JSON.parse(doc) as Record<string, unknown>
+          const meta = (json.systemMetaData ?? {}) as { secretForeignKeys?: unknown }
+          const sfks =
+            encrypted && Array.isArray(meta.secretForeignKeys)
+              ? meta.secretForeignKeys.filter((v): v is string => typeof v === 'string')
+              : []
+          let index
+          try {
+            index = searchIndexOf(type, json, sfks)
+          } catch {
+            // Too many values: keep what filters by patient need, as the old index did.
+            index = { term: [EVERY_DOCUMENT_TERM, ...sfks.map(TERMS.secretId)], name: [], sortValue: 0 }
+          }
+          for (const term of new Set(index.term)) terms.push([term, index.sortValue, id])
+          if (names) for (const name of new Set(index.name)) nameRows.push([name, id])
+        }
+        for (let i = 0; i < terms.length; i += 200) {
+          const part = terms.slice(i, i + 200)
+          await db
+            .insertInto(`${table}_term`)
+            .values(part.map(([term, value, entity_id]) => ({ term, value, entity_id })))
+            .execute()
+        }
+        for (let i = 0; i < nameRows.length; i += 300) {
+          const part = nameRows.slice(i, i + 300)
+          await db
+            .insertInto(`${table}_name`)
+            .values(part.map(([name, entity_id]) => ({ name, entity_id })))
+            .execute()
+        }
+      }
+      if (encrypted) await db.schema.dropTable(`${table}_sfk`).execute()
+    }
+  },
+})
+
 /** Every migration by name; names sort in the order they must run. */
 const migrations = (dialect: 'sqlite' | 'postgres'): Record<string, Migration> => ({
   '0001_initial': initial,
   '0002_data_owner_ids': dataOwnerIds,
   '0003_lz4_documents': lz4Documents(dialect),
   '0004_accounts': accounts,
+  '0005_search': search(dialect),
+  '0006_codings': codingsMigration(dialect),
+  '0007_attachments': attachmentsMigration(dialect),
 })
 
 /**

@@ -14,7 +14,12 @@ export interface TableSpec {
 
 /** Document tables that are not encrypted entities. */
 const OTHER_TABLES = {
-  healthcareProfessional: { sql: 'healthcare_professional', indexes: [], dataOwner: true, pair: false },
+  healthcareProfessional: {
+    sql: 'healthcare_professional',
+    indexes: ['term', 'name'],
+    dataOwner: true,
+    pair: false,
+  },
   medicalDevice: { sql: 'medical_device', indexes: [], dataOwner: true, pair: false },
   exchangeKey: { sql: 'exchange_key', indexes: [], dataOwner: false, pair: true },
 } as const satisfies Record<string, TableSpec>
@@ -33,10 +38,19 @@ export const TABLES: Readonly<Record<DocTable, TableSpec>> = {
   ...OTHER_TABLES,
 }
 
-/** Column holding the indexed value, per index kind (the other column is `entity_id`). */
-export const INDEX_COLUMNS: Readonly<Record<IndexKind, string>> = {
-  access: 'data_owner_id',
-  sfk: 'sfk',
+/**
+ * Columns of each index table, in insert order: the indexed value first, `entity_id` last. Term rows
+ * also carry the document's sort value (a date such as a sample's value date), between the two.
+ */
+export const INDEX_COLUMNS: Readonly<Record<IndexKind, readonly string[]>> = {
+  access: ['data_owner_id', 'entity_id'],
+  term: ['term', 'value', 'entity_id'],
+  name: ['name', 'entity_id'],
+}
+
+/** Column holding the indexed value of an index kind. */
+export function valueColumn(kind: IndexKind): string {
+  return INDEX_COLUMNS[kind][0]
 }
 
 /** SQL name of one index table of a document table. */

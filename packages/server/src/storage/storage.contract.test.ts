@@ -57,7 +57,7 @@ async function findBySecretForeignKeys(
   limit: number,
 ): Promise<StoredDoc[]> {
   return (
-    await storage.findPage(table, accessor, { op: 'index', index: 'sfk', values: sfks }, startId, limit)
+    await storage.findPage(table, accessor, { op: 'term', terms: sfks }, startId, limit)
   ).docs
 }
 
@@ -172,7 +172,7 @@ function contract(makeTarget: () => Target): void {
     const first = write(idOf(p, 1), { access: [`owner-${p}`] })
     await storage.insertDocs('healthcareElement', [first])
 
-    const fresh = write(idOf(p, 2), { access: [`other-${p}`], sfk: [`sfk-${p}`] })
+    const fresh = write(idOf(p, 2), { access: [`other-${p}`], term: [`sfk-${p}`] })
     await expectConflict(storage.insertDocs('healthcareElement', [fresh, write(first.id)]), 'exists', [
       first.id,
     ])
@@ -238,11 +238,11 @@ function contract(makeTarget: () => Target): void {
 
   it('rejects a batch with a stale rev and changes nothing, index rows included', async () => {
     const p = prefix()
-    const a = write(idOf(p, 1), { access: [`old-${p}`], sfk: [`sfk-old-${p}`] })
-    const b = write(idOf(p, 2), { access: [`old-${p}`], sfk: [`sfk-old-${p}`] })
+    const a = write(idOf(p, 1), { access: [`old-${p}`], term: [`sfk-old-${p}`] })
+    const b = write(idOf(p, 2), { access: [`old-${p}`], term: [`sfk-old-${p}`] })
     await storage.insertDocs('patient', [a, b])
 
-    const goodUpdate = next(a, { access: [`new-${p}`], sfk: [`sfk-new-${p}`] })
+    const goodUpdate = next(a, { access: [`new-${p}`], term: [`sfk-new-${p}`] })
     const staleUpdate = next(b, { access: [`new-${p}`] }, { expectedRev: '7-stale' })
     await expectConflict(storage.updateDocs('patient', [goodUpdate, staleUpdate]), 'stale', [b.id])
 
@@ -273,7 +273,7 @@ function contract(makeTarget: () => Target): void {
     const [alice, bob] = [`alice-${p}`, `bob-${p}`]
     const original = write(idOf(p, 1), {
       access: [alice, bob, bob],
-      sfk: ['s1', 's2', 's1'],
+      term: ['s1', 's2', 's1'],
     })
     await storage.insertDocs('dataSample', [original])
     expect(ids(await findByAccessor(storage, 'dataSample', alice, undefined, 10))).toEqual([original.id])
@@ -281,7 +281,7 @@ function contract(makeTarget: () => Target): void {
       original.id,
     ])
 
-    await storage.updateDocs('dataSample', [next(original, { access: [bob], sfk: ['s1'] })])
+    await storage.updateDocs('dataSample', [next(original, { access: [bob], term: ['s1'] })])
     expect(await findByAccessor(storage, 'dataSample', alice, undefined, 10)).toEqual([])
     expect(ids(await findByAccessor(storage, 'dataSample', bob, undefined, 10))).toEqual([original.id])
     expect(await findBySecretForeignKeys(storage, 'dataSample', bob, ['s2'], undefined, 10)).toEqual([])
@@ -294,12 +294,12 @@ function contract(makeTarget: () => Target): void {
     const p = prefix()
     const [hcp, other, sfk] = [`hcp-${p}`, `other-${p}`, `sfk-${p}`]
     const wanted = Array.from({ length: 25 }, (_, n) =>
-      write(idOf(p, 2 * n), { access: [hcp, other], sfk: [sfk] }),
+      write(idOf(p, 2 * n), { access: [hcp, other], term: [sfk] }),
     )
     const noise = [
-      ...Array.from({ length: 5 }, (_, n) => write(idOf(p, 100 + n), { access: [other], sfk: [sfk] })),
-      ...Array.from({ length: 5 }, (_, n) => write(idOf(p, 200 + n), { access: [hcp], sfk: ['x'] })),
-      write(idOf(p, 1), { access: [hcp], sfk: [sfk] }, { deleted: true }),
+      ...Array.from({ length: 5 }, (_, n) => write(idOf(p, 100 + n), { access: [other], term: [sfk] })),
+      ...Array.from({ length: 5 }, (_, n) => write(idOf(p, 200 + n), { access: [hcp], term: ['x'] })),
+      write(idOf(p, 1), { access: [hcp], term: [sfk] }, { deleted: true }),
     ]
     // Inserted out of order, so the order of the results comes from the query.
     await storage.insertDocs('healthcareElement', [...noise, ...wanted].reverse())
@@ -351,16 +351,16 @@ function contract(makeTarget: () => Target): void {
     const writes = Array.from({ length: 12 }, (_, n) =>
       write(idOf(p, n), {
         access: n < 10 ? [me] : [`other-${p}`],
-        sfk: [...(n % 2 === 0 ? [`A-${p}`] : []), ...(n % 3 === 0 ? [`B-${p}`] : [])],
+        term: [...(n % 2 === 0 ? [`A-${p}`] : []), ...(n % 3 === 0 ? [`B-${p}`] : [])],
       }),
     )
-    writes.push(write(idOf(p, 12), { access: [me], sfk: [`A-${p}`] }, { deleted: true }))
+    writes.push(write(idOf(p, 12), { access: [me], term: [`A-${p}`] }, { deleted: true }))
     await storage.insertDocs('dataSample', writes)
     const page = async (query: IndexQuery, startId?: string, limit = 100) =>
       storage.findPage('dataSample', me, query, startId, limit)
     const idsOf = (docs: StoredDoc[]) => docs.map((d) => Number(d.id.slice(-4)))
-    const a: IndexQuery = { op: 'index', index: 'sfk', values: [`A-${p}`] }
-    const b: IndexQuery = { op: 'index', index: 'sfk', values: [`B-${p}`] }
+    const a: IndexQuery = { op: 'term', terms: [`A-${p}`] }
+    const b: IndexQuery = { op: 'term', terms: [`B-${p}`] }
 
     const all = await page({ op: 'all' })
     expect([idsOf(all.docs), all.total]).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 10])
@@ -581,7 +581,7 @@ function contract(makeTarget: () => Target): void {
     const writes = Array.from({ length: 1000 }, (_, n) =>
       write(
         idOf(p, n),
-        { access: [hcp, `patient-${p}-${n}`, `device-${p}`], sfk: [sfk, `sfk-${p}-${n}`] },
+        { access: [hcp, `patient-${p}-${n}`, `device-${p}`], term: [sfk, `sfk-${p}-${n}`] },
         { doc: JSON.stringify({ id: idOf(p, n), rev: '1-a', encryptedSelf: 'x'.repeat(1000) }) },
       ),
     )
@@ -603,7 +603,7 @@ function contract(makeTarget: () => Target): void {
     start = performance.now()
     await storage.updateDocs(
       'dataSample',
-      writes.map((w) => next(w, { access: [hcp], sfk: [sfk] })),
+      writes.map((w) => next(w, { access: [hcp], term: [sfk] })),
     )
     const updateMs = performance.now() - start
     expect(await findByAccessor(storage, 'dataSample', `device-${p}`, undefined, 10)).toEqual([])

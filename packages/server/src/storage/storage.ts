@@ -5,9 +5,11 @@
  */
 
 import type { IndexKind } from '@cairn/protocol'
-import type { IndexQuery } from './index-query.ts'
+import type { IndexQuery, PageOrder } from './index-query.ts'
 import type { DocTable } from './storage-tables.ts'
 import type { PoolStats } from './storage-backend.ts'
+import type { AttachmentChunkStorage } from './attachment-chunk-storage.ts'
+import type { CodingStore } from './coding-store.ts'
 
 export type { DocTable } from './storage-tables.ts'
 export type { PoolStats } from './storage-backend.ts'
@@ -28,6 +30,8 @@ export interface StoredDoc {
  * table (see storage-tables.ts), plus the ordered pair of an exchange key.
  */
 export type DocIndexes = { readonly [K in IndexKind]?: readonly string[] } & {
+  /** The document's sort value (e.g. a date as YYYYMMDDhhmmss), stored with each of its terms. */
+  readonly sortValue?: number
   readonly delegator?: string
   readonly delegate?: string
 }
@@ -159,9 +163,27 @@ export class StorageConflict extends Error {
   }
 }
 
+/** A match request selects more ids than the caller may receive at once. */
+export class TooManyMatches extends Error {
+  constructor(readonly max: number) {
+    super(`more than ${max} matches`)
+    this.name = 'TooManyMatches'
+  }
+}
+
+/** A value-ordered page starts at a document that no longer matches (deleted since the previous page). */
+export class StaleKeyset extends Error {
+  constructor(readonly startId: string) {
+    super(`document ${startId} no longer matches`)
+    this.name = 'StaleKeyset'
+  }
+}
+
 /** The storage contract; both dialects pass the same contract tests (storage.contract.test.ts). */
 export interface Storage {
   readonly dialect: 'sqlite' | 'postgres'
+  /** Codings (public reference codes) and their label-word index: see coding-store.ts. */
+  readonly codings: CodingStore
   /** Connects and runs pending migrations. */
   init(): Promise<void>
   /** Closes connections; the instance is unusable afterwards. */
@@ -187,17 +209,28 @@ export interface Storage {
   /** Updates every write or none, each only if its current rev equals `expectedRev`; else StorageConflict('stale' | 'missing'). */
   updateDocs(table: DocTable, writes: readonly DocWrite[]): Promise<void>
   /**
-   * Keyset page, ordered by id, of the non-deleted documents that `accessor` can access (access index)
-   * and that `query` selects: at most `limit` documents from `startId` (inclusive), and the count of
-   * every match.
+   * Keyset page, in `order` (default: by id), of the non-deleted documents that `query` selects, among
+   * those `accessor` can access (access index) when an accessor is given (tables without an access
+   * index are searched without one: directories): at most `limit` documents from `startId`
+   * (inclusive), and the count of every match. A value-ordered page whose start document no longer
+   * matches -> StaleKeyset.
    */
   findPage(
     table: DocTable,
-    accessor: string,
+    accessor: string | undefined,
     query: IndexQuery,
     startId: string | undefined,
     limit: number,
+    order?: PageOrder,
   ): Promise<DocPage>
+  /** Ids of every document `query` selects (as findPage), in `order`; more than `max` -> TooManyMatches. */
+  matchIds(
+    table: DocTable,
+    accessor: string | undefined,
+    query: IndexQuery,
+    max: number,
+    order?: PageOrder,
+  ): Promise<string[]>
   /** Exchange key records of the ordered pair, oldest first. */
   findExchangeKeys(delegator: string, delegate: string): Promise<StoredDoc[]>
 
@@ -274,4 +307,7 @@ export interface Storage {
 
   /** Stores `value` under `key` unless already set; returns the value in force (first writer wins). */
   setSettingIfAbsent(key: string, value: string): Promise<string>
+
+  /** The rows of the database blob store of attachments (see attachment-chunk-storage.ts). */
+  readonly attachments: AttachmentChunkStorage
 }

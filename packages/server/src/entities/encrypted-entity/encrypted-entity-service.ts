@@ -1,4 +1,4 @@
-import type { EncryptedEntityDto, EntityType, FilterDto } from '@cairn/protocol'
+import { MAX_MATCH_IDS, type EncryptedEntityDto, type EntityType, type FilterDto } from '@cairn/protocol'
 import type { Caller } from '../../auth/caller.ts'
 import {
   accessorsOf,
@@ -12,9 +12,11 @@ import {
 import type { EventBus } from '../../events/event-bus.ts'
 import type { WriteEvent } from '../../events/write-event.ts'
 import { compileFilter } from '../../filters/filter-registry.ts'
+import { searchPage } from '../../filters/search-page.ts'
 import { badRequest, conflict } from '../../http/app-error.ts'
 import type { DocWrite, Storage, StoredDoc } from '../../storage/storage.ts'
 import { canonicalJson, nextRev } from '../shared/revision.ts'
+import { assertHealthcareElementLinks } from './healthcare-element-links.ts'
 import { indexValues } from './index-values.ts'
 
 /** A page of stored JSON documents, the number of matches in all, and the id the next page starts at. */
@@ -56,6 +58,12 @@ export class EncryptedEntityService {
       }
       return this.write(stored, undefined, now)
     })
+    if (this.type === 'dataSample')
+      await assertHealthcareElementLinks(
+        this.storage,
+        caller,
+        docs.map((doc) => ({ doc })),
+      )
     await this.storage.insertDocs(this.type, writes)
     this.events.emit(writes.map((w) => this.event('create', caller, w, now, w.indexes.access ?? [])))
     return writes.map((w) => w.doc)
@@ -128,6 +136,7 @@ export class EncryptedEntityService {
       writes.push(w)
       results.push(w.doc)
     }
+    if (this.type === 'dataSample') await assertHealthcareElementLinks(this.storage, caller, checked)
     if (writes.length > 0) {
       await this.storage.updateDocs(this.type, writes)
       this.events.emit(
@@ -165,9 +174,17 @@ export class EncryptedEntityService {
     startId: string | undefined,
     limit: number,
   ): Promise<EntityPage> {
-    const { dataOwnerId, query } = compileFilter(caller, this.type, filter)
-    const { docs, total } = await this.storage.findPage(this.type, dataOwnerId, query, startId, limit + 1)
+    const { dataOwnerId, query, order } = compileFilter(caller, this.type, filter)
+    const { docs, total } = await searchPage(() =>
+      this.storage.findPage(this.type, dataOwnerId, query, startId, limit + 1, order),
+    )
     return { ...page(docs, limit), total }
+  }
+
+  /** Ids of every entity matching `filter` among those the caller may read (at most MAX_MATCH_IDS). */
+  async match(caller: Caller, filter: FilterDto): Promise<string[]> {
+    const { dataOwnerId, query, order } = compileFilter(caller, this.type, filter)
+    return searchPage(() => this.storage.matchIds(this.type, dataOwnerId, query, MAX_MATCH_IDS, order))
   }
 
   /** The write event of one committed write. */

@@ -1,7 +1,8 @@
 import type { DataOwnerDocDto } from '@cairn/protocol'
 import type { Caller } from '../../auth/caller.ts'
 import { badRequest } from '../../http/app-error.ts'
-import type { DocWrite, Storage } from '../../storage/storage.ts'
+import type { DocIndexes, DocWrite, Storage } from '../../storage/storage.ts'
+import { searchIndexOf } from '../../filters/search-terms.ts'
 import { nextRev } from './revision.ts'
 
 /** The stored JSON of a new professional or device record, and the write that inserts it. */
@@ -18,7 +19,12 @@ export interface NewDataOwnerDoc {
  * It is the creating professional; an admin may name a professional instead (checked to exist by
  * assertResponsibleExists).
  */
-export function newDataOwnerDoc(caller: Caller, doc: DataOwnerDocDto, now: number): NewDataOwnerDoc {
+export function newDataOwnerDoc(
+  caller: Caller,
+  kind: DataOwnerDocKind,
+  doc: DataOwnerDocDto,
+  now: number,
+): NewDataOwnerDoc {
   const { rev: _ignored, author: _author, responsible: requested, ...rest } = doc
   const responsible =
     caller.isAdmin && typeof requested === 'string'
@@ -30,7 +36,28 @@ export function newDataOwnerDoc(caller: Caller, doc: DataOwnerDocDto, now: numbe
   const body = { ...rest, created, modified: now, author: caller.userId, responsible }
   const rev = nextRev(undefined, JSON.stringify(body))
   const json = JSON.stringify({ ...body, rev })
-  return { json, write: { id: doc.id, rev, doc: json, created, modified: now, indexes: {} } }
+  const write = {
+    id: doc.id,
+    rev,
+    doc: json,
+    created,
+    modified: now,
+    indexes: dataOwnerDocIndexes(kind, body),
+  }
+  return { json, write }
+}
+
+/** The clear data-owner document types. */
+export type DataOwnerDocKind = 'healthcareProfessional' | 'medicalDevice'
+
+/**
+ * Index values of a professional or device record: professionals are searched by name, labels and
+ * codes (speciality codes included: filters/search-terms.ts); devices by id only.
+ */
+export function dataOwnerDocIndexes(kind: DataOwnerDocKind, doc: Record<string, unknown>): DocIndexes {
+  if (kind === 'medicalDevice') return {}
+  const { term, name, sortValue } = searchIndexOf(kind, doc)
+  return { term, name, sortValue }
 }
 
 /**

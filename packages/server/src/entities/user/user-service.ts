@@ -111,7 +111,7 @@ export class UserService {
     assertRecentAuthentication(caller, `Creating the account of professional ${hcp.id}`)
     if (caller.isAdmin) await assertResponsibleExists(this.storage, hcp.responsible)
     const now = Date.now()
-    const { json, write } = newDataOwnerDoc(caller, hcp, now)
+    const { json, write } = newDataOwnerDoc(caller, 'healthcareProfessional', hcp, now)
     const row = await this.newUserRow(caller, dto, now)
     try {
       await this.storage.insertDataOwnerWithUser('healthcareProfessional', write, row)
