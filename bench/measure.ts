@@ -147,7 +147,7 @@ function httpStats(list: Exchange[]): Pick<Measurement, 'requests' | 'httpBusyMs
 const CLOCK_TICKS = 100
 
 /** Pid of the `cairn serve` child of this process (Linux /proc), or undefined. */
-function serverPid(): number | undefined {
+export function serverPid(): number | undefined {
   try {
     for (const tid of readdirSync('/proc/self/task')) {
       const children = readFileSync(`/proc/self/task/${tid}/children`, 'utf8').trim().split(/\s+/)
@@ -163,7 +163,7 @@ function serverPid(): number | undefined {
 }
 
 /** CPU time all cores spent busy (not idle, not waiting for I/O) since boot, in ms, from /proc/stat. */
-function machineBusyMs(): number | undefined {
+export function machineBusyMs(): number | undefined {
   try {
     const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
     const busy = ticks.slice(0, 8).reduce((a, b) => a + b, 0) - ticks[3] - ticks[4] // minus idle, iowait
@@ -174,7 +174,7 @@ function machineBusyMs(): number | undefined {
 }
 
 /** User + system CPU time of a process in ms, from /proc/<pid>/stat. */
-function cpuOfPid(pid: number): number | undefined {
+export function cpuOfPid(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  FilterComposition,
   HealthcareProfessional,
   NoOpFilter,
   PaginatedListUser,
@@ -113,6 +114,25 @@ for (const backend of BACKENDS) {
       await expect(hcpA.api.userApi.filterUsers({ $type: 'PatientByIdsFilter' })).rejects.toThrow(
         'No mapper for PatientByIdsFilter',
       )
+      // Unions and complements of user filters, within what the caller may see.
+      const union = FilterComposition.union(
+        byPatient,
+        await new UserFilter(hcpA.api).byIds([users[0].id!]).build(),
+      )
+      expect([...(await hcpA.api.userApi.matchUsers(union))].sort()).toEqual(
+        [pat.user.id, users[0].id].sort(),
+      )
+      const allButPatient = {
+        $type: 'ComplementFilter',
+        superSet: await new UserFilter(hcpA.api).byIds(users.map((u) => u.id!).concat(pat.user.id!)).build(),
+        subSet: byPatient,
+      }
+      expect(await hcpA.api.userApi.matchUsers(allButPatient as never)).toEqual(users.map((u) => u.id))
+      // A patient still sees only itself, whatever the composition.
+      expect(await pat.api.userApi.matchUsers(union)).toEqual([pat.user.id])
+      // A professional's id in UsersByPatientIdFilter finds nobody, also inside a union.
+      const byProfessional = await new UserFilter(hcpA.api).byPatientId(hcpA.dataOwnerId).build()
+      expect(await hcpA.api.userApi.matchUsers(FilterComposition.union(byProfessional))).toEqual([])
     })
 
     it('getTokens and revokeToken manage long-lived tokens', async () => {

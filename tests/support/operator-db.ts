@@ -29,10 +29,16 @@ export function operatorDb(db: () => Database.Database) {
         .prepare(`insert or ignore into ${table}_access (data_owner_id, entity_id) values (?, ?)`)
         .run(owner, doc.id)
   }
-  /** Sets the secret-foreign-key index rows of a document (what filters by patient use). */
+  /**
+   * Sets the secret-foreign-key terms of a document (what filters by patient use: `sfk:<id>` rows of
+   * the term index, docs/filters.md), and the term every document carries.
+   */
   const setSfkIndex = (table: EntityTable, id: string, sfks: string[]) => {
-    db().prepare(`delete from ${table}_sfk where entity_id = ?`).run(id)
-    for (const s of sfks) db().prepare(`insert into ${table}_sfk (sfk, entity_id) values (?, ?)`).run(s, id)
+    db()
+      .prepare(`delete from ${table}_term where entity_id = ? and (term like 'sfk:%' or term = '*')`)
+      .run(id)
+    for (const term of ['*', ...sfks.map((s) => `sfk:${s}`)])
+      db().prepare(`insert into ${table}_term (term, value, entity_id) values (?, 0, ?)`).run(term, id)
   }
   /** Inserts a new document with its access and secret-foreign-key index rows. */
   const insertDoc = (table: EntityTable, doc: EncryptedEntityDto) => {

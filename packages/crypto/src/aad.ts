@@ -87,7 +87,8 @@ export function attachmentChunkAad(
   if (!Number.isSafeInteger(index) || index < 0)
     throw new CryptoError('BAD_INPUT', `invalid attachment chunk index: ${String(index)}`)
   return (
-    'cairn:v2:attachment-chunk:' + parts(entityType, entityId, documentId, String(index), last ? 'last' : 'more')
+    'cairn:v2:attachment-chunk:' +
+    parts(entityType, entityId, documentId, String(index), last ? 'last' : 'more')
   )
 }
 

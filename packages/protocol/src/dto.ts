@@ -384,32 +384,59 @@ export const UsersByPatientIdFilterSchema = Type.Object(
   },
   { $id: 'UsersByPatientIdFilter', additionalProperties: false },
 )
-const BasicUserFilter = Type.Union([
-  ref(AllUsersFilterSchema),
-  ref(UserByIdsFilterSchema),
-  ref(UsersByPatientIdFilterSchema),
-])
-/** Users selected by every one of the filters (what the `UserFilter` builder makes of several criteria). */
-export const UserIntersectionFilterSchema = Type.Object(
-  {
-    $type: Type.Literal('IntersectionFilter'),
-    description: UserFilterDescription,
-    filters: Type.Array(BasicUserFilter, { minItems: 1, maxItems: 10 }),
-  },
-  { $id: 'UserIntersectionFilter', additionalProperties: false },
+/**
+ * A user filter: one of the three, or a union, intersection or complement of user filters (recursive,
+ * like the filters of filters.ts; at most 50 filters per composition).
+ */
+export const UserFilterSchema = Type.Recursive(
+  (This) =>
+    Type.Union([
+      Type.Ref('AllUsersFilter'),
+      Type.Ref('UserByIdsFilter'),
+      Type.Ref('UsersByPatientIdFilter'),
+      Type.Object(
+        {
+          $type: Type.Literal('UnionFilter'),
+          description: UserFilterDescription,
+          filters: Type.Array(This, { minItems: 1, maxItems: 50 }),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Object(
+        {
+          $type: Type.Literal('IntersectionFilter'),
+          description: UserFilterDescription,
+          filters: Type.Array(This, { minItems: 1, maxItems: 50 }),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Object(
+        {
+          $type: Type.Literal('ComplementFilter'),
+          description: UserFilterDescription,
+          superSet: This,
+          subSet: This,
+        },
+        { additionalProperties: false },
+      ),
+    ]),
+  { $id: 'UserFilter' },
 )
 export type AllUsersFilterDto = Static<typeof AllUsersFilterSchema>
 export type UserByIdsFilterDto = Static<typeof UserByIdsFilterSchema>
 export type UsersByPatientIdFilterDto = Static<typeof UsersByPatientIdFilterSchema>
-export type UserIntersectionFilterDto = Static<typeof UserIntersectionFilterSchema>
 /** Every user filter the server understands. */
 export type UserFilterDto =
-  AllUsersFilterDto | UserByIdsFilterDto | UsersByPatientIdFilterDto | UserIntersectionFilterDto
+  | AllUsersFilterDto
+  | UserByIdsFilterDto
+  | UsersByPatientIdFilterDto
+  | { $type: 'UnionFilter'; description?: string; filters: UserFilterDto[] }
+  | { $type: 'IntersectionFilter'; description?: string; filters: UserFilterDto[] }
+  | { $type: 'ComplementFilter'; description?: string; superSet: UserFilterDto; subSet: UserFilterDto }
 
 /** Body of `POST /user/filter` and `POST /user/match`. */
-export const UserFilterRequestSchema = Type.Object(
-  { filter: Type.Union([BasicUserFilter, ref(UserIntersectionFilterSchema)]) },
-  { $id: 'UserFilterRequest', additionalProperties: false },
+export const UserFilterRequestSchema = Type.Unsafe<{ filter: UserFilterDto }>(
+  Type.Object({ filter: ref(UserFilterSchema) }, { $id: 'UserFilterRequest', additionalProperties: false }),
 )
 
 /** One keyset page of users (MedTech `PaginatedList` shape); `totalSize` counts every match. */

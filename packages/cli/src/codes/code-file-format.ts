@@ -155,7 +155,8 @@ export function codeFileLayout(
     const component = column('component')
     if (longName === undefined && component === undefined)
       throw new Error(`${basename(path)} (loinc) has neither a LONG_COMMON_NAME nor a COMPONENT column`)
-    if (!options.version) throw new Error(`no version for ${basename(path)}: give --version (the LOINC release, e.g. 2.77)`)
+    if (!options.version)
+      throw new Error(`no version for ${basename(path)}: give --version (the LOINC release, e.g. 2.77)`)
     const type = options.type ?? 'LOINC'
     const version = options.version
     return {
@@ -229,10 +230,12 @@ export function problemOf(row: CodeRow): string | undefined {
   for (const [name, value, max] of parts) {
     if (!value) return `no ${name}`
     // eslint-disable-next-line no-control-regex -- control characters are what is refused here
-    if (/[|\u0000-\u001f]/.test(value)) return `the ${name} ${JSON.stringify(value)} contains "|" or a control character`
+    if (/[|\u0000-\u001f]/.test(value))
+      return `the ${name} ${JSON.stringify(value)} contains "|" or a control character`
     if (value.length > max) return `the ${name} is longer than ${max} characters`
   }
-  if (!/^[A-Za-z0-9-]{1,35}$/.test(row.language)) return `${JSON.stringify(row.language)} is not a language code`
+  if (!/^[A-Za-z0-9-]{1,35}$/.test(row.language))
+    return `${JSON.stringify(row.language)} is not a language code`
   if (row.label !== undefined && row.label.length > MAX_CODING_LABEL_LENGTH)
     return `the label is longer than ${MAX_CODING_LABEL_LENGTH} characters`
   if (row.regions.length > MAX_CODING_REGIONS) return `more than ${MAX_CODING_REGIONS} regions`

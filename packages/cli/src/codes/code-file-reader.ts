@@ -24,7 +24,10 @@ async function firstLine(path: string): Promise<string> {
   try {
     const buffer = Buffer.alloc(PEEK_BYTES)
     const { bytesRead } = await file.read(buffer, 0, PEEK_BYTES, 0)
-    const text = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '')
+    const text = buffer
+      .subarray(0, bytesRead)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
     return text.split(/\r?\n/, 1)[0]
   } finally {
     await file.close()
@@ -60,7 +63,11 @@ export async function* readCodeFile(
     info: true,
     on_skip: (error: CsvError | undefined) => {
       if (error)
-        skipped.push({ kind: 'reject', line: typeof error.lines === 'number' ? error.lines : 0, reason: error.message })
+        skipped.push({
+          kind: 'reject',
+          line: typeof error.lines === 'number' ? error.lines : 0,
+          reason: error.message,
+        })
       return undefined
     },
   })
@@ -73,7 +80,10 @@ export async function* readCodeFile(
 
   let layout: CodeFileLayout | undefined
   let columns = 0
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: string[]
+    info: { lines: number }
+  }>) {
     yield* skipped.splice(0)
     if (!layout) {
       layout = codeFileLayout(record, delimiter, path, { ...options, format })
@@ -81,7 +91,10 @@ export async function* readCodeFile(
       yield layout
       continue
     }
-    if (record.length !== columns && !(record.length > columns && record.slice(columns).every((v) => v === ''))) {
+    if (
+      record.length !== columns &&
+      !(record.length > columns && record.slice(columns).every((v) => v === ''))
+    ) {
       yield {
         kind: 'reject',
         line: info.lines,
@@ -95,4 +108,3 @@ export async function* readCodeFile(
   progress.bytesRead = input.bytesRead
   if (!layout) throw new Error(`${path} is empty: it needs a header row`)
 }
-

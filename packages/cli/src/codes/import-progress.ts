@@ -28,7 +28,10 @@ const n = (value: number) => value.toLocaleString('en-US')
  * and then at most every PLAIN_INTERVAL_MS, so that a log gets a few lines rather than a redrawn bar.
  * Progress is counted in bytes of the file, the only total known without reading it twice.
  */
-export function importProgress(totalBytes: number, stream: NodeJS.WriteStream = process.stderr): ImportProgress {
+export function importProgress(
+  totalBytes: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): ImportProgress {
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { MAX_CODING_BATCH_SIZE } from '@cairn/protocol'
 import { MemoryStorage, SimpleMedTechCryptoStrategies, medTechApi, type MedTechApi } from '@cairn/sdk'
 import { CODE_FILE_FORMATS, type CodeFileFormat } from '../codes/code-file-format.ts'
+import { readCodeFile } from '../codes/code-file-reader.ts'
 import { importCodeFile, type ImportSummary } from '../codes/import-codes.ts'
 import { importProgress } from '../codes/import-progress.ts'
 
@@ -105,22 +106,24 @@ async function importCommand(argv: string[]): Promise<number> {
     },
   )
 
+  const options = {
+    format,
+    type: values.type,
+    version: values.version,
+    language: values.language,
+    region: values.region,
+  }
+  // The header is checked before signing in: a missing column or version fails at once.
+  const header = readCodeFile(file, options)
+  await header.next()
+  await header.return(undefined)
+
   const api = await signIn(values)
   const progress = importProgress(size)
   let summary: ImportSummary
   try {
-    summary = await importCodeFile(
-      file,
-      {
-        format,
-        type: values.type,
-        version: values.version,
-        language: values.language,
-        region: values.region,
-      },
-      batchSize,
-      api.codingApi,
-      (bytes, counts) => progress.update(bytes, counts),
+    summary = await importCodeFile(file, options, batchSize, api.codingApi, (bytes, counts) =>
+      progress.update(bytes, counts),
     )
   } finally {
     progress.stop()

@@ -16,10 +16,13 @@ const label = (region?: string, language?: string, type?: string, l?: string) =>
 describe('CodingFilter (MedTech builder semantics)', () => {
   it('builds AllCodingsFilter with no criterion, and one filter per criterion', async () => {
     expect(await new CodingFilter().build()).toEqual({ $type: 'AllCodingsFilter' })
-    expect(await new CodingFilter().byIds(['a|b|c']).build()).toEqual({ $type: 'CodingByIdsFilter', ids: ['a|b|c'] })
-    expect(await new CodingFilter().byRegionLanguageTypeLabel('be', 'en', 'SNOMEDCT', 'diab').build()).toEqual(
-      label('be', 'en', 'SNOMEDCT', 'diab'),
-    )
+    expect(await new CodingFilter().byIds(['a|b|c']).build()).toEqual({
+      $type: 'CodingByIdsFilter',
+      ids: ['a|b|c'],
+    })
+    expect(
+      await new CodingFilter().byRegionLanguageTypeLabel('be', 'en', 'SNOMEDCT', 'diab').build(),
+    ).toEqual(label('be', 'en', 'SNOMEDCT', 'diab'))
     expect(await new CodingFilter().byRegionLanguageTypeLabel(undefined, undefined, 'LOINC').build()).toEqual(
       label(undefined, undefined, 'LOINC'),
     )
@@ -39,7 +42,9 @@ describe('CodingFilter (MedTech builder semantics)', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     const built = await new CodingFilter().byIds(['a']).byRegionLanguageTypeLabel('be').byIds(['b']).build()
     expect(NoOpFilter.isNoOp(built)).toBe(true)
-    expect(warn).toHaveBeenCalledWith('Warning: the filter you built cannot be resolved and will return no entity')
+    expect(warn).toHaveBeenCalledWith(
+      'Warning: the filter you built cannot be resolved and will return no entity',
+    )
     warn.mockRestore()
   })
 
@@ -65,13 +70,19 @@ describe('CodingFilter (MedTech builder semantics)', () => {
 
 describe('codingFilterToDto', () => {
   it('sends the coding filters field by field, compositions mapped recursively', () => {
-    expect(codingFilterToDto({ $type: 'CodingByIdsFilter', ids: new Set(['a']), extra: 1 } as never)).toEqual({
-      $type: 'CodingByIdsFilter',
-      ids: ['a'],
-    })
+    expect(codingFilterToDto({ $type: 'CodingByIdsFilter', ids: new Set(['a']), extra: 1 } as never)).toEqual(
+      {
+        $type: 'CodingByIdsFilter',
+        ids: ['a'],
+      },
+    )
     const union = FilterComposition.union<Coding>(
       { $type: 'AllCodingsFilter', description: 'd' },
-      FilterComposition.intersection<Coding>({ $type: 'CodingByRegionTypeLabelFilter', label: 'x', other: 2 } as never),
+      FilterComposition.intersection<Coding>({
+        $type: 'CodingByRegionTypeLabelFilter',
+        label: 'x',
+        other: 2,
+      } as never),
     )
     expect(codingFilterToDto(union)).toEqual({
       $type: 'UnionFilter',
@@ -84,13 +95,17 @@ describe('codingFilterToDto', () => {
 
   it('throws MedTech’s "No mapper for" on other filters, a nested NoOpFilter included', () => {
     expect(() => codingFilterToDto({ $type: 'UserByIdsFilter' })).toThrow('No mapper for UserByIdsFilter')
-    expect(() => codingFilterToDto(FilterComposition.union<Coding>(new NoOpFilter()))).toThrow('No mapper for NoOpFilter')
+    expect(() => codingFilterToDto(FilterComposition.union<Coding>(new NoOpFilter()))).toThrow(
+      'No mapper for NoOpFilter',
+    )
   })
 })
 
 describe('coding mapper', () => {
   it('keeps an id of MedTech’s form, else builds type|code|version', () => {
-    expect(codingIdOf(new Coding({ id: 'SNOMEDCT|73211009|20240101', type: 'x' }))).toBe('SNOMEDCT|73211009|20240101')
+    expect(codingIdOf(new Coding({ id: 'SNOMEDCT|73211009|20240101', type: 'x' }))).toBe(
+      'SNOMEDCT|73211009|20240101',
+    )
     expect(codingIdOf(new Coding({ id: 'not an id', type: 'LOINC', code: '2345-7', version: '2.77' }))).toBe(
       'LOINC|2345-7|2.77',
     )

@@ -59,8 +59,21 @@ describe('userFilterToDto', () => {
     ).toEqual({ $type: 'IntersectionFilter', description: 'd', filters: [{ $type: 'AllUsersFilter' }] })
   })
 
-  it('throws MedTech’s "No mapper for" on other filters, and NOT_AVAILABLE on unions', () => {
+  it('throws MedTech’s "No mapper for" on other filters, also nested, and maps unions and complements', () => {
     expect(() => userFilterToDto({ $type: 'PatientByIdsFilter' })).toThrow('No mapper for PatientByIdsFilter')
-    expect(() => userFilterToDto({ $type: 'UnionFilter' })).toThrow(/not available yet in Cairn/)
+    expect(() =>
+      userFilterToDto({ $type: 'UnionFilter', filters: [{ $type: 'NoOpFilter' }] } as never),
+    ).toThrow('No mapper for NoOpFilter')
+    expect(
+      userFilterToDto({
+        $type: 'ComplementFilter',
+        superSet: { $type: 'AllUsersFilter' },
+        subSet: { $type: 'UnionFilter', filters: [{ $type: 'UserByIdsFilter', ids: new Set(['a']) }] },
+      } as never),
+    ).toEqual({
+      $type: 'ComplementFilter',
+      superSet: { $type: 'AllUsersFilter' },
+      subSet: { $type: 'UnionFilter', filters: [{ $type: 'UserByIdsFilter', ids: ['a'] }] },
+    })
   })
 })

@@ -32,15 +32,20 @@ export function codingFilterToDto(filter: Filter<Coding>): CodingFilterDto {
     case 'CodingByIdsFilter':
       return { $type: 'CodingByIdsFilter', ...descriptionOf(f), ids: [...(f.ids ?? [])] }
     case 'CodingByRegionTypeLabelFilter': {
-      const out: CodingFilterDto & Record<string, unknown> = { $type: 'CodingByRegionTypeLabelFilter', ...descriptionOf(f) }
-      for (const key of ['region', 'type', 'language', 'label'] as const) if (f[key] != null) out[key] = f[key]
+      const out: CodingFilterDto & Record<string, unknown> = {
+        $type: 'CodingByRegionTypeLabelFilter',
+        ...descriptionOf(f),
+      }
+      for (const key of ['region', 'type', 'language', 'label'] as const)
+        if (f[key] != null) out[key] = f[key]
       return out
     }
     case 'UnionFilter':
     case 'IntersectionFilter':
       return { $type: f.$type, ...descriptionOf(f), filters: (f.filters ?? []).map(codingFilterToDto) }
     case 'ComplementFilter':
-      if (!f.superSet || !f.subSet) throw new SdkError('BAD_REQUEST', 'A ComplementFilter needs a superSet and a subSet')
+      if (!f.superSet || !f.subSet)
+        throw new SdkError('BAD_REQUEST', 'A ComplementFilter needs a superSet and a subSet')
       return {
         $type: 'ComplementFilter',
         ...descriptionOf(f),

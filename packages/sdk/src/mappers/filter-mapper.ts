@@ -32,7 +32,7 @@ function wireValue(field: string, value: unknown): unknown {
       }
     })
   }
-  return Array.isArray(list) ? [...list] : list
+  return Array.isArray(list) ? [...(list as unknown[])] : list
 }
 
 /**

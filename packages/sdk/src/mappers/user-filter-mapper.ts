@@ -1,44 +1,46 @@
 import type { UserFilterDto } from '@cairn/protocol'
-import { SdkError, notAvailable } from '../http/sdk-error.ts'
+import { SdkError } from '../http/sdk-error.ts'
 import type { Filter } from '../filter/filter.ts'
 import type { User } from '../models/index.ts'
 
-type BasicUserFilterDto = Exclude<UserFilterDto, { $type: 'IntersectionFilter' }>
-
 /** A filter object as an app builds it: `$type` plus the fields of that filter. */
-type AnyFilter = Filter<User> & { ids?: Iterable<string>; patientId?: string; filters?: Filter<User>[] }
-
-/** One of the three user filters, copied field by field (nothing else travels). */
-function basic(filter: AnyFilter): BasicUserFilterDto {
-  const description = filter.description !== undefined ? { description: filter.description } : {}
-  switch (filter.$type) {
-    case 'AllUsersFilter':
-      return { $type: 'AllUsersFilter', ...description }
-    case 'UserByIdsFilter':
-      return { $type: 'UserByIdsFilter', ...description, ids: [...(filter.ids ?? [])] }
-    case 'UsersByPatientIdFilter':
-      return { $type: 'UsersByPatientIdFilter', ...description, patientId: filter.patientId ?? '' }
-    default:
-      throw new SdkError('BAD_REQUEST', `No mapper for ${filter.$type}`)
-  }
+type AnyFilter = Filter<User> & {
+  ids?: Iterable<string>
+  patientId?: string
+  filters?: Filter<User>[]
+  superSet?: Filter<User>
+  subSet?: Filter<User>
 }
 
 /**
  * A MedTech user filter -> its wire form: `AllUsersFilter`, `UserByIdsFilter {ids}`,
- * `UsersByPatientIdFilter {patientId}`, and intersections of them (what `UserFilter` builds from
- * several criteria). An unknown `$type` throws MedTech's `No mapper for <type>`; unions and
- * complements of user filters are not available yet (docs/compatibility.md).
+ * `UsersByPatientIdFilter {patientId}`, copied field by field (nothing else travels), and unions,
+ * intersections and complements of them, mapped recursively. An unknown `$type` (a NoOpFilter nested
+ * in a composition included) throws MedTech's `No mapper for <type>`.
  */
 export function userFilterToDto(filter: Filter<User>): UserFilterDto {
   const f = filter as AnyFilter
-  if (f.$type === 'IntersectionFilter') {
-    return {
-      $type: 'IntersectionFilter',
-      ...(f.description !== undefined ? { description: f.description } : {}),
-      filters: (f.filters ?? []).map((inner) => basic(inner as AnyFilter)),
-    }
+  const description = f.description !== undefined ? { description: f.description } : {}
+  const many = () => (f.filters ?? []).map((inner) => userFilterToDto(inner))
+  switch (f.$type) {
+    case 'AllUsersFilter':
+      return { $type: 'AllUsersFilter', ...description }
+    case 'UserByIdsFilter':
+      return { $type: 'UserByIdsFilter', ...description, ids: [...(f.ids ?? [])] }
+    case 'UsersByPatientIdFilter':
+      return { $type: 'UsersByPatientIdFilter', ...description, patientId: f.patientId ?? '' }
+    case 'IntersectionFilter':
+      return { $type: 'IntersectionFilter', ...description, filters: many() }
+    case 'UnionFilter':
+      return { $type: 'UnionFilter', ...description, filters: many() }
+    case 'ComplementFilter':
+      return {
+        $type: 'ComplementFilter',
+        ...description,
+        superSet: userFilterToDto(f.superSet ?? ({} as Filter<User>)),
+        subSet: userFilterToDto(f.subSet ?? ({} as Filter<User>)),
+      }
+    default:
+      throw new SdkError('BAD_REQUEST', `No mapper for ${f.$type}`)
   }
-  if (f.$type === 'UnionFilter' || f.$type === 'ComplementFilter')
-    throw notAvailable(`userApi filters with ${f.$type}`)
-  return basic(f)
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { DataOwnerType } from '@cairn/protocol'
 import type { Caller } from '../auth/caller.ts'
+import { AppError } from '../http/app-error.ts'
 import { assertCanWriteCodings } from './access-policy.ts'
 
 const caller = (type?: DataOwnerType, isAdmin = false): Caller => ({
@@ -18,9 +19,17 @@ describe('assertCanWriteCodings', () => {
   })
 
   it('refuses patients, devices and plain users with a 403', () => {
-    for (const who of [caller('Patient'), caller('MedicalDevice'), caller()])
-      expect(() => assertCanWriteCodings(who)).toThrow(
-        expect.objectContaining({ code: 'FORBIDDEN', message: expect.stringContaining('admin or a healthcare professional') }),
-      )
+    for (const who of [caller('Patient'), caller('MedicalDevice'), caller()]) {
+      const refusal = (() => {
+        try {
+          assertCanWriteCodings(who)
+        } catch (e) {
+          return e
+        }
+      })()
+      expect(refusal).toBeInstanceOf(AppError)
+      expect(refusal).toMatchObject({ code: 'FORBIDDEN', status: 403 })
+      expect((refusal as AppError).message).toContain('admin or a healthcare professional')
+    }
   })
 })

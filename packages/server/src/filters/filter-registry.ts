@@ -5,7 +5,6 @@ import {
   LEAF_FILTERS,
   type FilterDto,
   type FilterType,
-  type LeafFilterDto,
 } from '@cairn/protocol'
 import type { Caller } from '../auth/caller.ts'
 import { assertCanQueryAs } from '../access/access-policy.ts'
@@ -262,12 +261,12 @@ export function compileFilter(caller: Caller, target: SearchTarget, filter: Filt
         }
       }
       default: {
-        const leaf = f as LeafFilterDto
+        const leaf = f
         const k = FILTER_KINDS[leaf.$type] as FilterKind | undefined
         if (!k || k.entity !== target)
           throw badRequest(`Unsupported filter ${String(leaf.$type)} for ${target}`)
-        if (encrypted) assertCanQueryAs(caller, k.dataOwnerOf(leaf as never))
-        return { query: k.compile(leaf as never), order: k.order?.(leaf as never) ?? BY_ID }
+        if (encrypted) assertCanQueryAs(caller, k.dataOwnerOf(leaf))
+        return { query: k.compile(leaf), order: k.order?.(leaf) ?? BY_ID }
       }
     }
   }

@@ -38,7 +38,11 @@ function coding(
 }
 
 /** A label search among the codings of `type`. */
-const search = (type: string, words: string[], more: { language?: string; region?: string } = {}): CodingQuery => ({
+const search = (
+  type: string,
+  words: string[],
+  more: { language?: string; region?: string } = {},
+): CodingQuery => ({
   op: 'match',
   type,
   words,
@@ -119,7 +123,9 @@ function contract(open: () => { storage: Storage; cleanup: () => Promise<void> }
     )
     expect(stale).toMatchObject({ reason: 'stale', ids: [`${type}|B|1`] })
     expect((await storage.codings.get(`${type}|A|1`))!.rev).toBe('1-a')
-    const missing = await conflictOf(storage.codings.update([coding(type, 'X', { rev: '2-b', expectedRev: '1-a' })]))
+    const missing = await conflictOf(
+      storage.codings.update([coding(type, 'X', { rev: '2-b', expectedRev: '1-a' })]),
+    )
     expect(missing.reason).toBe('missing')
 
     await storage.codings.update([
@@ -145,10 +151,21 @@ function contract(open: () => { storage: Storage; cleanup: () => Promise<void> }
           ['fr', 'sucre'],
         ],
       }),
-      coding(type, 'DI', { regions: ['be'], words: [['en', 'diabetes'], ['en', 'insipidus']] }),
+      coding(type, 'DI', {
+        regions: ['be'],
+        words: [
+          ['en', 'diabetes'],
+          ['en', 'insipidus'],
+        ],
+      }),
       coding(type, 'DC', { words: [['en', 'diac']] }),
       coding(type, 'ZE', { words: [['el', 'ζήτα']] }),
-      coding(other, 'DM', { words: [['en', 'diabetes'], ['en', 'mellitus']] }),
+      coding(other, 'DM', {
+        words: [
+          ['en', 'diabetes'],
+          ['en', 'mellitus'],
+        ],
+      }),
     ])
     const ids = (q: CodingQuery) => storage.codings.findIds(q, 100)
     expect(await ids(search(type, ['diab']))).toEqual([`${type}|DI|1`, `${type}|DM|1`])
@@ -169,7 +186,14 @@ function contract(open: () => { storage: Storage; cleanup: () => Promise<void> }
     const type = `T${randomUUID().slice(0, 8)}`
     const codes = Array.from({ length: 23 }, (_, i) => `C${String(i).padStart(3, '0')}`)
     await storage.codings.insert(
-      codes.map((code, i) => coding(type, code, { words: [['en', i % 2 === 0 ? 'even' : 'odd'], ['en', 'code']] })),
+      codes.map((code, i) =>
+        coding(type, code, {
+          words: [
+            ['en', i % 2 === 0 ? 'even' : 'odd'],
+            ['en', 'code'],
+          ],
+        }),
+      ),
     )
     const all = codes.map((c) => `${type}|${c}|1`)
     const walked = await walk(search(type, ['co']), 5)
@@ -198,7 +222,9 @@ function contract(open: () => { storage: Storage; cleanup: () => Promise<void> }
     expect(await ids({ op: 'ids', ids: [c, a, 'unknown'] })).toEqual([a, c])
     expect(await ids({ op: 'ids', ids: [] })).toEqual([])
     expect(await ids({ op: 'or', of: [search(type, ['alp']), search(type, ['gam'])] })).toEqual([a, c])
-    expect(await ids({ op: 'and', of: [search(type, [], { region: 'be' }), { op: 'ids', ids: [b, c] }] })).toEqual([b])
+    expect(
+      await ids({ op: 'and', of: [search(type, [], { region: 'be' }), { op: 'ids', ids: [b, c] }] }),
+    ).toEqual([b])
     expect(await ids({ op: 'not', of: search(type, [], { region: 'be' }) })).toEqual([c])
     expect(await ids({ op: 'all' })).toEqual([a, b, c])
     expect(await ids({ op: 'none' })).toEqual([])
@@ -214,7 +240,9 @@ function contract(open: () => { storage: Storage; cleanup: () => Promise<void> }
       seen.push(...current.keys())
       return {
         inserts: [coding(type, 'B', { words: [['en', 'new']] })],
-        updates: [coding(type, 'A', { rev: '2-b', expectedRev: current.get(a.id)!.rev, words: [['en', 'newer']] })],
+        updates: [
+          coding(type, 'A', { rev: '2-b', expectedRev: current.get(a.id)!.rev, words: [['en', 'newer']] }),
+        ],
       }
     })
     expect(seen).toEqual([a.id])

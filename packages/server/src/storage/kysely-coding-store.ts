@@ -57,8 +57,19 @@ export function prefixUpperBound(prefix: string): string {
   return points.join('') + String.fromCodePoint(next)
 }
 
-/** Most index rows counted per search word to choose the rarest (see KyselyCodingStore.#wordCounts). */
-const WORD_COUNT_CAP = 5000
+/**
+ * Most index rows counted per search word (see KyselyCodingStore.#wordCounts): counting 50,000 rows of
+ * the word index takes a few milliseconds, and a word that frequent is never the one to drive from
+ * when another is rarer.
+ */
+const WORD_COUNT_CAP = 50_000
+
+/**
+ * A search word with more than this many times the rows of the rarest word is probed per candidate
+ * (an index lookup each) instead of being listed whole: listing costs about one step per row of the
+ * word, probing a few per candidate (measured on a 400,000-coding extract, docs/codings.md).
+ */
+const PROBE_RATIO = 8
 
 /** Key of a search word in the counts: the word and the language it is searched in. */
 const wordKey = (word: string, language: string | undefined) => `${language ?? ''}\u0000${word}`
@@ -99,7 +110,9 @@ export class KyselyCodingStore implements CodingStore {
   async getMany(ids: readonly string[]): Promise<StoredCoding[]> {
     const out: StoredCoding[] = []
     for (const part of chunkRows([...new Set(ids)], 1, this.backend.maxParams)) {
-      out.push(...(await this.#db.selectFrom('coding').select(CODING_COLUMNS).where('id', 'in', part).execute()))
+      out.push(
+        ...(await this.#db.selectFrom('coding').select(CODING_COLUMNS).where('id', 'in', part).execute()),
+      )
     }
     return out
   }
@@ -110,7 +123,9 @@ export class KyselyCodingStore implements CodingStore {
     const twice = repeated(writes.map((w) => w.id))
     if (twice.length > 0) throw new StorageConflict(twice, 'exists')
     try {
-      await this.backend.writeTransaction(async (trx) => this.#insertRows(trx.withTables<CodingTables>(), writes))
+      await this.backend.writeTransaction(async (trx) =>
+        this.#insertRows(trx.withTables<CodingTables>(), writes),
+      )
     } catch (error) {
       if (!isUniqueViolation(error)) throw error
       const existing = (await this.getMany(writes.map((w) => w.id))).map((c) => c.id)
@@ -125,7 +140,10 @@ export class KyselyCodingStore implements CodingStore {
     if (twice.length > 0) throw new StorageConflict(twice, 'stale')
     await this.backend.writeTransaction(async (trx) => {
       const db = trx.withTables<CodingTables>()
-      await this.#lock(db, writes.map((w) => w.id))
+      await this.#lock(
+        db,
+        writes.map((w) => w.id),
+      )
       await this.#updateRows(db, writes)
     })
   }
@@ -194,7 +212,9 @@ export class KyselyCodingStore implements CodingStore {
         for (const word of q.words) {
           const key = wordKey(word, q.language)
           if (counts.has(key)) continue
-          const { rows } = await sql<{ n: unknown }>`select count(*) as n from (select 1 from coding_word w where ${wordRange(word, q.language)} limit ${WORD_COUNT_CAP}) t`.execute(
+          const { rows } = await sql<{
+            n: unknown
+          }>`select count(*) as n from (select 1 from coding_word w where ${wordRange(word, q.language)} limit ${WORD_COUNT_CAP}) t`.execute(
             this.db(),
           )
           counts.set(key, Number(rows[0].n))
@@ -208,10 +228,11 @@ export class KyselyCodingStore implements CodingStore {
   /**
    * The SQL condition on the coding `c` that `query` selects. A label search is driven by its rarest
    * word: `c.id IN (...)`, one range scan of the word index that the database walks in id order
-   * (SQLite keeps the list sorted, so a page stops after `limit` rows). Its other words and its region
-   * are probes of one coding each (EXISTS on the (entity_id, language) index and on the region primary
-   * key), not sets built whole: a region holds a third of a national extract. A search without words
-   * is driven by its region, or by the (type, id) index.
+   * (SQLite keeps the list sorted, so a page stops after `limit` rows). Its other words are listed the
+   * same way, unless far more frequent (then probed per candidate: EXISTS on the (entity_id, language)
+   * index), and its region is probed on the region primary key rather than listed: one region may hold
+   * every code of a national extract. A search without words is driven by its region, or by the
+   * (type, id) index.
    */
   #condition(query: CodingQuery, counts: ReadonlyMap<string, number>): RawBuilder<SqlBool> {
     switch (query.op) {
@@ -237,15 +258,23 @@ export class KyselyCodingStore implements CodingStore {
   }
 
   /** The condition of one label search (see #condition). */
-  #match(query: Extract<CodingQuery, { op: 'match' }>, counts: ReadonlyMap<string, number>): RawBuilder<SqlBool> {
+  #match(
+    query: Extract<CodingQuery, { op: 'match' }>,
+    counts: ReadonlyMap<string, number>,
+  ): RawBuilder<SqlBool> {
     const parts: RawBuilder<SqlBool>[] = []
-    const words = [...new Set(query.words)]
-    const rarest = (w: string) => counts.get(wordKey(w, query.language)) ?? 0
+    const count = (w: string) => counts.get(wordKey(w, query.language)) ?? 0
     // Rarest first; ties go to the longer word, which is usually the rarer.
-    words.sort((a, b) => rarest(a) - rarest(b) || b.length - a.length)
-    const [driver, ...probes] = words
-    if (driver !== undefined)
-      parts.push(sql<SqlBool>`c.id in (select w.entity_id from coding_word w where ${wordRange(driver, query.language)})`)
+    const words = [...new Set(query.words)].sort((a, b) => count(a) - count(b) || b.length - a.length)
+    const driver = words[0]
+    for (const word of words) {
+      // A word far more frequent than the driver is probed for each candidate rather than listed whole.
+      parts.push(
+        word === driver || count(word) <= PROBE_RATIO * count(driver)
+          ? sql<SqlBool>`c.id in (select w.entity_id from coding_word w where ${wordRange(word, query.language)})`
+          : sql<SqlBool>`exists (select 1 from coding_word w where w.entity_id = c.id and ${wordRange(word, query.language)})`,
+      )
+    }
     if (query.region !== undefined)
       parts.push(
         driver === undefined
@@ -253,10 +282,6 @@ export class KyselyCodingStore implements CodingStore {
           : sql<SqlBool>`exists (select 1 from coding_region r where r.region = ${query.region} and r.entity_id = c.id)`,
       )
     if (query.type !== undefined) parts.push(sql<SqlBool>`c.type = ${query.type}`)
-    for (const word of probes)
-      parts.push(
-        sql<SqlBool>`exists (select 1 from coding_word w where w.entity_id = c.id and ${wordRange(word, query.language)})`,
-      )
     if (driver === undefined && query.language !== undefined)
       parts.push(
         sql<SqlBool>`exists (select 1 from coding_word w where w.entity_id = c.id and w.language = ${query.language})`,
@@ -319,7 +344,9 @@ export class KyselyCodingStore implements CodingStore {
         (await db.selectFrom('coding').select('id').where('id', 'in', failed).execute()).map((r) => r.id),
       )
       const missing = failed.filter((id) => !existing.has(id))
-      throw missing.length > 0 ? new StorageConflict(missing, 'missing') : new StorageConflict(failed, 'stale')
+      throw missing.length > 0
+        ? new StorageConflict(missing, 'missing')
+        : new StorageConflict(failed, 'stale')
     }
     for (const part of chunkRows(
       sorted.map((w) => w.id),
@@ -334,7 +361,9 @@ export class KyselyCodingStore implements CodingStore {
 
   /** The region and word rows of `writes` (each distinct once per coding). */
   async #insertIndexRows(db: CodingDb, writes: readonly CodingWrite[]): Promise<void> {
-    const regions = writes.flatMap((w) => [...new Set(w.regions)].map((region) => ({ region, entity_id: w.id })))
+    const regions = writes.flatMap((w) =>
+      [...new Set(w.regions)].map((region) => ({ region, entity_id: w.id })),
+    )
     for (const part of chunkRows(regions, 2, this.backend.maxParams))
       await db.insertInto('coding_region').values(part).execute()
     const words = writes.flatMap((w) => {

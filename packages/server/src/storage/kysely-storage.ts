@@ -1,4 +1,11 @@
-import { CompiledQuery, sql, type Kysely } from 'kysely'
+import {
+  CompiledQuery,
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type SqlBool,
+} from 'kysely'
 import type { Database, DocRow } from './database-schema.ts'
 import type { StorageBackend } from './storage-backend.ts'
 import {
@@ -106,6 +113,23 @@ function docTable(table: DocTable): 'patient' {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- dynamic index table names (see above)
 type AnyDb = Kysely<any>
 const untyped = (db: Kysely<Database>): AnyDb => db
+
+/** The SQL condition selecting the users `query` selects (its criteria and sub-queries, all applying). */
+function userCondition(eb: ExpressionBuilder<Database, 'users'>, query: UserQuery): Expression<SqlBool> {
+  const parts: Expression<SqlBool>[] = []
+  if (query.ids !== undefined)
+    parts.push(query.ids.length === 0 ? sql<SqlBool>`1 = 0` : eb('id', 'in', [...new Set(query.ids)]))
+  if (query.dataOwnerId !== undefined) parts.push(eb('data_owner_id', '=', query.dataOwnerId))
+  for (const sub of query.all ?? []) parts.push(userCondition(eb, sub))
+  if (query.any !== undefined)
+    parts.push(
+      query.any.length === 0 ? sql<SqlBool>`1 = 0` : eb.or(query.any.map((q) => userCondition(eb, q))),
+    )
+  // NOT of a comparison with a NULL column (a user acting as no data owner) is NULL, which would drop
+  // that user from a complement: the negated condition is made two-valued first.
+  if (query.not !== undefined) parts.push(sql<SqlBool>`not coalesce(${userCondition(eb, query.not)}, false)`)
+  return parts.length === 0 ? sql<SqlBool>`1 = 1` : eb.and(parts)
+}
 
 /**
  * The Storage contract over Kysely, written once for SQLite and PostgreSQL; the backend supplies what
@@ -373,7 +397,7 @@ export class KyselyStorage implements Storage {
     let rows: DocRow[] = []
     if (limit > 0) {
       const start = startId === undefined ? undefined : await this.#keysetStart(table, startId, order)
-      rows = (await this.#pageSelect(table, q, startId, start, limit).execute()) as DocRow[]
+      rows = await this.#pageSelect(table, q, startId, start, limit).execute()
     }
     // A first page that holds every match needs no count.
     if (startId === undefined && limit > 0 && rows.length < limit)
@@ -444,8 +468,9 @@ export class KyselyStorage implements Storage {
       const result = await this.#db.executeQuery(
         CompiledQuery.raw(prefix + compiled.sql, [...compiled.parameters]),
       )
-      return (result.rows as Record<string, unknown>[]).map((r) =>
-        String(r['QUERY PLAN'] ?? r.detail ?? JSON.stringify(r)),
+      // PostgreSQL answers one "QUERY PLAN" text per line; SQLite rows of which `detail` is the text.
+      return (result.rows as { 'QUERY PLAN'?: string; detail?: string }[]).map(
+        (r) => r['QUERY PLAN'] ?? r.detail ?? JSON.stringify(r),
       )
     }
     return {
@@ -485,12 +510,12 @@ export class KyselyStorage implements Storage {
    */
   async #keysetStart(table: DocTable, startId: string, order: PageOrder): Promise<number | undefined> {
     if (order.by === 'id') return undefined
-    const row = (await untyped(this.#db)
+    const row = await untyped(this.#db)
       .selectFrom(indexTable(table, 'term'))
       .select('value')
       .where('term', '=', EVERY_DOCUMENT_TERM)
       .where('entity_id', '=', startId)
-      .executeTakeFirst()) as { value: unknown } | undefined
+      .executeTakeFirst()
     if (!row) throw new StaleKeyset(startId)
     return Number(row.value)
   }
@@ -567,13 +592,11 @@ export class KyselyStorage implements Storage {
    */
   async findUsersPage(query: UserQuery, startId: string | undefined, limit: number): Promise<UserPage> {
     if (query.ids !== undefined && query.ids.length === 0) return { users: [], total: 0 }
-    const ids = query.ids && [...new Set(query.ids)]
-    const selected = (db: Kysely<Database>) => {
-      let q = db.selectFrom('users').where('deletion_date', 'is', null)
-      if (ids) q = q.where('id', 'in', ids)
-      if (query.dataOwnerId !== undefined) q = q.where('data_owner_id', '=', query.dataOwnerId)
-      return q
-    }
+    const selected = (db: Kysely<Database>) =>
+      db
+        .selectFrom('users')
+        .where('deletion_date', 'is', null)
+        .where((eb) => userCondition(eb, query))
     let page = selected(this.#db).selectAll()
     if (startId !== undefined) page = page.where('id', '>=', startId)
     const [rows, count] = await Promise.all([

@@ -207,9 +207,13 @@ export class PageQuery {
     if (this.order.by === 'id') return eb(id, '>=', startId)
     const after = this.order.descending ? '<' : '>'
     const atOrAfter = this.order.descending ? '<=' : '>='
-    return eb.or([
-      eb('x.value', after, startValue ?? 0),
-      eb.and([eb('x.value', '=', startValue ?? 0), eb(id, atOrAfter, startId)]),
+    const value = startValue ?? 0
+    return eb.and([
+      // Implied by the disjunction below, but only a plain bound lets SQLite and PostgreSQL seek to the
+      // start in the (term, value, entity_id) index: without it they read every row of the range before
+      // the page (page 50 of 20 read ~3,300 rows: 1.4x the time of page 1, bench/search).
+      eb('x.value', atOrAfter, value),
+      eb.or([eb('x.value', after, value), eb.and([eb('x.value', '=', value), eb(id, atOrAfter, startId)])]),
     ])
   }
 

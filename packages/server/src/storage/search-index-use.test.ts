@@ -177,11 +177,11 @@ for (const target of targets) {
           databaseUrl: process.env.DATABASE_URL,
           dataDir: 'unused',
           pgSchema,
-        }) as KyselyStorage
+        })
         cleanup = () => dropPgSchema(process.env.DATABASE_URL!, pgSchema)
       } else {
         const dataDir = mkdtempSync(join(tmpdir(), 'cairn-explain-'))
-        storage = createStorage({ dataDir }) as KyselyStorage
+        storage = createStorage({ dataDir })
         cleanup = () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true }))
       }
       await storage.init()

@@ -56,9 +56,7 @@ async function findBySecretForeignKeys(
   startId: string | undefined,
   limit: number,
 ): Promise<StoredDoc[]> {
-  return (
-    await storage.findPage(table, accessor, { op: 'term', terms: sfks }, startId, limit)
-  ).docs
+  return (await storage.findPage(table, accessor, { op: 'term', terms: sfks }, startId, limit)).docs
 }
 
 /** A fresh id prefix per test; zero-padded suffixes sort the same way in every collation. */

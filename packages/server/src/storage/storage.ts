@@ -125,6 +125,12 @@ export interface UserQuery {
   ids?: readonly string[]
   /** Only the user acting as this data owner. */
   dataOwnerId?: string
+  /** Only users every one of these queries selects. */
+  all?: readonly UserQuery[]
+  /** Only users at least one of these queries selects (none given: nobody). */
+  any?: readonly UserQuery[]
+  /** Only users this query does not select. */
+  not?: UserQuery
 }
 
 /** One keyset page of users and the number of users matching in all. */

@@ -33,7 +33,12 @@ export function codingContent(dto: CodingDto): CodingContent {
 
 /** The content of a stored coding (its JSON without rev and dates). */
 export function storedContent(stored: StoredCoding): CodingContent {
-  const { rev: _rev, created: _created, modified: _modified, ...content } = JSON.parse(stored.doc) as CodingDto
+  const {
+    rev: _rev,
+    created: _created,
+    modified: _modified,
+    ...content
+  } = JSON.parse(stored.doc) as CodingDto
   return content
 }
 

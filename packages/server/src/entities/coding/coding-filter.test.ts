@@ -3,15 +3,21 @@ import { MAX_CODING_FILTER_PARTS, type CodingFilterDto } from '@cairn/protocol'
 import { AppError } from '../../http/app-error.ts'
 import { compileCodingFilter } from './coding-filter.ts'
 
-const label = (l: Record<string, string>): CodingFilterDto => ({ $type: 'CodingByRegionTypeLabelFilter', ...l })
+const label = (l: Record<string, string>): CodingFilterDto => ({
+  $type: 'CodingByRegionTypeLabelFilter',
+  ...l,
+})
 
 describe('compileCodingFilter', () => {
   it('compiles the leaf filters', () => {
     expect(compileCodingFilter({ $type: 'AllCodingsFilter' })).toEqual({ op: 'all' })
-    expect(compileCodingFilter({ $type: 'CodingByIdsFilter', ids: ['a|b|c'] })).toEqual({ op: 'ids', ids: ['a|b|c'] })
-    expect(compileCodingFilter(label({ region: 'be', type: 'SNOMEDCT', language: 'en', label: 'Diab  MELL' }))).toEqual(
-      { op: 'match', region: 'be', type: 'SNOMEDCT', language: 'en', words: ['diab', 'mell'] },
-    )
+    expect(compileCodingFilter({ $type: 'CodingByIdsFilter', ids: ['a|b|c'] })).toEqual({
+      op: 'ids',
+      ids: ['a|b|c'],
+    })
+    expect(
+      compileCodingFilter(label({ region: 'be', type: 'SNOMEDCT', language: 'en', label: 'Diab  MELL' })),
+    ).toEqual({ op: 'match', region: 'be', type: 'SNOMEDCT', language: 'en', words: ['diab', 'mell'] })
   })
 
   it('treats empty fields as absent, and a label without letters or digits as matching nothing', () => {
@@ -30,7 +36,10 @@ describe('compileCodingFilter', () => {
     expect(
       compileCodingFilter({
         $type: 'UnionFilter',
-        filters: [{ $type: 'IntersectionFilter', filters: [all, ids] }, { $type: 'ComplementFilter', superSet: all, subSet: ids }],
+        filters: [
+          { $type: 'IntersectionFilter', filters: [all, ids] },
+          { $type: 'ComplementFilter', superSet: all, subSet: ids },
+        ],
       }),
     ).toEqual({
       op: 'or',
@@ -45,7 +54,12 @@ describe('compileCodingFilter', () => {
     const many: CodingFilterDto = {
       $type: 'UnionFilter',
       filters: [
-        { $type: 'UnionFilter', filters: Array.from({ length: MAX_CODING_FILTER_PARTS }, () => ({ $type: 'AllCodingsFilter' as const })) },
+        {
+          $type: 'UnionFilter',
+          filters: Array.from({ length: MAX_CODING_FILTER_PARTS }, () => ({
+            $type: 'AllCodingsFilter' as const,
+          })),
+        },
         { $type: 'AllCodingsFilter' },
       ],
     }

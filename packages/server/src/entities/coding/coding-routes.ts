@@ -13,10 +13,22 @@ import { CodingService } from './coding-service.ts'
 export function registerCodingRoutes(app: FastifyInstance, storage: Storage, events: EventBus): void {
   const service = new CodingService(storage, events)
   const routes = ROUTES.coding
-  serveRoute(app, routes.create, async ({ caller, body }) => new RawJson((await service.create(caller, [body]))[0]))
-  serveRoute(app, routes.modify, async ({ caller, body }) => new RawJson((await service.modify(caller, [body]))[0]))
-  serveRoute(app, routes.createBatch, async ({ caller, body }) => RawJson.array(await service.create(caller, body)))
-  serveRoute(app, routes.modifyBatch, async ({ caller, body }) => RawJson.array(await service.modify(caller, body)))
+  serveRoute(
+    app,
+    routes.create,
+    async ({ caller, body }) => new RawJson((await service.create(caller, [body]))[0]),
+  )
+  serveRoute(
+    app,
+    routes.modify,
+    async ({ caller, body }) => new RawJson((await service.modify(caller, [body]))[0]),
+  )
+  serveRoute(app, routes.createBatch, async ({ caller, body }) =>
+    RawJson.array(await service.create(caller, body)),
+  )
+  serveRoute(app, routes.modifyBatch, async ({ caller, body }) =>
+    RawJson.array(await service.modify(caller, body)),
+  )
   serveRoute(app, routes.import, ({ caller, body }) => service.import(caller, body))
   serveRoute(app, routes.get, async ({ params }) => new RawJson(await service.get(params.id)))
   serveRoute(app, routes.filter, async ({ body, query }) => {

@@ -1,4 +1,9 @@
-import { MAX_CODING_MATCH_IDS, type CodingDto, type CodingFilterDto, type CodingImportResultDto } from '@cairn/protocol'
+import {
+  MAX_CODING_MATCH_IDS,
+  type CodingDto,
+  type CodingFilterDto,
+  type CodingImportResultDto,
+} from '@cairn/protocol'
 import type { Caller } from '../../auth/caller.ts'
 import { assertCanWriteCodings } from '../../access/access-policy.ts'
 import type { EventBus } from '../../events/event-bus.ts'
@@ -53,7 +58,12 @@ export class CodingService {
       if (e instanceof StorageConflict) throw conflict(`Coding ${e.ids.join(', ')} already exists`)
       throw e
     }
-    this.emit('create', caller, written.map((w) => w.write), now)
+    this.emit(
+      'create',
+      caller,
+      written.map((w) => w.write),
+      now,
+    )
     return written.map((w) => w.json)
   }
 
@@ -66,7 +76,9 @@ export class CodingService {
     assertCanWriteCodings(caller)
     const contents = dtos.map(codingContent)
     assertUniqueIds(contents)
-    const current = new Map((await this.storage.codings.getMany(contents.map((c) => c.id))).map((c) => [c.id, c]))
+    const current = new Map(
+      (await this.storage.codings.getMany(contents.map((c) => c.id))).map((c) => [c.id, c]),
+    )
     dtos.forEach((dto) => {
       if (!dto.rev) throw badRequest(`Coding ${dto.id}: rev is required to modify`)
       const stored = current.get(dto.id)
@@ -91,7 +103,9 @@ export class CodingService {
       await this.storage.codings.update(writes)
     } catch (e) {
       if (e instanceof StorageConflict)
-        throw conflict(`Coding ${e.ids.join(', ')} was modified by someone else (stale rev); nothing was saved`)
+        throw conflict(
+          `Coding ${e.ids.join(', ')} was modified by someone else (stale rev); nothing was saved`,
+        )
       throw e
     }
     this.emit('modify', caller, writes, now)
@@ -145,7 +159,9 @@ export class CodingService {
       } catch (e) {
         if (!(e instanceof StorageConflict)) throw e
         if (attempt >= IMPORT_ATTEMPTS)
-          throw conflict(`Codings were written by someone else during the import; nothing was saved: try again`)
+          throw conflict(
+            `Codings were written by someone else during the import; nothing was saved: try again`,
+          )
       }
     }
   }

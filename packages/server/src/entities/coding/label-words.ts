@@ -22,7 +22,17 @@ export const MAX_LABEL_WORDS = 64
 export const MAX_SEARCH_WORDS = 10
 
 /** Letters that Unicode decomposition leaves whole, spelled as people type them without the accent. */
-const LETTERS: Record<string, string> = { ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', ł: 'l', đ: 'd', ð: 'd', þ: 'th', ı: 'i' }
+const LETTERS: Record<string, string> = {
+  ß: 'ss',
+  æ: 'ae',
+  œ: 'oe',
+  ø: 'o',
+  ł: 'l',
+  đ: 'd',
+  ð: 'd',
+  þ: 'th',
+  ı: 'i',
+}
 
 /**
  * `text` in lower case without accents: compatibility decomposition (NFKD, which also splits

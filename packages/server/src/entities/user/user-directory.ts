@@ -3,7 +3,7 @@ import type { Caller } from '../../auth/caller.ts'
 import { userVisibility } from '../../access/access-policy.ts'
 import { notFound } from '../../http/app-error.ts'
 import type { Storage, UserQuery } from '../../storage/storage.ts'
-import { compileUserFilter } from './user-filter.ts'
+import { compileUserFilter, withoutDataOwners } from './user-filter.ts'
 import { managedUserFor, managedUsersFor } from './user-facts.ts'
 import { parseUser } from './user-row.ts'
 import { userView } from './user-view.ts'
@@ -78,15 +78,15 @@ export class UserDirectory {
    * Undefined when nothing can match.
    */
   private async queryFor(caller: Caller, filter: UserFilterDto): Promise<UserQuery | undefined> {
-    const { query, patientId, empty } = compileUserFilter(filter)
-    if (empty) return undefined
-    if (patientId !== undefined) {
-      // Ids are unique across data-owner kinds: a professional's id must not find its user here.
-      const patient = await this.storage.getDoc('patient', patientId)
-      if (!patient || patient.deleted) return undefined
+    const { query: compiled, patientIds } = compileUserFilter(filter)
+    // Ids are unique across data-owner kinds: a professional's id must not find its user here.
+    const notPatients = new Set<string>()
+    for (const id of new Set(patientIds)) {
+      const patient = await this.storage.getDoc('patient', id)
+      if (!patient || patient.deleted) notPatients.add(id)
     }
+    const query = notPatients.size > 0 ? withoutDataOwners(compiled, notPatients) : compiled
     if (caller.isAdmin || caller.dataOwnerType === 'HealthcareProfessional') return query
-    const ids = query.ids ? query.ids.filter((id) => id === caller.userId) : [caller.userId]
-    return ids.length > 0 ? { ...query, ids } : undefined
+    return { all: [query], ids: [caller.userId] }
   }
 }

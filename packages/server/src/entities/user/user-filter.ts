@@ -1,35 +1,47 @@
 import type { UserFilterDto } from '@cairn/protocol'
 import type { UserQuery } from '../../storage/storage.ts'
 
-/** A compiled user filter: the storage query, and the patient whose record must exist (if any). */
+/** A compiled user filter: the storage query, and the patient ids it names (each must be a patient). */
 export interface CompiledUserFilter {
   query: UserQuery
-  /** For UsersByPatientIdFilter: the data owner must be a patient, not a professional or device. */
-  patientId?: string
-  /** The filter can match nothing (disjoint ids or patients). */
-  empty: boolean
+  /** Data owner ids of UsersByPatientIdFilters: each must name a patient, not a professional or device. */
+  patientIds: string[]
 }
 
 /**
- * Turns a user filter into a storage query. An intersection intersects the id lists and needs one
- * patient id; everything the caller may not see is removed afterwards by the directory service.
+ * Turns a user filter into a storage query: leaves become criteria, intersections `all`, unions `any`,
+ * complements `not`. Everything the caller may not see is removed afterwards by the directory service.
  */
 export function compileUserFilter(filter: UserFilterDto): CompiledUserFilter {
-  const parts = filter.$type === 'IntersectionFilter' ? filter.filters : [filter]
-  let ids: string[] | undefined
-  let patientId: string | undefined
-  let empty = false
-  for (const part of parts) {
-    if (part.$type === 'UserByIdsFilter') {
-      ids = ids === undefined ? [...part.ids] : ids.filter((id) => part.ids.includes(id))
-    } else if (part.$type === 'UsersByPatientIdFilter') {
-      if (patientId !== undefined && patientId !== part.patientId) empty = true
-      patientId = part.patientId
+  const patientIds: string[] = []
+  const visit = (f: UserFilterDto): UserQuery => {
+    switch (f.$type) {
+      case 'AllUsersFilter':
+        return {}
+      case 'UserByIdsFilter':
+        return { ids: [...f.ids] }
+      case 'UsersByPatientIdFilter':
+        patientIds.push(f.patientId)
+        return { dataOwnerId: f.patientId }
+      case 'IntersectionFilter':
+        return { all: f.filters.map(visit) }
+      case 'UnionFilter':
+        return { any: f.filters.map(visit) }
+      case 'ComplementFilter':
+        return { all: [visit(f.superSet)], not: visit(f.subSet) }
     }
   }
+  return { query: visit(filter), patientIds }
+}
+
+/** `query` with the criteria on `dataOwnerId`s outside `keep` replaced by "nobody". */
+export function withoutDataOwners(query: UserQuery, drop: ReadonlySet<string>): UserQuery {
+  const { dataOwnerId, all, any, not, ...rest } = query
   return {
-    query: { ...(ids ? { ids } : {}), ...(patientId !== undefined ? { dataOwnerId: patientId } : {}) },
-    patientId,
-    empty: empty || ids?.length === 0,
+    ...rest,
+    ...(dataOwnerId !== undefined ? (drop.has(dataOwnerId) ? { ids: [] } : { dataOwnerId }) : {}),
+    ...(all ? { all: all.map((q) => withoutDataOwners(q, drop)) } : {}),
+    ...(any ? { any: any.map((q) => withoutDataOwners(q, drop)) } : {}),
+    ...(not ? { not: withoutDataOwners(not, drop) } : {}),
   }
 }
