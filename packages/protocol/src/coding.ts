@@ -1,4 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox'
+import {
+  composedFilterSchema,
+  type ComplementOf,
+  type IntersectionOf,
+  type UnionOf,
+} from './composed-filter.ts'
 import { MAX_FILTER_VALUES, MAX_PAGE_SIZE } from './constants.ts'
 import { ref } from './dto.ts'
 
@@ -167,40 +173,16 @@ export type CodingLeafFilterDto =
 /** A coding filter: a leaf, or a union, intersection or complement of coding filters. */
 export type CodingFilterDto =
   | CodingLeafFilterDto
-  | { $type: 'UnionFilter'; description?: string; filters: CodingFilterDto[] }
-  | { $type: 'IntersectionFilter'; description?: string; filters: CodingFilterDto[] }
-  | { $type: 'ComplementFilter'; description?: string; superSet: CodingFilterDto; subSet: CodingFilterDto }
+  | UnionOf<CodingFilterDto>
+  | IntersectionOf<CodingFilterDto>
+  | ComplementOf<CodingFilterDto>
 
 /** The recursive coding filter schema (`$id` `CodingFilter`); nesting is bounded by the JSON depth limit. */
-export const CodingFilterSchema = Type.Recursive(
-  (This) =>
-    Type.Union([
-      Type.Ref('AllCodingsFilter'),
-      Type.Ref('CodingByIdsFilter'),
-      Type.Ref('CodingByRegionTypeLabelFilter'),
-      Type.Object(
-        {
-          $type: Type.Literal('UnionFilter'),
-          description: Description,
-          filters: Type.Array(This, { minItems: 1, maxItems: MAX_CODING_FILTER_PARTS }),
-        },
-        { additionalProperties: false },
-      ),
-      Type.Object(
-        {
-          $type: Type.Literal('IntersectionFilter'),
-          description: Description,
-          filters: Type.Array(This, { minItems: 1, maxItems: MAX_CODING_FILTER_PARTS }),
-        },
-        { additionalProperties: false },
-      ),
-      Type.Object(
-        { $type: Type.Literal('ComplementFilter'), description: Description, superSet: This, subSet: This },
-        { additionalProperties: false },
-      ),
-    ]),
-  { $id: 'CodingFilter' },
-)
+export const CodingFilterSchema = composedFilterSchema('CodingFilter', [
+  'AllCodingsFilter',
+  'CodingByIdsFilter',
+  'CodingByRegionTypeLabelFilter',
+])
 
 /** Body of `POST /code/filter` and `POST /code/match`. */
 export const CodingFilterRequestSchema = Type.Object(

@@ -1,5 +1,11 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import {
+  composedFilterSchema,
+  type ComplementOf,
+  type IntersectionOf,
+  type UnionOf,
+} from './composed-filter.ts'
+import {
   MAX_BATCH_SIZE,
   MAX_DELEGATES,
   MAX_ENCRYPTED_SELF_LENGTH,
@@ -388,40 +394,11 @@ export const UsersByPatientIdFilterSchema = Type.Object(
  * A user filter: one of the three, or a union, intersection or complement of user filters (recursive,
  * like the filters of filters.ts; at most 50 filters per composition).
  */
-export const UserFilterSchema = Type.Recursive(
-  (This) =>
-    Type.Union([
-      Type.Ref('AllUsersFilter'),
-      Type.Ref('UserByIdsFilter'),
-      Type.Ref('UsersByPatientIdFilter'),
-      Type.Object(
-        {
-          $type: Type.Literal('UnionFilter'),
-          description: UserFilterDescription,
-          filters: Type.Array(This, { minItems: 1, maxItems: 50 }),
-        },
-        { additionalProperties: false },
-      ),
-      Type.Object(
-        {
-          $type: Type.Literal('IntersectionFilter'),
-          description: UserFilterDescription,
-          filters: Type.Array(This, { minItems: 1, maxItems: 50 }),
-        },
-        { additionalProperties: false },
-      ),
-      Type.Object(
-        {
-          $type: Type.Literal('ComplementFilter'),
-          description: UserFilterDescription,
-          superSet: This,
-          subSet: This,
-        },
-        { additionalProperties: false },
-      ),
-    ]),
-  { $id: 'UserFilter' },
-)
+export const UserFilterSchema = composedFilterSchema('UserFilter', [
+  'AllUsersFilter',
+  'UserByIdsFilter',
+  'UsersByPatientIdFilter',
+])
 export type AllUsersFilterDto = Static<typeof AllUsersFilterSchema>
 export type UserByIdsFilterDto = Static<typeof UserByIdsFilterSchema>
 export type UsersByPatientIdFilterDto = Static<typeof UsersByPatientIdFilterSchema>
@@ -430,9 +407,9 @@ export type UserFilterDto =
   | AllUsersFilterDto
   | UserByIdsFilterDto
   | UsersByPatientIdFilterDto
-  | { $type: 'UnionFilter'; description?: string; filters: UserFilterDto[] }
-  | { $type: 'IntersectionFilter'; description?: string; filters: UserFilterDto[] }
-  | { $type: 'ComplementFilter'; description?: string; superSet: UserFilterDto; subSet: UserFilterDto }
+  | UnionOf<UserFilterDto>
+  | IntersectionOf<UserFilterDto>
+  | ComplementOf<UserFilterDto>
 
 /** Body of `POST /user/filter` and `POST /user/match`. */
 export const UserFilterRequestSchema = Type.Unsafe<{ filter: UserFilterDto }>(

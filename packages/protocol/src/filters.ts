@@ -1,5 +1,13 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { MAX_FILTER_VALUES } from './constants.ts'
+import {
+  composedFilterSchema,
+  type ComplementOf,
+  type IntersectionOf,
+  type UnionOf,
+} from './composed-filter.ts'
+
+export { MAX_COMPOSED_FILTERS } from './composed-filter.ts'
 
 /**
  * Filters as they travel to the server's filter and match endpoints: plain objects discriminated by
@@ -23,8 +31,6 @@ const IdentifierQuery = Type.Object(
   { additionalProperties: false },
 )
 const Identifiers = Type.Array(IdentifierQuery, { maxItems: MAX_FILTER_VALUES })
-/** Most filters combined by one union, intersection or complement (nesting is bounded by the JSON depth limit). */
-export const MAX_COMPOSED_FILTERS = 50
 
 /** A filter schema with its `$type` literal and an `$id` equal to it. */
 function filterSchema<const T extends string, P extends Record<string, TSchema>>($type: T, props: P) {
@@ -208,45 +214,19 @@ export const LEAF_FILTERS = {
   MedicalDevice: [AllMedicalDevicesFilterSchema, MedicalDeviceByIdsFilterSchema],
 } as const
 
-/**
- * The filter of one searchable type: one of its leaves, or a union / intersection / complement of
- * such filters (recursive; `$id` `<Name>Filter`).
- */
-function composedFilterSchema(name: keyof typeof LEAF_FILTERS) {
-  return Type.Recursive(
-    (This) =>
-      Type.Union([
-        ...LEAF_FILTERS[name].map((leaf) => Type.Ref(String(leaf.$id))),
-        Type.Object(
-          {
-            $type: Type.Literal('UnionFilter'),
-            description: Description,
-            filters: Type.Array(This, { minItems: 1, maxItems: MAX_COMPOSED_FILTERS }),
-          },
-          { additionalProperties: false },
-        ),
-        Type.Object(
-          {
-            $type: Type.Literal('IntersectionFilter'),
-            description: Description,
-            filters: Type.Array(This, { minItems: 1, maxItems: MAX_COMPOSED_FILTERS }),
-          },
-          { additionalProperties: false },
-        ),
-        Type.Object(
-          { $type: Type.Literal('ComplementFilter'), description: Description, superSet: This, subSet: This },
-          { additionalProperties: false },
-        ),
-      ]),
-    { $id: `${name}Filter` },
+/** The recursive filter schema of a searchable type (`$id` `<Name>Filter`). */
+function composedOf(name: keyof typeof LEAF_FILTERS) {
+  return composedFilterSchema(
+    `${name}Filter`,
+    LEAF_FILTERS[name].map((leaf) => String(leaf.$id)),
   )
 }
 
-export const PatientFilterSchema = composedFilterSchema('Patient')
-export const DataSampleFilterSchema = composedFilterSchema('DataSample')
-export const HealthcareElementFilterSchema = composedFilterSchema('HealthcareElement')
-export const HealthcareProfessionalFilterSchema = composedFilterSchema('HealthcareProfessional')
-export const MedicalDeviceFilterSchema = composedFilterSchema('MedicalDevice')
+export const PatientFilterSchema = composedOf('Patient')
+export const DataSampleFilterSchema = composedOf('DataSample')
+export const HealthcareElementFilterSchema = composedOf('HealthcareElement')
+export const HealthcareProfessionalFilterSchema = composedOf('HealthcareProfessional')
+export const MedicalDeviceFilterSchema = composedOf('MedicalDevice')
 
 /** A leaf filter: one `$type` of LEAF_FILTERS. */
 export type LeafFilterDto = {
@@ -254,10 +234,7 @@ export type LeafFilterDto = {
 }[keyof typeof LEAF_FILTERS]
 
 /** A union, intersection or complement of filters. */
-export type ComposedFilterDto =
-  | { $type: 'UnionFilter'; description?: string; filters: FilterDto[] }
-  | { $type: 'IntersectionFilter'; description?: string; filters: FilterDto[] }
-  | { $type: 'ComplementFilter'; description?: string; superSet: FilterDto; subSet: FilterDto }
+export type ComposedFilterDto = UnionOf<FilterDto> | IntersectionOf<FilterDto> | ComplementOf<FilterDto>
 
 /** Every filter the server understands (a leaf or a composition of filters). */
 export type FilterDto = LeafFilterDto | ComposedFilterDto

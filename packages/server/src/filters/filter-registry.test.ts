@@ -230,6 +230,29 @@ describe('filter registry', () => {
     ).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }) as unknown)
   })
 
+  it('refuses a filter too large for one statement (400): over 50 leaves, or over 10,000 values in all', () => {
+    const leaf = (n: number) => ({
+      $type: 'PatientByIdsFilter',
+      ids: Array.from({ length: n }, (_, i) => `id-${i}`),
+    })
+    const union = (filters: object[]) => ({ $type: 'UnionFilter', filters })
+    expect(() => compile('patient', union(Array.from({ length: 50 }, () => leaf(1))))).not.toThrow()
+    expect(() =>
+      compile('patient', union([union(Array.from({ length: 50 }, () => leaf(1))), leaf(1)])),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'BAD_REQUEST',
+        message: expect.stringMatching(/at most 50 filters/) as unknown,
+      }) as unknown,
+    )
+    expect(() => compile('patient', union(Array.from({ length: 11 }, () => leaf(1000))))).toThrow(
+      expect.objectContaining({
+        code: 'BAD_REQUEST',
+        message: expect.stringMatching(/at most 10000 ids/) as unknown,
+      }) as unknown,
+    )
+  })
+
   it('needs a data owner for encrypted entities, not for directories', () => {
     expect(() => compile('patient', { $type: 'PatientByIdsFilter', ids: ['x'] }, admin)).toThrow(
       expect.objectContaining({ code: 'FORBIDDEN' }) as unknown,

@@ -22,6 +22,7 @@ import {
   nameContains,
 } from './kinds.ts'
 import { TERMS } from './search-terms.ts'
+import { MAX_FILTER_LEAVES, MAX_FILTER_QUERY_VALUES } from './filter-limits.ts'
 
 /** Samples are dated YYYYMMDDhhmmss, patients' birth dates YYYYMMDD (search-terms.ts dateBound). */
 const DATE_TIMES = true
@@ -270,5 +271,27 @@ export function compileFilter(caller: Caller, target: SearchTarget, filter: Filt
       }
     }
   }
-  return { dataOwnerId: me, ...visit(filter) }
+  const compiled = visit(filter)
+  assertQuerySize(compiled.query)
+  return { dataOwnerId: me, ...compiled }
+}
+
+/** 400 unless the compiled query fits in one statement (see the two limits above). */
+function assertQuerySize(query: IndexQuery): void {
+  let leaves = 0
+  let values = 0
+  const walk = (q: IndexQuery): void => {
+    if (q.op === 'and' || q.op === 'or') return q.of.forEach(walk)
+    if (q.op === 'not') return walk(q.of)
+    leaves++
+    if (q.op === 'ids') values += q.ids.length
+    if (q.op === 'term') values += q.terms.length
+  }
+  walk(query)
+  if (leaves > MAX_FILTER_LEAVES)
+    throw badRequest(`A filter combines at most ${MAX_FILTER_LEAVES} filters (this one: ${leaves})`)
+  if (values > MAX_FILTER_QUERY_VALUES)
+    throw badRequest(
+      `A filter lists at most ${MAX_FILTER_QUERY_VALUES} ids, codes or other values in all (this one: ${values})`,
+    )
 }

@@ -510,12 +510,16 @@ export class KyselyStorage implements Storage {
    */
   async #keysetStart(table: DocTable, startId: string, order: PageOrder): Promise<number | undefined> {
     if (order.by === 'id') return undefined
-    const row = await untyped(this.#db)
+    // The document's term rows by entity_id alone, read through the (entity_id, term) index, and the
+    // every-document row picked here: given `term = '*'` as well, SQLite chose the primary key
+    // (term, value, entity_id) and read the '*' row of every stored document to find this one (6 ms
+    // per page at 110,000 samples, growing with the table; bench/search). A document has few terms.
+    const rows = (await untyped(this.#db)
       .selectFrom(indexTable(table, 'term'))
-      .select('value')
-      .where('term', '=', EVERY_DOCUMENT_TERM)
+      .select(['term', 'value'])
       .where('entity_id', '=', startId)
-      .executeTakeFirst()
+      .execute()) as { term: string; value: unknown }[]
+    const row = rows.find((r) => r.term === EVERY_DOCUMENT_TERM)
     if (!row) throw new StaleKeyset(startId)
     return Number(row.value)
   }

@@ -209,9 +209,9 @@ export class PageQuery {
     const atOrAfter = this.order.descending ? '<=' : '>='
     const value = startValue ?? 0
     return eb.and([
-      // Implied by the disjunction below, but only a plain bound lets SQLite and PostgreSQL seek to the
-      // start in the (term, value, entity_id) index: without it they read every row of the range before
-      // the page (page 50 of 20 read ~3,300 rows: 1.4x the time of page 1, bench/search).
+      // Implied by the disjunction below, but a plain bound is one the database can use to narrow the
+      // range of the (term, value, entity_id) index it reads (measured with bench/search on SQLite: a
+      // page 50 of 20 statement in 0.33 ms instead of 0.50 ms over one patient's 10,000 samples).
       eb('x.value', atOrAfter, value),
       eb.or([eb('x.value', after, value), eb.and([eb('x.value', '=', value), eb(id, atOrAfter, startId)])]),
     ])
