@@ -151,6 +151,23 @@ for (const backend of BACKENDS) {
       expect(sorted(await api.matchPatients(males as never))).toEqual(sorted([keats, percy]))
     })
 
+    it("a date-ordered page cannot start at another owner's record: the same 400 as an unknown id", async () => {
+      const byBirth = {
+        $type: 'PatientByHealthcarePartyDateOfBirthBetweenFilter',
+        minDateOfBirth: 17000101,
+        maxDateOfBirth: 18991231,
+      } as never
+      const foreign = other.api.patientApi.filterPatients(byBirth, patients[0].id, 10)
+      const unknown = other.api.patientApi.filterPatients(byBirth, crypto.randomUUID(), 10)
+      const message = /^400 - The page cannot start at .*: it no longer matches the filter/
+      await expect(foreign).rejects.toThrow(message)
+      await expect(unknown).rejects.toThrow(message)
+      // Its owner pages from it.
+      expect((await doc.api.patientApi.filterPatients(byBirth, patients[0].id, 10)).rows[0].id).toBe(
+        patients[0].id,
+      )
+    })
+
     it('refuses a filter naming another data owner, of another entity type, or a nested NoOp', async () => {
       await expect(
         doc.api.patientApi.filterPatients({

@@ -20,7 +20,8 @@ type AnyFilter = Filter<User> & {
  */
 export function userFilterToDto(filter: Filter<User>): UserFilterDto {
   const f = filter as AnyFilter
-  const description = f.description !== undefined ? { description: f.description } : {}
+  // Deserialised MedTech objects often carry `description: null`: only a string travels.
+  const description = typeof f.description === 'string' ? { description: f.description } : {}
   const many = () => (f.filters ?? []).map((inner) => userFilterToDto(inner))
   switch (f.$type) {
     case 'AllUsersFilter':

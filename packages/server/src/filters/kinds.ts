@@ -2,7 +2,7 @@ import type { FilterType } from '@cairn/protocol'
 import { badRequest } from '../http/app-error.ts'
 import { EVERY_DOCUMENT_TERM, type IndexQuery } from '../storage/index-query.ts'
 import type { FilterKind, FilterOf, SearchTarget } from './filter-kind.ts'
-import { TERMS, dateBound, normalizeName } from './search-terms.ts'
+import { MAX_NAME_LENGTH, TERMS, dateBound, normalizeName } from './search-terms.ts'
 
 /*
  * Building blocks of the filter kinds (filter-registry.ts lists every kind). Each turns the fields of
@@ -75,6 +75,9 @@ export function dateRange(min: number | undefined, max: number | undefined, date
 
 /** Documents with a name containing the search string (normalised); an empty search selects every one. */
 export function nameContains(search: string | undefined): IndexQuery {
-  const prefix = normalizeName(search ?? '')
+  // Names are indexed on their first MAX_NAME_LENGTH characters: a longer search is cut the same way.
+  const prefix = Array.from(normalizeName(search ?? ''))
+    .slice(0, MAX_NAME_LENGTH)
+    .join('')
   return prefix === '' ? everything : { op: 'name', prefix }
 }

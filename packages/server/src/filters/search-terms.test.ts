@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   MAX_TERMS_PER_DOCUMENT,
+  TERMS,
   dateBound,
   nameSuffixes,
   normalizeName,
@@ -62,7 +63,8 @@ describe('search terms', () => {
 
   it('dates a sample by value date, else opening date, else 0; links to healthcare elements', () => {
     expect(searchIndexOf('dataSample', { id: 's', valueDate: 20240101120000 }).sortValue).toBe(20240101120000)
-    expect(searchIndexOf('dataSample', { id: 's', openingDate: 20240102 }).sortValue).toBe(20240102)
+    // A plain date sorts at its midnight among date-times (filters compare date-times).
+    expect(searchIndexOf('dataSample', { id: 's', openingDate: 20240102 }).sortValue).toBe(20240102000000)
     expect(searchIndexOf('dataSample', { id: 's', valueDate: 'soon' }).sortValue).toBe(0)
     expect(searchIndexOf('dataSample', { id: 's', healthcareElementIds: ['he1', 7] }).term).toContain(
       'he:he1',
@@ -78,6 +80,16 @@ describe('search terms', () => {
     })
     expect(index.term).toContain('code:SPECIALITY|diagnostics')
     expect(index.name).toContain('housegreg')
+  })
+
+  it('stores a long term as its hash, which filters compute the same way', () => {
+    const long = 'x'.repeat(8000)
+    const index = searchIndexOf('dataSample', { id: 's', codes: [{ type: 'LOINC', code: long }] })
+    const hashed = index.term.find((t) => t.startsWith('code:#'))
+    expect(hashed).toMatch(/^code:#[0-9a-f]{64}$/)
+    expect(TERMS.code('LOINC', long)).toBe(hashed)
+    expect(index.term).toContain('code:LOINC')
+    expect(index.term.every((t) => Buffer.byteLength(t) <= 256)).toBe(true)
   })
 
   it('refuses a document with more searchable values than the limit (400), before anything is written', () => {

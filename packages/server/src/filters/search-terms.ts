@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { badRequest } from '../http/app-error.ts'
 import { EVERY_DOCUMENT_TERM } from '../storage/index-query.ts'
 
@@ -8,24 +9,40 @@ import { EVERY_DOCUMENT_TERM } from '../storage/index-query.ts'
  * the wrong shape is not indexed (the document is stored as sent, for its readers to judge).
  */
 
+/**
+ * Longest term stored as it is (UTF-8 bytes). Clear fields are free-form: a longer value is stored as
+ * the SHA-256 of its term, which filters compute the same way, so it stays searchable by equality and
+ * every index key stays far below PostgreSQL's btree limit (2,704 bytes).
+ */
+const MAX_TERM_BYTES = 256
+
+/** A term as stored: itself, or `<kind>:#<sha-256 hex>` when too long (see MAX_TERM_BYTES). */
+function bounded(term: string): string {
+  if (Buffer.byteLength(term) <= MAX_TERM_BYTES) return term
+  const kind = term.slice(0, term.indexOf(':') + 1)
+  return `${kind}#${createHash('sha256').update(term).digest('hex')}`
+}
+
 /** Term builders: `<kind>:<value>`; a code or label also by its type alone (filters giving only a type). */
 export const TERMS = {
-  secretId: (sfk: string) => `sfk:${sfk}`,
-  label: (type: string, code?: string) => (code === undefined ? `tag:${type}` : `tag:${type}|${code}`),
-  code: (type: string, code?: string) => (code === undefined ? `code:${type}` : `code:${type}|${code}`),
-  identifier: (system: string | undefined, value: string | undefined) => `id:${system ?? ''}|${value ?? ''}`,
-  ssin: (ssin: string) => `ssin:${ssin}`,
-  gender: (gender: string) => `gender:${gender}`,
-  education: (education: string) => `education:${education}`,
-  profession: (profession: string) => `profession:${profession}`,
-  healthcareElement: (id: string) => `he:${id}`,
+  secretId: (sfk: string) => bounded(`sfk:${sfk}`),
+  label: (type: string, code?: string) => bounded(code === undefined ? `tag:${type}` : `tag:${type}|${code}`),
+  code: (type: string, code?: string) =>
+    bounded(code === undefined ? `code:${type}` : `code:${type}|${code}`),
+  identifier: (system: string | undefined, value: string | undefined) =>
+    bounded(`id:${system ?? ''}|${value ?? ''}`),
+  ssin: (ssin: string) => bounded(`ssin:${ssin}`),
+  gender: (gender: string) => bounded(`gender:${gender}`),
+  education: (education: string) => bounded(`education:${education}`),
+  profession: (profession: string) => bounded(`profession:${profession}`),
+  healthcareElement: (id: string) => bounded(`he:${id}`),
   status: (status: number) => `status:${status}`,
 } as const
 
 /** Most terms and name suffixes one document may carry: beyond, it is refused (400) rather than half-indexed. */
 export const MAX_TERMS_PER_DOCUMENT = 2000
 /** Names are indexed on their first 64 normalised characters (longer ones are searched on that prefix). */
-const MAX_NAME_LENGTH = 64
+export const MAX_NAME_LENGTH = 64
 
 /** Index values of one document: its terms, normalised name suffixes and sort value. */
 export interface SearchIndex {
@@ -130,7 +147,9 @@ const EXTRACTORS = {
     ]
     if (typeof doc.status === 'number' && Number.isSafeInteger(doc.status))
       term.push(TERMS.status(doc.status))
-    return { term, name: [], sortValue: fuzzyDate(doc.valueDate) ?? fuzzyDate(doc.openingDate) ?? 0 }
+    // Filters compare sample dates as date-times: a sample dated with a plain date sorts at its midnight.
+    const date = fuzzyDate(doc.valueDate) ?? fuzzyDate(doc.openingDate) ?? 0
+    return { term, name: [], sortValue: dateBound(date, false, true) ?? 0 }
   },
   healthcareElement(doc: Json): SearchIndex {
     const term = [

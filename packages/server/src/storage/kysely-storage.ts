@@ -396,7 +396,7 @@ export class KyselyStorage implements Storage {
     const { q } = built
     let rows: DocRow[] = []
     if (limit > 0) {
-      const start = startId === undefined ? undefined : await this.#keysetStart(table, startId, order)
+      const start = startId === undefined ? undefined : await this.#keysetStart(table, accessor, startId, order)
       rows = await this.#pageSelect(table, q, startId, start, limit).execute()
     }
     // A first page that holds every match needs no count.
@@ -505,24 +505,31 @@ export class KyselyStorage implements Storage {
 
   /**
    * The sort value of the page's first document, for a value-ordered keyset. A document that no longer
-   * matches anything (deleted since the previous page) cannot place the page: a clear error, not a page
-   * that silently repeats or skips rows.
+   * matches anything (deleted since the previous page), or that the accessor cannot read, cannot place
+   * the page: the same clear error, not a page that silently repeats or skips rows.
    */
-  async #keysetStart(table: DocTable, startId: string, order: PageOrder): Promise<number | undefined> {
+  async #keysetStart(
+    table: DocTable,
+    accessor: string | undefined,
+    startId: string,
+    order: PageOrder,
+  ): Promise<number | undefined> {
     if (order.by === 'id') return undefined
-    // The document's term rows by entity_id alone, read through the (entity_id, term) index, and the
-    // every-document row picked here: given `term = '*'` as well, SQLite chose the primary key
-    // (term, value, entity_id) and read the '*' row of every stored document to find this one (6 ms
-    // per page at 110,000 samples, growing with the table; bench/search). A document has few terms.
-    const rows = (await untyped(this.#db)
-      .selectFrom(indexTable(table, 'term'))
-      .select(['term', 'value'])
-      .where('entity_id', '=', startId)
-      .execute()) as { term: string; value: unknown }[]
-    const row = rows.find((r) => r.term === EVERY_DOCUMENT_TERM)
+    let q = untyped(this.#db)
+      .selectFrom(`${indexTable(table, 'term')} as t`)
+      .select('t.value')
+      .where('t.term', '=', EVERY_DOCUMENT_TERM)
+      .where('t.entity_id', '=', startId)
+    // Only a record the caller can read places a page: another's would tell its date, or that it exists.
+    if (accessor !== undefined)
+      q = q.innerJoin(`${indexTable(table, 'access')} as a`, (join) =>
+        join.onRef('a.entity_id', '=', 't.entity_id').on('a.data_owner_id', '=', accessor),
+      )
+    const row = (await q.executeTakeFirst()) as { value: unknown } | undefined
     if (!row) throw new StaleKeyset(startId)
     return Number(row.value)
   }
+
 
   /** Non-deleted exchange keys of the ordered pair, oldest first (id breaks ties deterministically). */
   async findExchangeKeys(delegator: string, delegate: string): Promise<StoredDoc[]> {

@@ -45,11 +45,20 @@ describe('query plans', () => {
     })
   })
 
+  it('drives a union of terms over one date range as one term query', () => {
+    const q: IndexQuery = { op: 'or', of: [term(['sfk:a']), { op: 'or', of: [term(['sfk:b', 'sfk:a'])] }] }
+    expect(plan(q, byId, true).driver).toEqual({ kind: 'term', terms: ['sfk:a', 'sfk:b'] })
+    const mixed: IndexQuery = { op: 'or', of: [term(['sfk:a']), { op: 'name', prefix: 'x' }] }
+    expect(plan(mixed, byId, true)).toEqual({ driver: { kind: 'access' }, rest: [mixed], empty: false })
+    const ranges: IndexQuery = { op: 'or', of: [term(['sfk:a'], 1), term(['sfk:b'], 2)] }
+    expect(plan(ranges, byId, true).driver).toEqual({ kind: 'access' })
+  })
+
   it('knows an empty list selects nothing, without asking the database', () => {
     expect(plan({ op: 'ids', ids: [] }, byId, true).empty).toBe(true)
     expect(plan({ op: 'and', of: [term([]), { op: 'all' }] }, byId, true).empty).toBe(true)
     expect(plan({ op: 'or', of: [] }, byId, true).empty).toBe(true)
-    expect(plan({ op: 'or', of: [term([])] }, byId, true).empty).toBe(false)
+    expect(plan({ op: 'or', of: [term([])] }, byId, true).empty).toBe(true)
   })
 
   it('bounds a prefix range just after every string starting with the prefix', () => {

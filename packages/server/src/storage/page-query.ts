@@ -30,10 +30,32 @@ export interface QueryPlan {
   readonly empty: boolean
 }
 
-/** The conjuncts of a query, nested `and`s flattened and `all` dropped. */
+/** The conjuncts of a query, nested `and`s flattened, `all` dropped, unions of terms merged. */
 function conjuncts(query: IndexQuery): IndexQuery[] {
   if (query.op === 'and') return query.of.flatMap(conjuncts)
+  if (query.op === 'or') return [termUnion(query) ?? query]
   return query.op === 'all' ? [] : [query]
+}
+
+/**
+ * A union of term queries over the same date range is one term query with every term (a document
+ * holding any of them): it can then drive, as MedTech's `forPatients` over several patients does,
+ * instead of a walk of every row the caller can read. Undefined for any other union.
+ */
+function termUnion(query: Extract<IndexQuery, { op: 'or' }>): IndexQuery | undefined {
+  const branches: IndexQuery[] = []
+  const flatten = (q: IndexQuery): void => (q.op === 'or' ? q.of.forEach(flatten) : void branches.push(q))
+  flatten(query)
+  const terms = branches.filter((b): b is Extract<IndexQuery, { op: 'term' }> => b.op === 'term')
+  if (terms.length === 0 || terms.length !== branches.length) return undefined
+  const [{ min, max }] = terms
+  if (terms.some((t) => t.min !== min || t.max !== max)) return undefined
+  return {
+    op: 'term',
+    terms: [...new Set(terms.flatMap((t) => t.terms))],
+    ...(min !== undefined ? { min } : {}),
+    ...(max !== undefined ? { max } : {}),
+  }
 }
 
 /**

@@ -101,6 +101,16 @@ function filtersToCheck(patient: string, heId: string): [SearchTarget, object][]
     ],
     ['dataSample', { $type: 'DataSampleByHealthcarePartyPatientFilter', patientSecretForeignKeys: [sfk] }],
     ['dataSample', { $type: 'DataSampleByHealthcarePartyFilter', hcpId: me }],
+    [
+      'dataSample',
+      {
+        $type: 'UnionFilter',
+        filters: [
+          { $type: 'DataSampleByHealthcarePartyPatientFilter', patientSecretForeignKeys: [sfk] },
+          { $type: 'DataSampleByHealthcarePartyPatientFilter', patientSecretForeignKeys: [`${sfk}-other`] },
+        ],
+      },
+    ],
     ['dataSample', { $type: 'DataSampleByIdsFilter', ids: ['s-1', 's-2'] }],
     [
       'dataSample',

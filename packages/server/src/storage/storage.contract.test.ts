@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStorage, dropPgSchema, StorageConflict } from './index.ts'
 import type { DocIndexes, DocTable, DocWrite, Storage, StoredDoc } from './index.ts'
-import type { IndexQuery } from './index-query.ts'
+import { EVERY_DOCUMENT_TERM, type IndexQuery } from './index-query.ts'
+import { StaleKeyset } from './storage.ts'
 import { userRow } from '../testing/user-row.ts'
 
 /*
@@ -388,6 +389,35 @@ function contract(makeTarget: () => Target): void {
     await expect(
       storage.findPage('healthcareProfessional', me, { op: 'all' }, undefined, 10),
     ).rejects.toThrow(/no access index/)
+  })
+
+  it('pages in value order from the sort value of its start document, and refuses a start that no longer matches', async () => {
+    const p = prefix()
+    const me = `me-${p}`
+    const code = `code-${p}`
+    // Sort values of documents 0..5; ties are broken by id. Every document carries the every-document
+    // term, as the search index writes it: the start's value is looked up among all of them.
+    const values = [30, 10, 20, 10, 30, 20]
+    const writes = values.map((sortValue, n) =>
+      write(idOf(p, n), { access: [me], term: [EVERY_DOCUMENT_TERM, code], sortValue }),
+    )
+    await storage.insertDocs('dataSample', writes)
+    const query: IndexQuery = { op: 'term', terms: [code] }
+    const page = async (descending: boolean, startId: string | undefined) => {
+      const found = await storage.findPage('dataSample', me, query, startId, 2, { by: 'value', descending })
+      return [found.docs.map((d) => Number(d.id.slice(-4))), found.total]
+    }
+    expect(await page(false, undefined)).toEqual([[1, 3], 6])
+    expect(await page(false, idOf(p, 2))).toEqual([[2, 5], 6])
+    expect(await page(false, idOf(p, 0))).toEqual([[0, 4], 6])
+    expect(await page(true, undefined)).toEqual([[4, 0], 6])
+    expect(await page(true, idOf(p, 5))).toEqual([[5, 2], 6])
+
+    // A start deleted since the previous page (its index rows gone), or never stored: no page.
+    await storage.updateDocs('dataSample', [next(writes[2], {}, { deleted: true })])
+    await expect(page(false, idOf(p, 2))).rejects.toBeInstanceOf(StaleKeyset)
+    await expect(page(true, idOf(p, 99))).rejects.toBeInstanceOf(StaleKeyset)
+    expect(await page(false, idOf(p, 5))).toEqual([[5, 0], 5])
   })
 
   it('finds the exchange keys of an ordered pair, oldest first', async () => {
