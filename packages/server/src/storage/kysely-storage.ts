@@ -525,7 +525,7 @@ export class KyselyStorage implements Storage {
       q = q.innerJoin(`${indexTable(table, 'access')} as a`, (join) =>
         join.onRef('a.entity_id', '=', 't.entity_id').on('a.data_owner_id', '=', accessor),
       )
-    const row = (await q.executeTakeFirst()) as { value: unknown } | undefined
+    const row = (await q.executeTakeFirst())
     if (!row) throw new StaleKeyset(startId)
     return Number(row.value)
   }
