@@ -57,8 +57,9 @@ function callerOf(request: FastifyRequest): Caller {
  * Serves a route of the route table whose body is raw bytes (`bodyType: 'binary'`), in a scope where
  * acceptOctetStreams was called: the handler gets the body as a stream, to store as it arrives, and
  * answers JSON. The OpenAPI document describes the body as binary (the route's schema validates no body:
- * a stream is not JSON). When the handler fails before it read the whole body, the connection is closed
- * after the answer, so that the rest of an upload is not read for nothing.
+ * a stream is not JSON). When the handler fails before it read the whole body, the rest is dropped for
+ * a moment while the answer goes out, then the connection is closed (lingerThenClose), so that the
+ * rest of an upload is not read for nothing and the client still gets the answer.
  */
 export function serveUploadRoute<R extends RouteDef & { bodyType: 'binary' }>(
   app: FastifyInstance,
@@ -92,11 +93,42 @@ export function serveUploadRoute<R extends RouteDef & { bodyType: 'binary' }>(
           declaredLength: Number.isSafeInteger(length) ? length : undefined,
         })
       } catch (error) {
-        if (!body.readableEnded) void reply.header('connection', 'close')
+        if (!body.readableEnded) lingerThenClose(body, reply)
         throw error
       }
     },
   })
+}
+
+/** How long, and how many more bytes, an upload refused midway is read (and dropped) after the answer. */
+const LINGER_MS = 2_000
+const LINGER_BYTES = 4 * 1024 * 1024
+
+/**
+ * Ends an upload refused before its end (413 midway, 403...) without making the client miss the answer:
+ * closing a socket whose peer is still sending makes the kernel reset the connection, and a reset can
+ * reach the client before it read the answer ("fetch failed" instead of the 413). So the rest of the
+ * body is read and dropped while the answer goes out, for a short while (a lingering close, as web
+ * servers do); then, if the client is still sending, the connection is destroyed: the server never
+ * reads much more than the limit for nothing. A client that stops in time keeps its connection.
+ */
+function lingerThenClose(body: Readable, reply: FastifyReply): void {
+  const socket = reply.raw.socket
+  let dropped = 0
+  const close = () => {
+    clearTimeout(timer)
+    socket?.destroy()
+  }
+  const timer = setTimeout(close, LINGER_MS)
+  timer.unref()
+  const done = () => clearTimeout(timer)
+  body.on('data', (chunk: Buffer) => {
+    dropped += chunk.length
+    if (dropped > LINGER_BYTES) close()
+  })
+  body.once('end', done)
+  body.once('error', close)
+  body.resume()
 }
 
 /**

@@ -396,7 +396,8 @@ export class KyselyStorage implements Storage {
     const { q } = built
     let rows: DocRow[] = []
     if (limit > 0) {
-      const start = startId === undefined ? undefined : await this.#keysetStart(table, accessor, startId, order)
+      const start =
+        startId === undefined ? undefined : await this.#keysetStart(table, accessor, startId, order)
       rows = await this.#pageSelect(table, q, startId, start, limit).execute()
     }
     // A first page that holds every match needs no count.
@@ -439,13 +440,18 @@ export class KyselyStorage implements Storage {
     start: number | undefined,
     limit: number,
   ) {
-    let page = q
-      .matches()
-      .innerJoin(`${TABLES[table].sql} as d`, 'd.id', q.idColumn)
+    if (q.drivesFromDocuments) {
+      // The driver is the document table: its rows are the documents, read in id order by its key.
+      let page = q.matches().select(['x.id', 'x.rev', 'x.doc', 'x.created', 'x.modified', 'x.deleted'])
+      if (startId !== undefined) page = page.where((eb) => q.keyset(eb, startId, start))
+      return q.ordered(page).limit(limit)
+    }
+    const page = untyped(this.#db)
+      .selectFrom(q.keys(startId, start, limit).as('p'))
+      .innerJoin(`${TABLES[table].sql} as d`, 'd.id', 'p.pid')
       .where('d.deleted', '=', 0)
       .select(['d.id', 'd.rev', 'd.doc', 'd.created', 'd.modified', 'd.deleted'])
-    if (startId !== undefined) page = page.where((eb) => q.keyset(eb, startId, start))
-    return q.ordered(page).limit(limit)
+    return q.orderedByKeys(page)
   }
 
   /**
@@ -515,21 +521,25 @@ export class KyselyStorage implements Storage {
     order: PageOrder,
   ): Promise<number | undefined> {
     if (order.by === 'id') return undefined
+    // The document's term rows by entity_id alone, read through the (entity_id, term) index, and its
+    // every-document row picked here: given `term = '*'` as well, SQLite reads the primary key
+    // (term, value, entity_id) from the first '*' row, i.e. the row of every stored document, to find
+    // this one (6 ms per page at 110,000 samples, growing with the table; 0.01 ms this way, measured
+    // for bench/search). A document has few terms.
     let q = untyped(this.#db)
       .selectFrom(`${indexTable(table, 'term')} as t`)
-      .select('t.value')
-      .where('t.term', '=', EVERY_DOCUMENT_TERM)
+      .select(['t.term', 't.value'])
       .where('t.entity_id', '=', startId)
     // Only a record the caller can read places a page: another's would tell its date, or that it exists.
     if (accessor !== undefined)
       q = q.innerJoin(`${indexTable(table, 'access')} as a`, (join) =>
         join.onRef('a.entity_id', '=', 't.entity_id').on('a.data_owner_id', '=', accessor),
       )
-    const row = (await q.executeTakeFirst())
+    const rows = (await q.execute()) as { term: string; value: unknown }[]
+    const row = rows.find((r) => r.term === EVERY_DOCUMENT_TERM)
     if (!row) throw new StaleKeyset(startId)
     return Number(row.value)
   }
-
 
   /** Non-deleted exchange keys of the ordered pair, oldest first (id breaks ties deterministically). */
   async findExchangeKeys(delegator: string, delegate: string): Promise<StoredDoc[]> {

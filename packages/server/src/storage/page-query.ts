@@ -151,6 +151,11 @@ export class PageQuery {
     private readonly order: PageOrder,
   ) {}
 
+  /** True when the driver is the document table itself (searches without an accessor). */
+  get drivesFromDocuments(): boolean {
+    return this.plan.driver.kind === 'docs'
+  }
+
   /** The column holding the entity id of the driver's rows. */
   get idColumn(): string {
     return this.plan.driver.kind === 'docs' ? 'x.id' : 'x.entity_id'
@@ -221,6 +226,28 @@ export class PageQuery {
     if (this.order.by === 'id') return q.orderBy(id) as unknown as Q
     const direction = this.order.descending ? 'desc' : 'asc'
     return q.orderBy('x.value', direction).orderBy(id, direction) as unknown as Q
+  }
+
+  /**
+   * The keys of one page, ordered and limited: the ids (and, in value order, sort values) of its
+   * documents from the keyset position. Documents are joined to these alone, so a page reads the
+   * documents it sends, not every match it sorts (measured with bench/search on SQLite: a page of 20
+   * among 1,514 matches in 33 ms instead of 71 ms).
+   */
+  keys(startId: string | undefined, startValue: number | undefined, limit: number) {
+    const columns =
+      this.order.by === 'value' ? [`${this.idColumn} as pid`, 'x.value as pv'] : [`${this.idColumn} as pid`]
+    let keys = this.matches().select(columns)
+    if (startId !== undefined) keys = keys.where((eb) => this.keyset(eb, startId, startValue))
+    return this.ordered(keys).limit(limit)
+  }
+
+  /** Orders rows joined to keys() (as `p`) the way the keys are ordered. */
+  orderedByKeys<Q extends { orderBy: (...args: never[]) => Q }>(query: Q): Q {
+    const q = query as unknown as AnyQuery
+    if (this.order.by === 'id') return q.orderBy('p.pid') as unknown as Q
+    const direction = this.order.descending ? 'desc' : 'asc'
+    return q.orderBy('p.pv', direction).orderBy('p.pid', direction) as unknown as Q
   }
 
   /** The keyset condition: rows at or after `startId` (whose sort value is `startValue` in value order). */

@@ -269,6 +269,12 @@ for (const target of targets) {
             firstName: `Doc${n}`,
             lastName: `Surname${n}`,
             specialityCodes: [{ type: 'SPECIALITY', code: `sp-${n % 20}` }],
+            // As published: an RSA-2048 public key (hex SPKI) and its signed statement, an address.
+            systemMetaData: {
+              publicKey: randomBytes(294).toString('hex'),
+              keyStatements: [{ signature: randomBytes(256).toString('base64') }],
+            },
+            addresses: [{ street: `${n} Main Street`, city: 'Springfield', postalCode: String(10000 + n) }],
           })),
         ),
       )
