@@ -4,7 +4,6 @@ import {
   AnonymousMedTechApiBuilder,
   DataSample,
   NoOpFilter,
-  NotificationFilter,
   HealthcareElement,
   MemoryStorage,
   Patient,
@@ -120,7 +119,6 @@ describe('SDK errors', () => {
 
   it('MedTech methods that Cairn does not have yet reject with NOT_AVAILABLE naming docs/compatibility.md', async () => {
     const calls: [string, () => Promise<unknown>][] = [
-      ['patientApi.giveAccessToAllDataOf', () => hcp.api.patientApi.giveAccessToAllDataOf(hcp.user.id!)],
       [
         'dataSampleApi.subscribeToDataSampleEvents',
         () => hcp.api.dataSampleApi.subscribeToDataSampleEvents(['DELETE'], {}, () => Promise.resolve()),
@@ -134,8 +132,11 @@ describe('SDK errors', () => {
       ],
       ['userApi.checkTokenValidity', () => hcp.api.userApi.checkTokenValidity(hcp.user.id!, 'x')],
       [
-        'notificationApi.getPendingNotificationsAfter',
-        () => hcp.api.notificationApi.getPendingNotificationsAfter(),
+        'notificationApi.subscribeToNotificationEvents',
+        () =>
+          hcp.api.notificationApi.subscribeToNotificationEvents(['CREATE'], new NoOpFilter(), () =>
+            Promise.resolve(),
+          ),
       ],
       [
         'AnonymousMedTechApiBuilder.build',
@@ -147,11 +148,6 @@ describe('SDK errors', () => {
       expect(error, name).toBeInstanceOf(SdkError)
       expect(error, name).toMatchObject({ code: 'NOT_AVAILABLE', status: 0 })
       expect((error as SdkError).message).toBe(
-        `${name} is not available yet in Cairn; see docs/compatibility.md ("Not yet available") for what is planned`,
-      )
-    }
-    for (const [name, Builder] of [['NotificationFilter', NotificationFilter]] as const) {
-      expect(() => new Builder(hcp.api)).toThrow(
         `${name} is not available yet in Cairn; see docs/compatibility.md ("Not yet available") for what is planned`,
       )
     }

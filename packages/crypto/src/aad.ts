@@ -107,6 +107,29 @@ export function keyStatementText(statement: KeyStatement, dataOwnerId: string, f
   return 'cairn:v2:' + statement + ':' + parts(dataOwnerId, fingerprint)
 }
 
+/** What a value derived from a recovery code is for: the server's proof, or the blob's AES key. */
+export type RecoveryDerivation = 'recovery-auth' | 'recovery-key'
+
+/**
+ * HKDF `info` of a value derived from a recovery code: `cairn:v2:<derivation>:<dataOwnerId>`. The two
+ * derivations are independent (knowing the value sent to the server tells nothing of the AES key), and
+ * binding the data owner makes one code give other values for another data owner.
+ */
+export function recoveryKdfInfo(derivation: RecoveryDerivation, dataOwnerId: string): string {
+  if (derivation !== 'recovery-auth' && derivation !== 'recovery-key')
+    throw new CryptoError('BAD_INPUT', `unknown recovery derivation: ${String(derivation)}`)
+  return 'cairn:v2:' + derivation + ':' + parts(dataOwnerId)
+}
+
+/**
+ * Context of a data owner's recovery data (AES-GCM AAD): `cairn:v2:recovery-blob:<dataOwnerId>`. The
+ * server cannot hand one data owner's recovery data to another, nor pass another ciphertext of the
+ * protocol off as recovery data.
+ */
+export function recoveryBlobAad(dataOwnerId: string): string {
+  return 'cairn:v2:recovery-blob:' + parts(dataOwnerId)
+}
+
 function parts(...values: string[]): string {
   for (const v of values) {
     if (typeof v !== 'string' || v.length === 0 || v.includes(':')) {

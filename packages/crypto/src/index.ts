@@ -54,3 +54,17 @@ export { keyStatementText, type KeyStatement } from './aad.ts'
 export { encryptAttachment, type EncryptedAttachment } from './attachment-encrypt.ts'
 export { openAttachment, type OpenedAttachment } from './attachment-open.ts'
 export type { AttachmentTarget } from './attachment-key.ts'
+export {
+  generateRecoveryCode,
+  formatRecoveryCode,
+  parseRecoveryCode,
+  RECOVERY_SECRET_BYTES,
+} from './recovery-code.ts'
+export {
+  deriveFromRecoverySecret,
+  encryptRecoveryData,
+  decryptRecoveryData,
+  type RecoveryData,
+  type RecoveryDerivedValues,
+} from './recovery-data.ts'
+export { recoveryBlobAad, recoveryKdfInfo } from './aad.ts'

@@ -522,6 +522,27 @@ export const ExchangeKeyRecipientsSchema = Type.Object(
 )
 export type ExchangeKeyRecipientsDto = Static<typeof ExchangeKeyRecipientsSchema>
 
+/**
+ * A data owner the caller shares exchange keys with, in either direction: whom a data owner that lost
+ * its key asks to give access back (KEY_PAIR_UPDATE notifications). No key material, only the pair.
+ */
+export const ExchangeKeyCounterpartSchema = Type.Object(
+  {
+    dataOwnerId: Uuid,
+    type: Type.Union([
+      Type.Literal('HealthcareProfessional'),
+      Type.Literal('Patient'),
+      Type.Literal('MedicalDevice'),
+    ]),
+    /** The caller holds exchange keys toward it (it shared with this data owner). */
+    outgoing: Type.Boolean(),
+    /** This data owner holds exchange keys toward the caller (it shared with the caller). */
+    incoming: Type.Boolean(),
+  },
+  { $id: 'ExchangeKeyCounterpart', additionalProperties: false },
+)
+export type ExchangeKeyCounterpartDto = Static<typeof ExchangeKeyCounterpartSchema>
+
 /** One page of a filter answer; `nextKeyPair.startKeyDocId` is the id to start the next page from. */
 export interface PaginatedListDto<T> {
   pageSize: number

@@ -179,6 +179,21 @@ export const AllMedicalDevicesFilterSchema = filterSchema('AllMedicalDevicesFilt
 /** Medical devices among these ids. */
 export const MedicalDeviceByIdsFilterSchema = filterSchema('MedicalDeviceByIdsFilter', { ids: Values })
 
+// Notifications (MedTech's names; iCure called them maintenance tasks).
+
+/** Notifications among these ids that the caller can read. */
+export const NotificationsByIdFilterSchema = filterSchema('NotificationsByIdFilter', { ids: Values })
+/** Notifications of a type (every type when absent) that the data owner can read. */
+export const NotificationsByHcPartyAndTypeFilterSchema = filterSchema('NotificationsByHcPartyAndTypeFilter', {
+  healthcarePartyId: Type.Optional(DataOwnerId),
+  type: OptionalText,
+})
+/** Notifications created strictly after `date` (epoch ms), newest first. */
+export const NotificationsAfterDateFilterSchema = filterSchema('NotificationsAfterDateFilter', {
+  healthcarePartyId: Type.Optional(DataOwnerId),
+  date: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+})
+
 /** The leaf filter schemas of each searchable type, by the PascalCase name of the type. */
 export const LEAF_FILTERS = {
   Patient: [
@@ -212,6 +227,11 @@ export const LEAF_FILTERS = {
     HealthcareProfessionalByLabelCodeFilterSchema,
   ],
   MedicalDevice: [AllMedicalDevicesFilterSchema, MedicalDeviceByIdsFilterSchema],
+  Notification: [
+    NotificationsByIdFilterSchema,
+    NotificationsByHcPartyAndTypeFilterSchema,
+    NotificationsAfterDateFilterSchema,
+  ],
 } as const
 
 /** The recursive filter schema of a searchable type (`$id` `<Name>Filter`). */
@@ -227,6 +247,7 @@ export const DataSampleFilterSchema = composedOf('DataSample')
 export const HealthcareElementFilterSchema = composedOf('HealthcareElement')
 export const HealthcareProfessionalFilterSchema = composedOf('HealthcareProfessional')
 export const MedicalDeviceFilterSchema = composedOf('MedicalDevice')
+export const NotificationFilterSchema = composedOf('Notification')
 
 /** A leaf filter: one `$type` of LEAF_FILTERS. */
 export type LeafFilterDto = {

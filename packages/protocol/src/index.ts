@@ -3,6 +3,7 @@ export * from './constants.ts'
 export * from './dto.ts'
 export * from './attachment-format.ts'
 export * from './attachment-dto.ts'
+export * from './recovery-key-dto.ts'
 export * from './filters.ts'
 export * from './coding.ts'
 export type { EntityDescriptor, IndexKind } from './entities/entity-descriptor.ts'
@@ -10,6 +11,7 @@ export {
   ENTITY_DESCRIPTORS,
   ENTITY_TYPES,
   entityDescriptor,
+  isSoftDeleted,
   type EntityType,
 } from './entities/entity-descriptors.ts'
 export * from './routes/route-def.ts'

@@ -131,6 +131,7 @@ describe('bounds of the protocol schemas', () => {
         'Deletion',
         'EncryptedEntityPage',
         'Error',
+        'ExchangeKeyCounterpart',
         'Health',
         'Logout',
         'Ready',

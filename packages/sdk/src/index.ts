@@ -6,6 +6,15 @@ export * from './models/index.ts'
 export { medTechApi, MedTechApiBuilder, ICURE_CLOUD_URL, ICURE_FREE_URL } from './api/medtech-api-builder.ts'
 export { MedTechApi } from './api/medtech-api.ts'
 export type { PatientApi } from './api/patient-api.ts'
+export {
+  SharingError,
+  type SharingResult,
+  type SharingStatus,
+  type SharingFailure,
+  type SharingProgress,
+  type SharingPhase,
+  type GiveAccessToAllDataOptions,
+} from './api/sharing-result.ts'
 export type { DataSampleApi } from './api/data-sample-api.ts'
 export type { HealthcareElementApi } from './api/healthcare-element-api.ts'
 export type { HealthcareProfessionalApi } from './api/healthcare-professional-api.ts'
@@ -13,7 +22,10 @@ export type { MedicalDeviceApi } from './api/medical-device-api.ts'
 export type { UserApi, UserTokenInfo } from './api/user-api.ts'
 export type { CodingApi, CodingImportResult } from './api/coding-api.ts'
 export type { DataOwnerApi } from './api/data-owner-api.ts'
+export type { NotificationApi } from './api/notification-api.ts'
+export { keyPairUpdateRequestOf, type KeyPairUpdateRequest } from './api/key-pair-update-request.ts'
 export type { CryptoApi, CryptoApiEntity, CryptoApiEntityType, EntityAccessInfo } from './api/crypto-api.ts'
+export type { RecoveryKeyStatus } from './api/recovery-keys.ts'
 export { MedTechCryptoStrategies, type KeyPair } from './crypto/medtech-crypto-strategies.ts'
 export { SimpleMedTechCryptoStrategies } from './crypto/simple-medtech-crypto-strategies.ts'
 export type {

@@ -31,6 +31,7 @@ import { registerUserRoutes } from './entities/user/user-routes.ts'
 import { registerAttachmentRoutes } from './entities/attachment/attachment-routes.ts'
 import { openBlobStore } from './storage/open-blob-store.ts'
 import { registerCodingRoutes } from './entities/coding/coding-routes.ts'
+import { registerRecoveryKeyRoutes } from './entities/recovery-key/recovery-key-routes.ts'
 import { API_VERSION } from './version.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import { registerMetrics } from './metrics/metrics-route.ts'
@@ -143,5 +144,6 @@ export async function buildApp(
   const blobs = await openBlobStore(storage, config.attachmentDir)
   await registerAttachmentRoutes(app, storage, events, blobs, config.attachmentMaxBytes)
   registerCodingRoutes(app, storage, events)
+  registerRecoveryKeyRoutes(app, storage, config)
   return app
 }

@@ -36,4 +36,10 @@ export interface EntityDescriptor {
   readonly filters: readonly TSchema[]
   /** The recursive filter schema of the type: its leaves, and unions, intersections and complements of them. */
   readonly filter: TSchema
+  /**
+   * Soft deletion (MedTech notifications): deleting sets `deletionDate` (a new rev) and the document
+   * stays readable, shareable and searchable by its delegates, instead of becoming a tombstone.
+   * Absent or false: deletion leaves a tombstone and the id answers as unknown afterwards.
+   */
+  readonly softDelete?: boolean
 }

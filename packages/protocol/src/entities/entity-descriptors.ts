@@ -2,6 +2,7 @@ import {
   DataSampleFilterSchema,
   HealthcareElementFilterSchema,
   LEAF_FILTERS,
+  NotificationFilterSchema,
   PatientFilterSchema,
 } from '../filters.ts'
 import type { EntityDescriptor } from './entity-descriptor.ts'
@@ -46,6 +47,19 @@ export const ENTITY_DESCRIPTORS = {
     filters: LEAF_FILTERS.HealthcareElement,
     filter: HealthcareElementFilterSchema,
   },
+  notification: {
+    type: 'notification',
+    name: 'Notification',
+    path: '/notification',
+    table: 'notification',
+    indexes: ['access', 'term'],
+    encryptedFields: ['properties'],
+    dataOwner: false,
+    filters: LEAF_FILTERS.Notification,
+    filter: NotificationFilterSchema,
+    // MedTech's notification deletion is soft: getNotification afterwards returns it with deletionDate.
+    softDelete: true,
+  },
 } as const satisfies Record<string, EntityDescriptor>
 
 /** An encrypted entity type, as used in routes, storage, crypto AAD and events. */
@@ -57,4 +71,12 @@ export const ENTITY_TYPES = Object.keys(ENTITY_DESCRIPTORS) as EntityType[]
 /** The descriptor of one entity type. */
 export function entityDescriptor<T extends EntityType>(type: T): (typeof ENTITY_DESCRIPTORS)[T] {
   return ENTITY_DESCRIPTORS[type]
+}
+
+/**
+ * Whether deleting an entity of this type is soft (EntityDescriptor.softDelete): the document keeps its
+ * content and delegates and gains a `deletionDate`, instead of becoming a tombstone.
+ */
+export function isSoftDeleted(type: EntityType): boolean {
+  return (ENTITY_DESCRIPTORS[type] as EntityDescriptor).softDelete === true
 }

@@ -9,6 +9,7 @@ import {
   EncryptedEntityPageSchema,
   EncryptedEntitySchema,
   ExchangeKeySchema,
+  ExchangeKeyCounterpartSchema,
   ExchangeKeyRecipientsSchema,
   HealthSchema,
   ReadySchema,
@@ -42,6 +43,7 @@ import { HealthcareProfessionalFilterSchema, MedicalDeviceFilterSchema, type Fil
 import { MAX_MATCH_IDS } from '../constants.ts'
 import { defineRoute, type RouteDef } from './route-def.ts'
 import { CODING_ROUTES } from './coding-routes.ts'
+import { RECOVERY_KEY_ROUTES } from './recovery-key-routes.ts'
 
 /** The routes of one encrypted entity type, derived from its descriptor. */
 function encryptedEntityRoutes<const D extends EntityDescriptor>(d: D) {
@@ -97,7 +99,9 @@ function encryptedEntityRoutes<const D extends EntityDescriptor>(d: D) {
       method: 'DELETE',
       path: `${d.path}/:id`,
       operationId: `delete${d.name}`,
-      summary: `Deletes a ${d.type} the caller is a delegate of, leaving a tombstone without content; answers its id and the tombstone's rev`,
+      summary: d.softDelete
+        ? `Deletes a ${d.type} the caller is a delegate of, softly: it stays readable with its deletionDate set; answers its id and new rev`
+        : `Deletes a ${d.type} the caller is a delegate of, leaving a tombstone without content; answers its id and the tombstone's rev`,
       tags,
       params: IdParamsSchema,
       response: ref(DeletionSchema),
@@ -106,7 +110,7 @@ function encryptedEntityRoutes<const D extends EntityDescriptor>(d: D) {
       method: 'POST',
       path: `${d.path}/delete/batch`,
       operationId: `delete${d.name}Batch`,
-      summary: `Deletes ${d.type} entities in one transaction (all or nothing); answers their ids and tombstone revs`,
+      summary: `Deletes ${d.type} entities in one transaction (all or nothing); answers their ids and ${d.softDelete ? 'new' : 'tombstone'} revs`,
       tags,
       body: ref(DeleteBatchSchema),
       response: Type.Array(ref(DeletionSchema)),
@@ -473,6 +477,15 @@ export const ROUTES = {
     params: PairParamsSchema,
     response: Type.Array(ref(ExchangeKeySchema)),
   }),
+  getExchangeKeyCounterparts: defineRoute({
+    method: 'GET',
+    path: '/exchangekey/counterparts',
+    operationId: 'getExchangeKeyCounterparts',
+    summary:
+      'The data owners the caller shares exchange keys with, in either direction, with their type (whom to ask to give access back after a lost key)',
+    tags: ['exchangeKey'],
+    response: Type.Array(ref(ExchangeKeyCounterpartSchema)),
+  }),
   addExchangeKeyRecipients: defineRoute({
     method: 'PUT',
     path: '/exchangekey/:id/recipients',
@@ -529,6 +542,7 @@ export const ROUTES = {
     ...directorySearchRoutes('/device', 'MedicalDevice', 'medicalDevice', MedicalDeviceFilterSchema),
   },
   coding: CODING_ROUTES,
+  recoveryKey: RECOVERY_KEY_ROUTES,
 } as const
 
 /** Every route of the API, flattened: for checks over the whole table (OpenAPI, schema bounds). */

@@ -1,23 +1,36 @@
 import { generateKeyPairHex, hex2ua } from '@cairn/crypto'
 import type { EncryptedEntityDto, EncryptionMetaDto, EntityType } from '@cairn/protocol'
-import { DataSample, EncryptedPatient, HealthcareElement, Patient } from '../models/index.ts'
+import { DataSample, EncryptedPatient, HealthcareElement, Notification, Patient } from '../models/index.ts'
 import { metaToWire, type Marshallable } from '../mappers/wire.ts'
 import { oaepJwk } from '../crypto/key-format.ts'
 import { SdkError } from '../http/sdk-error.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
 import { EncryptedEntityStore, type EntityModel } from './encrypted-entity-store.ts'
 import { ENTITY_KINDS } from './entity-models.ts'
+import { RecoveryKeys, type RecoveryKeyStatus } from './recovery-keys.ts'
 
 /** RSA parameters of the keys the primitives make and import: those of the protocol (RSA-OAEP, SHA-256). */
 const OAEP: RsaHashedImportParams = { name: 'RSA-OAEP', hash: 'SHA-256' }
 
 /** An encrypted entity as a model, or in its wire form (then its type must be given). */
 export type CryptoApiEntity =
-  Patient | EncryptedPatient | DataSample | HealthcareElement | EncryptedEntityDto | Record<string, unknown>
+  | Patient
+  | EncryptedPatient
+  | DataSample
+  | HealthcareElement
+  | Notification
+  | EncryptedEntityDto
+  | Record<string, unknown>
 
 /** Entity type names accepted next to an entity: Cairn's, and the MedTech / iCure names. */
 export type CryptoApiEntityType =
-  EntityType | 'Patient' | 'DataSample' | 'HealthcareElement' | 'HealthElement'
+  | EntityType
+  | 'Patient'
+  | 'DataSample'
+  | 'HealthcareElement'
+  | 'HealthElement'
+  | 'Notification'
+  | 'MaintenanceTask'
 
 /** MedTech `getDataOwnersWithAccessTo` result. */
 export interface EntityAccessInfo {
@@ -34,13 +47,17 @@ const TYPE_NAMES: Record<CryptoApiEntityType, EntityType> = {
   DataSample: 'dataSample',
   HealthcareElement: 'healthcareElement',
   HealthElement: 'healthcareElement',
+  notification: 'notification',
+  Notification: 'notification',
+  MaintenanceTask: 'notification',
 }
 
 const isModel = (e: unknown): e is EntityModel =>
   e instanceof Patient ||
   e instanceof EncryptedPatient ||
   e instanceof DataSample ||
-  e instanceof HealthcareElement
+  e instanceof HealthcareElement ||
+  e instanceof Notification
 
 /** Bytes for WebCrypto, from an ArrayBuffer or a view. */
 function bytes(data: ArrayBuffer | ArrayBufferView): Uint8Array<ArrayBuffer> {
@@ -134,12 +151,17 @@ export class CryptoApi {
     ): Promise<EntityAccessInfo>
   }
 
+  private readonly recovery: RecoveryKeys
+
   /** @internal */
   constructor(
     private readonly ctx: ApiContext,
     crypto: Crypto,
     private readonly reload: () => Promise<void>,
+    /** The API's crypto strategies (they may hold the exportable pairs a recovery key needs). */
+    strategies?: unknown,
   ) {
+    this.recovery = new RecoveryKeys(ctx, strategies)
     this.primitives = {
       crypto,
       randomUuid: () => crypto.randomUUID(),
@@ -159,6 +181,54 @@ export class CryptoApi {
    */
   forceReload(): Promise<void> {
     return this.reload()
+  }
+
+  /**
+   * Creates a recovery key for the current data owner (Cairn extension, docs/protocol.md "Recovery
+   * key"): encrypts, on this device, the private keys of the data owner it holds here under a key
+   * derived from a new random code, stores that ciphertext on the server, and returns the code, e.g.
+   * `7K3M-Q9XA-…` (7 groups of 4). Show it once and ask the user to write it down: nobody, the server
+   * included, can recover it, and it restores the keys on any device (`restoreFromRecoveryKey`, or the
+   * builder's `withRecoveryKey`). Replaces the previous recovery key (its code stops working). Keys
+   * created later (`dataOwnerApi.rotateKeyPair()`) are not in it: create a new recovery key then
+   * (`getRecoveryKeyStatus().missingFingerprints` tells). Needs a recent login, which the SDK redoes by
+   * itself with the password. Rejects with FORBIDDEN when a key is kept non-extractable on this device
+   * (IndexedDbKeyStorage) and cannot be exported.
+   */
+  createRecoveryKey(): Promise<string> {
+    return this.recovery.create()
+  }
+
+  /** Whether the current data owner has a recovery key (Cairn extension). */
+  async hasRecoveryKey(): Promise<boolean> {
+    return (await this.recovery.status()).exists
+  }
+
+  /**
+   * The recovery key of the current data owner as the server knows it (Cairn extension): whether there
+   * is one, when it was made, the keys it covers, and the keys on this device it does not cover.
+   */
+  getRecoveryKeyStatus(): Promise<RecoveryKeyStatus> {
+    return this.recovery.status()
+  }
+
+  /** Deletes the current data owner's recovery key (Cairn extension); its code then opens nothing. */
+  deleteRecoveryKey(): Promise<void> {
+    return this.recovery.delete()
+  }
+
+  /**
+   * Restores the current data owner's private keys on this device from its recovery code (Cairn
+   * extension): a mistyped code is refused before any request ("This is not a valid recovery key: ...
+   * check the characters"); a wrong one with the server's 403 (attempts are counted, then slowed down:
+   * 429). Every recovered pair must be valid and one of the data owner's published keys; they are kept
+   * in the key storage and used at once (no rebuild needed: the key caches are cleared, so data
+   * encrypted for them reads). Keys this device made on the lost-key path get a `key-add` signed by a
+   * recovered key, so that counterparts trust them as after a rotation. Returns the fingerprints
+   * restored.
+   */
+  restoreFromRecoveryKey(code: string): Promise<string[]> {
+    return this.recovery.restore(code)
   }
 
   /** Deprecated MedTech method: clears the exchange-key cache (all of it, whatever `_dataOwnerId`). */
@@ -218,6 +288,7 @@ export class CryptoApi {
     if (entity instanceof Patient || entity instanceof EncryptedPatient) return 'patient'
     if (entity instanceof DataSample) return 'dataSample'
     if (entity instanceof HealthcareElement) return 'healthcareElement'
+    if (entity instanceof Notification) return 'notification'
     const type = given === undefined ? undefined : TYPE_NAMES[given]
     if (!type) {
       throw new SdkError(

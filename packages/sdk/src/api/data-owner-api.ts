@@ -156,7 +156,9 @@ export class DataOwnerApi {
    * and published with a `key-add` statement signed by the newest key on this device, so that every
    * client that pinned that key trusts the new one without asking anyone (protocol v2). New exchange
    * keys are then encrypted for both; revoke the old key with {@link revokeKey} when it must no longer
-   * be used. Returns the new key's fingerprint and hex SPKI.
+   * be used. Returns the new key's fingerprint and hex SPKI. A recovery key made before does not hold
+   * the new pair (`cryptoApi.getRecoveryKeyStatus().missingFingerprints` lists it): create a new one
+   * with `cryptoApi.createRecoveryKey()`.
    */
   async rotateKeyPair(): Promise<{ fingerprint: string; publicKey: string }> {
     const { keyTrust, ownKeys, selfId, exchangeKeys } = requireKeys(this.ctx)

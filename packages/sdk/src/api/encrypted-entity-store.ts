@@ -63,9 +63,15 @@ export class EncryptedEntityStore<M extends EntityModel> {
   /** Fields that only exist inside `encryptedSelf`, from the entity's descriptor. */
   private readonly encryptedFields: readonly string[]
 
+  /**
+   * @param options.keepWithheld lists keep the entities whose content is withheld (marked
+   *   `systemMetaData.contentWithheld`) instead of leaving them out: for notifications, whose clear
+   *   fields (type, status, responsible) mean something on their own.
+   */
   constructor(
     private readonly ctx: ApiContext,
     private readonly kind: EntityKind<M>,
+    private readonly options: { keepWithheld?: boolean } = {},
   ) {
     this.routes = ENTITY_ROUTES[kind.type]
     this.encryptedFields = ENTITY_DESCRIPTORS[kind.type].encryptedFields
@@ -96,10 +102,17 @@ export class EncryptedEntityStore<M extends EntityModel> {
     return parts
   }
 
-  /** Encrypts and creates new entities; `parent` links children to a patient secret id. */
-  async create(models: readonly M[], parent?: { patientId: string; secretId: string }): Promise<M[]> {
+  /**
+   * Encrypts and creates new entities; `parent` links children to a patient secret id. `delegates`
+   * (besides the current data owner) default to the automatic sharing of medical data
+   * ({@link autoDelegates}); notifications name theirs.
+   */
+  async create(
+    models: readonly M[],
+    parent?: { patientId: string; secretId: string },
+    delegates: readonly string[] = this.autoDelegates(),
+  ): Promise<M[]> {
     const { crypto } = requireSelf(this.ctx)
-    const delegates = this.autoDelegates()
     const prepared = await Promise.all(
       this.split(models).map(async ({ id, clear, secret }) => {
         const { meta, key } = await crypto.newMetadata(this.kind.type, id, delegates, parent)
@@ -288,7 +301,10 @@ export class EncryptedEntityStore<M extends EntityModel> {
     }
     try {
       const { model, key } = await this.decrypt(doc)
-      if (!key) return report('withheld', 'no key of the current data owner opens it')
+      if (!key) {
+        if (this.options.keepWithheld) return model
+        return report('withheld', 'no key of the current data owner opens it')
+      }
       const refused = accept ? await accept(doc, key) : undefined
       return refused ? report('integrity', refused) : model
     } catch (e) {

@@ -1,5 +1,6 @@
 import type { EntityType } from '@cairn/protocol'
-import { DataSample, HealthcareElement, Patient } from '../models/index.ts'
+import { DataSample, HealthcareElement, type Notification, Patient } from '../models/index.ts'
+import { notificationFromJson } from '../mappers/notification-mapper.ts'
 import type { EntityKind } from './encrypted-entity-store.ts'
 
 /** The model class of each encrypted entity type. */
@@ -7,6 +8,7 @@ interface EntityModels {
   patient: Patient
   dataSample: DataSample
   healthcareElement: HealthcareElement
+  notification: Notification
 }
 
 /**
@@ -18,4 +20,5 @@ export const ENTITY_KINDS: { readonly [T in EntityType]: EntityKind<EntityModels
   patient: { type: 'patient', fromJson: (json) => new Patient(json) },
   dataSample: { type: 'dataSample', fromJson: (json) => new DataSample(json) },
   healthcareElement: { type: 'healthcareElement', fromJson: (json) => new HealthcareElement(json) },
+  notification: { type: 'notification', fromJson: notificationFromJson },
 }

@@ -1,11 +1,19 @@
-import { DEFAULT_PORT, ENTITY_ROUTES, ROUTES, type EncryptedEntityDto } from '@cairn/protocol'
+import {
+  DEFAULT_PORT,
+  ENTITY_ROUTES,
+  ROUTES,
+  type DataOwnerWithTypeDto,
+  type EncryptedEntityDto,
+} from '@cairn/protocol'
+import type { KeyPairHandle } from '@cairn/crypto'
 import { HttpClient } from '../http/http-client.ts'
 import { formatICureApiUrl } from '../util/format-url.ts'
 import { userFromDto } from '../mappers/user-mapper.ts'
-import { DataOwnerKeys } from '../crypto/data-owner-keys.ts'
+import { DataOwnerKeys, publishedKeysOf } from '../crypto/data-owner-keys.ts'
 import { ExchangeKeyManager } from '../crypto/exchange-key-manager.ts'
 import { EntityCrypto } from '../crypto/entity-crypto.ts'
 import { initialiseOwnKeys } from '../crypto/own-keys.ts'
+import { openRecoveryData, readRecoveryCode } from '../crypto/recovery-key.ts'
 import { KeyTrust } from '../crypto/key-trust.ts'
 import { warnOncePerEntity, type IntegrityFailureHandler } from '../crypto/integrity-report.ts'
 import type { MedTechCryptoStrategies } from '../crypto/medtech-crypto-strategies.ts'
@@ -16,6 +24,7 @@ import { IndexedDbKeyStorage } from '../storage/indexed-db-key-storage.ts'
 import type { ApiContext } from './api-context.ts'
 import { dataOwnerFromDto } from './data-owner-api.ts'
 import { MedTechApi } from './medtech-api.ts'
+import { askForAccessBack, type AccessBackRequests } from './ask-for-access-back.ts'
 import { SdkError } from '../http/sdk-error.ts'
 
 /** Default base URL: a Cairn server on this machine. */
@@ -40,6 +49,8 @@ export class MedTechApiBuilder {
   private authProcessByEmailId?: string
   private authProcessBySmsId?: string
   private integrityFailureHandler?: IntegrityFailureHandler
+  /** Recovery code to restore missing keys from (kept until build, never copied by `from`). */
+  private recoveryCode?: string
 
   /** Server base URL (`http(s)://host[:port]`, optionally ending in `/rest/v1`); throws if malformed. */
   withICureBaseUrl(url: string): this {
@@ -103,6 +114,20 @@ export class MedTechApiBuilder {
     return this
   }
 
+  /**
+   * A recovery key (Cairn extension, docs/protocol.md "Recovery key"): when this device lacks private
+   * keys the data owner has published (a new device, a lost one), `build()` fetches the recovery data
+   * with this code and restores them before the crypto strategies are asked, instead of taking the
+   * lost-key path. A mistyped code makes `build()` reject before any request ("This is not a valid
+   * recovery key: ... check the characters"); a wrong one rejects with the server's 403 (attempts are
+   * counted and slowed down). The code is used by this builder's next `build()` only: it is not kept
+   * in the API nor copied by `medTechApi(api)`.
+   */
+  withRecoveryKey(code: string): this {
+    this.recoveryCode = code
+    return this
+  }
+
   /** Copies every setting of an existing API (MedTech quirk 3 fixed: nothing is dropped). */
   static from(api: MedTechApi): MedTechApiBuilder {
     const s = api.settings
@@ -142,6 +167,9 @@ export class MedTechApiBuilder {
     if (!this.password) throw new SdkError('BAD_REQUEST', 'password is required')
     if (!this.cryptoStrategies) throw new SdkError('BAD_REQUEST', 'cryptoStrategies is required')
     const strategies = this.cryptoStrategies
+    // Checked before any request: a mistyped recovery code costs no attempt.
+    const recoverySecret =
+      this.recoveryCode === undefined ? undefined : await readRecoveryCode(this.recoveryCode)
     const storage = this.storage ?? new LocalStorageImpl()
     if (!this.storage && !(globalThis as { localStorage?: unknown }).localStorage) {
       // Node without a StorageFacade: pins, rollback and creation memories last as long as the process.
@@ -179,15 +207,25 @@ export class MedTechApiBuilder {
     if (!selfId) return new MedTechApi({ http, user, dataOwnerKeys, reportIntegrity }, settings)
 
     const current = await http.call(ROUTES.currentDataOwner, {})
-    const { keys, self } = await initialiseOwnKeys({
+    const { keys, self, lost } = await initialiseOwnKeys({
       http,
       self: current,
       selfModel: await dataOwnerFromDto(current),
       strategies,
       keyStorage,
       storage,
+      recover: recoverySecret
+        ? async () =>
+            (
+              await openRecoveryData(http, selfId, recoverySecret, publishedKeysOf(current.dataOwner), (m) =>
+                console.warn(`[cairn] ${m}`),
+              )
+            ).map((pair) => pair.hex)
+        : undefined,
     })
     const keyTrust = new KeyTrust(selfId, keys, dataOwnerKeys, strategies, storage)
+    // Lost-key path: the keys published before still verify the records they signed (read only).
+    await keyTrust.rememberPreviousOwnKeys(lost)
     const exchangeKeys = new ExchangeKeyManager(http, selfId, keys, keyTrust)
     const crypto = new EntityCrypto(selfId, exchangeKeys, storage)
     if (self.type === 'Patient') {
@@ -211,7 +249,44 @@ export class MedTechApiBuilder {
       storage,
       reportIntegrity,
     }
-    return new MedTechApi(ctx, settings)
+    const api = new MedTechApi(ctx, settings)
+    if (lost.length > 0) api.accessBackRequests = await this.askForAccessBack(api, http, self, keys)
+    return api
+  }
+
+  /**
+   * Lost-key path (MedTech §7): one KEY_PAIR_UPDATE notification for each counterpart, so that it
+   * gives the new key access back. Failures are reported on the API and in a warning, never thrown:
+   * the new key is published, and the user must be able to work (and ask again) meanwhile.
+   */
+  private async askForAccessBack(
+    api: MedTechApi,
+    http: HttpClient,
+    self: DataOwnerWithTypeDto,
+    keys: readonly KeyPairHandle[],
+  ): Promise<AccessBackRequests> {
+    const selfId = self.dataOwner.id
+    let requests: AccessBackRequests
+    try {
+      requests = await askForAccessBack({
+        http,
+        selfId,
+        selfType: self.type,
+        newPublicKey: keys[keys.length - 1].publicKeyHex,
+        create: (n, delegate) => api.notificationApi.createOrModifyNotification(n, delegate),
+      })
+    } catch (e) {
+      requests = {
+        notified: [],
+        failed: [{ dataOwnerId: '*', reason: e instanceof Error ? e.message : String(e) }],
+      }
+    }
+    if (requests.failed.length > 0)
+      console.warn(
+        `[cairn] Data owner ${selfId} has a new key pair, but could not ask ${requests.failed.length} data owner(s) ` +
+          `to give access back: ${requests.failed.map((f) => `${f.dataOwnerId} (${f.reason})`).join('; ')}`,
+      )
+    return requests
   }
 }
 

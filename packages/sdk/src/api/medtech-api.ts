@@ -7,24 +7,13 @@ import { MedicalDeviceApi } from './medical-device-api.ts'
 import { UserApi } from './user-api.ts'
 import { CodingApi } from './coding-api.ts'
 import { DataOwnerApi } from './data-owner-api.ts'
+import { NotificationApi } from './notification-api.ts'
 import type { MedTechCryptoStrategies } from '../crypto/medtech-crypto-strategies.ts'
 import type { KeyStorageFacade, StorageFacade } from '../storage/storage-facade.ts'
 import { notAvailable } from '../http/sdk-error.ts'
 import { CryptoApi } from './crypto-api.ts'
+import type { AccessBackRequests } from './ask-for-access-back.ts'
 import type { IntegrityFailureHandler } from '../crypto/integrity-report.ts'
-
-/**
- * An API object of the MedTech SDK that Cairn does not have yet: each named method exists and
- * rejects with a NOT_AVAILABLE SdkError naming docs/compatibility.md.
- */
-function notAvailableApi<const M extends string>(
-  api: string,
-  methods: readonly M[],
-): { readonly [K in M]: (...args: unknown[]) => Promise<never> } {
-  return Object.freeze(
-    Object.fromEntries(methods.map((m) => [m, () => Promise.reject(notAvailable(`${api}.${m}`))])),
-  ) as { readonly [K in M]: (...args: unknown[]) => Promise<never> }
-}
 
 /** Settings a MedTechApi was built with (copied by `medTechApi(api)`). */
 export interface MedTechApiSettings {
@@ -71,18 +60,13 @@ export class MedTechApi {
   readonly medicalDeviceApi: MedicalDeviceApi
   readonly userApi: UserApi
   readonly dataOwnerApi: DataOwnerApi
-  /** Not available yet in Cairn: every method rejects with NOT_AVAILABLE (docs/compatibility.md). */
-  readonly notificationApi = notAvailableApi('notificationApi', [
-    'createOrModifyNotification',
-    'deleteNotification',
-    'deleteNotifications',
-    'filterNotifications',
-    'getNotification',
-    'getPendingNotificationsAfter',
-    'matchNotifications',
-    'updateNotificationStatus',
-    'subscribeToNotificationEvents',
-  ])
+  /**
+   * Set when `build()` made a new key pair because the data owner's keys were lost (Cairn extension):
+   * the counterparts asked to give access back with a KEY_PAIR_UPDATE notification, and those that
+   * could not be asked, with the reason.
+   */
+  accessBackRequests?: AccessBackRequests
+  readonly notificationApi: NotificationApi
   readonly codingApi: CodingApi
 
   /** @internal */
@@ -99,6 +83,7 @@ export class MedTechApi {
     this.userApi = new UserApi(ctx)
     this.codingApi = new CodingApi(ctx)
     this.dataOwnerApi = new DataOwnerApi(ctx, this.patientApi)
+    this.notificationApi = new NotificationApi(ctx)
   }
 
   /** Not available yet in Cairn: registration and login by code come later (docs/compatibility.md). */
@@ -130,7 +115,12 @@ export class MedTechApi {
    * entities (`entities.secretIdsOf`, `owningEntityIdsOf`, `getDataOwnersWithAccessTo`) and cache control.
    */
   get cryptoApi(): CryptoApi {
-    return new CryptoApi(this.ctx, this.settings.crypto ?? globalThis.crypto, () => this.forceReload())
+    return new CryptoApi(
+      this.ctx,
+      this.settings.crypto ?? globalThis.crypto,
+      () => this.forceReload(),
+      this.settings.cryptoStrategies,
+    )
   }
 
   /** A safe summary for logs and JSON: base URL, user name and data owner id; never the password, tokens or keys. */

@@ -14,6 +14,8 @@ import { filterEntities, matchEntities } from './search.ts'
 import { EncryptedEntityStore } from './encrypted-entity-store.ts'
 import { ENTITY_KINDS } from './entity-models.ts'
 import { deleteEntities } from './entity-deletion.ts'
+import { shareAllDataOf } from './share-all-data.ts'
+import type { GiveAccessToAllDataOptions, SharingResult } from './sharing-result.ts'
 
 /** Defaults the server-side `newInstance` of the original gave every new patient. */
 function withCreationDefaults(p: Patient): Patient {
@@ -115,9 +117,16 @@ export class PatientApi {
     return matchEntities(this.store, 'Patient', filter)
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  giveAccessToAllDataOf(_patientId: string): Promise<unknown> {
-    return Promise.reject(notAvailable('patientApi.giveAccessToAllDataOf'))
+  /**
+   * Shares with the patient itself (data owner `patientId`) its record and every data sample and
+   * healthcare element of it that the current data owner can read: MedTech's answer to a patient
+   * asking for its existing data (NEW_USER_OWN_DATA_ACCESS). Idempotent: what is already shared is
+   * not written again. Entities that cannot be shared are reported in the statuses, not thrown.
+   * Cairn extension: `options` (progress callback, batch size). The patient reads everything after
+   * `forceReload()` or a rebuild.
+   */
+  giveAccessToAllDataOf(patientId: string, options?: GiveAccessToAllDataOptions): Promise<SharingResult> {
+    return shareAllDataOf(this.ctx, this.store, patientId, options)
   }
 
   /** Not available yet in Cairn (docs/compatibility.md). */

@@ -34,8 +34,36 @@ function pairKeys(): (self: string) => ExchangeKeyManager {
     ({
       keyTo: (delegate: string) => pair(self, delegate),
       keysFrom: async (delegator: string) => [await pair(delegator, self)],
+      keysToRead: async (delegate: string) => [await pair(self, delegate)],
+      hasUnopened: () => false,
       clear: () => undefined,
     }) as unknown as ExchangeKeyManager
+}
+
+/**
+ * The exchange keys of `self` on a device made after it lost its key: its old pairs are gone (a new
+ * self pair, records it cannot open), except the pairs toward the data owners in `givenBack`, which
+ * gave its new key access to them.
+ */
+function afterLoss(self: string, givenBack: string[]): ExchangeKeyManager {
+  const fresh = generateAesKey()
+  return {
+    keyTo: async (delegate: string) => (delegate === self ? fresh : pairKeyOf(self, delegate)),
+    keysFrom: async (delegator: string) =>
+      delegator === self
+        ? [await fresh]
+        : givenBack.includes(delegator)
+          ? [await pairKeyOf(delegator, self)]
+          : [],
+    keysToRead: async (delegate: string) =>
+      givenBack.includes(delegate) ? [await pairKeyOf(self, delegate)] : [],
+    // The lost pairs have records this device cannot open; those given back open in full.
+    hasUnopened: (delegator: string, delegate: string) =>
+      delegator === self && delegate === self
+        ? true
+        : !givenBack.includes(delegator === self ? delegate : delegator),
+    clear: () => undefined,
+  } as unknown as ExchangeKeyManager
 }
 
 /** The IntegrityError `p` rejects with (fails the test if it resolves or rejects with something else). */
@@ -113,6 +141,34 @@ describe('EntityCrypto', () => {
     meta.seal = await writer.seal('dataSample', next, key, doc.systemMetaData.seal)
     return next
   }
+
+  describe('after a lost key', () => {
+    it('reads its own entity through the entry it wrote for a data owner that gave access back', async () => {
+      const doc = await newDoc(a, [B], { patientId: P, secretId: 'patient-secret' })
+      const lost = new EntityCrypto(A, afterLoss(A, [B]))
+      const opened = (await lost.open('dataSample', doc))!
+      expect(opened.fields).toEqual({ comment: 'secret' })
+      expect(await lost.parentIdsOf('dataSample', doc)).toEqual([P])
+      expect(await lost.secretIdsOf('dataSample', doc)).toEqual(await a.secretIdsOf('dataSample', doc))
+      // Its writer proof was under the lost self pair: unproven, not refused.
+      expect(opened.writer).toEqual({ dataOwnerId: A, verified: false })
+    })
+
+    it('stays withheld (not refused) while nobody gave access back', async () => {
+      const doc = await newDoc(a, [B])
+      expect(await new EntityCrypto(A, afterLoss(A, [])).open('dataSample', doc)).toBeUndefined()
+    })
+
+    it('still refuses a changed entry it holds the exchange key for', async () => {
+      const doc = await newDoc(a, [B])
+      const entries = doc.systemMetaData.encryptionKeys
+      const other = await newDoc(a, [B])
+      const swapped = withMeta(doc, {
+        encryptionKeys: { ...entries, [B]: other.systemMetaData.encryptionKeys[B] },
+      })
+      await integrityError(new EntityCrypto(A, afterLoss(A, [B])).open('dataSample', swapped))
+    })
+  })
 
   it('gives the creator and each delegate the key, one shared secret id and parent id', async () => {
     const doc = await newDoc(a, [B], { patientId: P, secretId: 'patient-secret' })

@@ -234,6 +234,7 @@ export class EntityCrypto {
     if (!Array.isArray(entries)) fail('malformed document: its key entries are not a list')
     const opened: { owner: string; raw: Uint8Array }[] = []
     let tampered = false
+    let lost = false
     for (const e of entries as DelegationDto[]) {
       if (typeof e?.owner !== 'string' || typeof e.key !== 'string') {
         tampered = true
@@ -241,8 +242,17 @@ export class EntityCrypto {
       }
       const raw = await this.unwrapFromOwner(type, doc.id, e, 'ek')
       if (raw) opened.push({ owner: e.owner, raw })
-      // The exchange keys from that owner are known but do not open the entry: it was changed.
+      // The exchange keys from that owner are known but do not open the entry: it was changed, unless
+      // the pair has records this device cannot open (shared with a key it has lost since).
+      else if (this.exchangeKeys.hasUnopened(e.owner, this.selfId)) lost = true
       else if ((await this.incomingKeys(e.owner, false)).length > 0) tampered = true
+    }
+    // Only for a data owner whose own entries are under pairs it lost: one without entries is not
+    // given the key by the entries it wrote for others.
+    if (opened.length === 0 && !tampered && lost) {
+      const own = await this.fromOwnEntriesForOthers(type, doc)
+      opened.push(...own.opened)
+      tampered = own.tampered
     }
     if (opened.length === 0) {
       // Withheld means "no key of ours for it" (e.g. shared with a key since lost); an entry we hold
@@ -279,6 +289,52 @@ export class EntityCrypto {
   }
 
   /**
+   * The entity key from the entries the current data owner wrote for other data owners, under
+   * K(self -> other): how a data owner that lost its key reads what it had shared, once the other
+   * gave its new key access to that pair (giveAccessBackTo). Tried only when its own entries do not
+   * open; entries that do not open here are not tampering (the pair may not have been given back).
+   */
+  private async fromOwnEntriesForOthers(
+    type: EntityType,
+    doc: EncryptedEntityDto,
+  ): Promise<{ opened: { owner: string; raw: Uint8Array }[]; tampered: boolean }> {
+    const out: { owner: string; raw: Uint8Array }[] = []
+    let tampered = false
+    const maps: unknown = doc.systemMetaData.encryptionKeys
+    if (typeof maps !== 'object' || maps === null) return { opened: out, tampered }
+    for (const [delegate, entries] of Object.entries(maps as Record<string, unknown>)) {
+      if (delegate === this.selfId || !Array.isArray(entries)) continue
+      const own = (entries as DelegationDto[]).filter(
+        (e) => e?.owner === this.selfId && typeof e.key === 'string' && !e.tags?.includes(ENTITY_KEY_TAG),
+      )
+      if (own.length === 0) continue
+      let keys: AesKey[]
+      try {
+        keys = await this.exchangeKeys.keysToRead(delegate)
+      } catch (e) {
+        // An id the server refuses (not a data owner) gives no key, as for incoming entries.
+        if (e instanceof SdkError && e.status >= 400 && e.status < 500) continue
+        throw e
+      }
+      for (const e of own) {
+        let raw: Uint8Array | undefined
+        for (const xk of keys) {
+          try {
+            raw = await unwrapValue(xk, 'ek', type, doc.id, delegate, e.key)
+            break
+          } catch (err) {
+            if (!(err instanceof CryptoError)) throw err
+          }
+        }
+        if (raw) out.push({ owner: this.selfId, raw })
+        // Every record of the pair opens, yet the entry does not: it was changed.
+        else if (keys.length > 0 && !this.exchangeKeys.hasUnopened(this.selfId, delegate)) tampered = true
+      }
+    }
+    return { opened: out, tampered }
+  }
+
+  /**
    * Checks the writer proof addressed to the current data owner, under K(writer -> self). True when it
    * verifies; false when there is none (the writer never shared directly with us); IntegrityError when
    * one is present but wrong, or when the seal names us as writer without our proof.
@@ -300,6 +356,9 @@ export class EntityCrypto {
         if (constantTimeEqual(await writerProof(xk, type, id, this.selfId, digest), proof)) return true
       }
     }
+    // The proof may be under an exchange key of the pair this data owner can no longer open (it lost
+    // the key it was shared with): the writer is then unproven, not forged.
+    if (this.exchangeKeys.hasUnopened(seal.writer, this.selfId)) return false
     throw new IntegrityError(
       type,
       id,
@@ -425,7 +484,11 @@ export class EntityCrypto {
       knownKey ??
       (entries.some((e) => e.tags?.includes(ENTITY_KEY_TAG)) ? await this.entityKey(type, doc) : undefined)
     const values = new Set<string>()
-    for (const e of entries) {
+    // Values under the entity key first: every data owner with the entity reads them, so a child
+    // linked with one stays findable by its parent after any one data owner loses its key (a value
+    // under an exchange key is lost with the self pair it was wrapped under).
+    const tagged = (e: DelegationDto) => (e.tags?.includes(ENTITY_KEY_TAG) ? 0 : 1)
+    for (const e of [...entries].sort((x, y) => tagged(x) - tagged(y))) {
       const value = await this.unwrapEntry(type, doc.id, e, purpose, key)
       if (value) values.add(decoder.decode(value))
     }

@@ -29,6 +29,10 @@ interface OpenedRecord extends OpenedExchangeKey {
 export class ExchangeKeyManager {
   private readonly outgoing = new Map<string, Promise<AesKey>>()
   private readonly incoming = new Map<string, Promise<AesKey[]>>()
+  /** Every verified K(self -> delegate) this data owner can open, for reading what it wrapped for others. */
+  private readonly outgoingRead = new Map<string, Promise<AesKey[]>>()
+  /** Pairs (`delegator->delegate`) with records none of our keys opens: shared with a key since lost. */
+  private readonly unopened = new Set<string>()
   /** Newest signed creation time used per outgoing pair: an older record served later is not used. */
   private readonly newestUsed = new Map<string, number>()
   /**
@@ -78,6 +82,30 @@ export class ExchangeKeyManager {
   }
 
   /**
+   * Every verified K(self -> delegate) this data owner can open. A data owner reads its own entities
+   * through its self pair; after a lost key, that pair is gone, and what it shared with `delegate` is
+   * read through the entries it wrapped for `delegate`, once `delegate` gave access back.
+   */
+  keysToRead(delegate: string): Promise<AesKey[]> {
+    let found = this.outgoingRead.get(delegate)
+    if (!found) {
+      found = this.openAll(this.selfId, delegate).then((rs) => rs.map((r) => r.key))
+      found.catch(() => this.outgoingRead.delete(delegate))
+      this.outgoingRead.set(delegate, found)
+    }
+    return found
+  }
+
+  /**
+   * Whether the pair has records that none of this device's keys opens (seen since the last
+   * {@link clear}): values wrapped under them were shared with a key this data owner has lost, which
+   * is not the same as values changed by someone.
+   */
+  hasUnopened(delegator: string, delegate: string): boolean {
+    return this.unopened.has(`${delegator}->${delegate}`)
+  }
+
+  /**
    * Gives a new public key of `ownerId` access to every exchange key of the pair, in both directions
    * (MedTech `giveAccessBackTo`): one RSA encryption per record, never per entity. Returns the number of
    * records updated.
@@ -106,6 +134,16 @@ export class ExchangeKeyManager {
     return updated
   }
 
+  /** Last time the published keys of each delegator were read again because of an unknown signer (ms). */
+  private readonly trustRefreshedAt = new Map<string, number>()
+
+  private mayRefreshTrust(delegator: string): boolean {
+    const now = Date.now()
+    if (now - (this.trustRefreshedAt.get(delegator) ?? 0) < 1000) return false
+    this.trustRefreshedAt.set(delegator, now)
+    return true
+  }
+
   private refuse(entry: { id: string; delegator: string; reason: string }): void {
     this.refused.push(entry)
     if (this.refused.length > ExchangeKeyManager.MAX_REFUSED) this.refused.shift()
@@ -115,6 +153,8 @@ export class ExchangeKeyManager {
   clear(): void {
     this.outgoing.clear()
     this.incoming.clear()
+    this.outgoingRead.clear()
+    this.unopened.clear()
   }
 
   private async findOrCreate(delegate: string): Promise<AesKey> {
@@ -128,11 +168,16 @@ export class ExchangeKeyManager {
     // trusted key of the delegate, so that a changed or revoked key gets a fresh exchange key.
     const allowed = new Set([...own.accepted, ...delegateKeys].map((k) => k.fingerprint))
     const required = delegateKeys.map((k) => k.fingerprint)
+    // Only records signed by a key trusted now: one signed by a lost key (kept to read old data) is
+    // never chosen for new data.
+    const signers = new Set(own.accepted.map((k) => k.fingerprint))
     const pair = `${this.selfId}->${delegate}`
     const suitable = (await this.openAll(this.selfId, delegate))
       .filter(
         (r) =>
-          r.recipients.every((fp) => allowed.has(fp)) && required.every((fp) => r.recipients.includes(fp)),
+          signers.has(r.record.signerFingerprint) &&
+          r.recipients.every((fp) => allowed.has(fp)) &&
+          required.every((fp) => r.recipients.includes(fp)),
       )
       .sort((a, b) => b.keyCreated - a.keyCreated)
     const newest = suitable[0]
@@ -161,11 +206,24 @@ export class ExchangeKeyManager {
    * refused ones are reported, not used.
    */
   private async openAll(delegator: string, delegate: string): Promise<OpenedRecord[]> {
-    const [records, trusted, known] = await Promise.all([
+    const [records, trustedNow, known] = await Promise.all([
       this.http.call(ROUTES.getExchangeKeys, { params: { delegator, delegate } }),
       this.trust.keysOf(delegator),
       this.trust.knownRecords(delegator),
     ])
+    let trusted = trustedNow
+    // A signer this instance has never seen: the delegator may have published a key since (a new key
+    // after a loss). Its keys are read again, at most once per second per delegator, so that bogus
+    // records cannot make every read refetch.
+    const seen = new Set(
+      [...trusted.accepted, ...trusted.refused, ...trusted.revokedKeys, ...trusted.previousOwn].map(
+        (k) => k.fingerprint,
+      ),
+    )
+    if (records.some((r) => !seen.has(r.signerFingerprint)) && this.mayRefreshTrust(delegator)) {
+      this.trust.refresh(delegator)
+      trusted = await this.trust.keysOf(delegator)
+    }
     const out: OpenedRecord[] = []
     const verified: string[] = []
     for (const record of records) {
@@ -179,14 +237,26 @@ export class ExchangeKeyManager {
         })
         continue
       }
-      // A key revoked since still verifies the records this device had verified before.
-      const signers = known.has(record.id) ? [...trusted.accepted, ...trusted.revokedKeys] : trusted.accepted
+      // A key revoked since still verifies the records this device had verified before; the own keys
+      // lost before this device made its pair verify the records they signed (for reading only).
+      const signers = [
+        ...trusted.accepted,
+        ...(known.has(record.id) ? trusted.revokedKeys : []),
+        ...trusted.previousOwn,
+      ]
       try {
         const opened = await openExchangeKey({ record, ownKeys: this.ownKeys, delegatorPublicKeys: signers })
         out.push({ ...opened, record })
         if (!known.has(record.id)) verified.push(record.id)
       } catch (e) {
         if (!(e instanceof CryptoError)) throw e
+        // Not ours to open: a record shared with a key we lost, or signed by a key of the delegator
+        // we do not trust yet (a new key after its own loss). What it wraps is withheld, not forged.
+        if (
+          e.code === 'CANNOT_DECRYPT' ||
+          trusted.refused.some((k) => k.fingerprint === record.signerFingerprint)
+        )
+          this.unopened.add(`${delegator}->${delegate}`)
         this.refuse({ id: record.id, delegator, reason: e.message })
       }
     }

@@ -20,6 +20,12 @@ interface Pins {
   revoked: string[]
   /** Ids of exchange-key records of this delegator already verified (usable after a revocation). */
   records?: string[]
+  /**
+   * Own pins only: the keys the data owner had published when this device took the lost-key path
+   * (their private keys were nowhere). Trusted to verify the records they signed, for reading what
+   * was shared back, never to choose an exchange key for new data.
+   */
+  previous?: string[]
 }
 
 /** Records remembered per data owner; beyond this the oldest are forgotten. */
@@ -37,6 +43,12 @@ export interface TrustedKeys {
   revoked: string[]
   /** The revoked keys still published, to verify records verified before their revocation. */
   revokedKeys: PublicKeyHandle[]
+  /**
+   * Own keys only: the lost keys this device pinned when it made a new pair (not revoked, not
+   * otherwise trusted). They verify the signatures of old records when reading; nothing is encrypted
+   * to them and no new share uses a record they signed.
+   */
+  previousOwn: PublicKeyHandle[]
 }
 
 /**
@@ -109,8 +121,11 @@ export class KeyTrust {
   }
 
   /**
-   * Pins a key of a data owner explicitly: the app's acceptance of a key it verified out of band (the
-   * lost-key flow's `giveAccessBackTo`). The key must be published by that data owner.
+   * Pins a key of a data owner for the lost-key flow's `giveAccessBackTo`: the key must be published
+   * by that data owner, not revoked, and either trusted already or accepted by the crypto strategies'
+   * `verifyDelegatePublicKeys` (asked with `giveAccessBack: true`). The default strategies accept it
+   * (MedTech: the caller trusts the key); an app that verifies fingerprints out of band refuses it
+   * until the user confirmed it, and the call then fails with KEY_VERIFICATION.
    */
   async accept(ownerId: string, publicKeyHex: string): Promise<PublicKeyHandle> {
     const { keys } = await this.published.published(ownerId)
@@ -120,10 +135,40 @@ export class KeyTrust {
     const pins = await this.loadPins(ownerId)
     if (pins.revoked.includes(key.fingerprint))
       throw new SdkError('FORBIDDEN', `Key ${key.fingerprint} of data owner ${ownerId} was revoked`)
+    const trusted = (await this.keysOf(ownerId)).accepted.some((k) => k.fingerprint === key.fingerprint)
+    if (!trusted) {
+      const verified = await this.strategies.verifyDelegatePublicKeys(
+        ownerId,
+        [key.publicKeyHex],
+        globalThis.crypto,
+        { pinnedFingerprints: [...pins.keys], fingerprints: [key.fingerprint], giveAccessBack: true },
+      )
+      if (!verified.map((k) => k.toLowerCase()).includes(key.publicKeyHex))
+        throw new SdkError(
+          'KEY_VERIFICATION',
+          `Could not give access back to owner ${ownerId} with public key ${key.fingerprint}: the crypto ` +
+            `strategies (verifyDelegatePublicKeys) did not verify it. Compare its fingerprint with the data ` +
+            `owner out of band, then try again.`,
+        )
+    }
     if (!pins.keys.includes(key.fingerprint)) pins.keys.push(key.fingerprint)
     await this.savePins(ownerId, pins)
     this.cache.delete(ownerId)
     return key
+  }
+
+  /**
+   * Pins, on the lost-key path, the own keys published when this device made its new pair: their
+   * private keys are lost, but the records they signed are still the data owner's own, and are what
+   * the counterparts give access back to. Trust on first use at the moment of the loss, as for any
+   * other data owner's keys on first contact (docs/protocol.md "Lost key").
+   */
+  async rememberPreviousOwnKeys(fingerprints: readonly string[]): Promise<void> {
+    if (fingerprints.length === 0) return
+    const pins = await this.loadPins(this.selfId)
+    pins.previous = [...new Set([...(pins.previous ?? []), ...fingerprints])]
+    await this.savePins(this.selfId, pins)
+    this.cache.delete(this.selfId)
   }
 
   /**
@@ -143,6 +188,16 @@ export class KeyTrust {
     for (const id of ids) known.add(id)
     pins.records = [...known].slice(-MAX_RECORDS)
     await this.savePins(ownerId, pins)
+  }
+
+  /**
+   * Forgets the published keys and the computed trust of one data owner (pins stay), so that the next
+   * look reads them again: a record signed by a key this instance has never seen (a key published
+   * since, e.g. after the data owner lost its own).
+   */
+  refresh(ownerId: string): void {
+    this.published.forget(ownerId)
+    this.cache.delete(ownerId)
   }
 
   /** Forgets the computed trust of one data owner (pins stay), after its deletion. */
@@ -188,12 +243,19 @@ export class KeyTrust {
     await this.savePins(ownerId, pins)
 
     const handle = (fp: string) => byFp.get(fp) ?? this.deviceKeys.find((k) => k.fingerprint === fp)
+    const previous = isSelf ? (pins.previous ?? []) : []
     return {
       accepted: [...trusted].map(handle).filter((k): k is PublicKeyHandle => k !== undefined),
       refused: keys.filter((k) => !trusted.has(k.fingerprint) && !pins.revoked.includes(k.fingerprint)),
       pinned,
       revoked: [...pins.revoked],
       revokedKeys: pins.revoked.map(handle).filter((k): k is PublicKeyHandle => k !== undefined),
+      previousOwn: keys.filter(
+        (k) =>
+          previous.includes(k.fingerprint) &&
+          !trusted.has(k.fingerprint) &&
+          !pins.revoked.includes(k.fingerprint),
+      ),
     }
   }
 
@@ -280,6 +342,7 @@ export class KeyTrust {
         keys: strings(parsed.keys),
         revoked: strings(parsed.revoked),
         records: strings(parsed.records),
+        previous: strings(parsed.previous),
       }
     } catch (e) {
       throw new SdkError('BAD_REQUEST', `The key pins stored for data owner ${ownerId} are corrupt`, {

@@ -42,6 +42,12 @@ export interface KeyVerificationContext {
   pinnedFingerprints: string[]
   /** Fingerprints of the keys asked about, in the same order. */
   fingerprints: string[]
+  /**
+   * True when the app called `dataOwnerApi.giveAccessBackTo` with this key (the lost-key flow): the
+   * caller vouches for the key, and a strategy that verifies keys out of band (e.g. a fingerprint the
+   * data owner read to the user) decides here whether the new key is genuine.
+   */
+  giveAccessBack?: boolean
 }
 
 // eslint-disable-next-line @typescript-eslint/no-namespace

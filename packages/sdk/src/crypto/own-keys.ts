@@ -38,6 +38,12 @@ export interface OwnKeysParams {
   storage: StorageFacade<string>
   /** Where warnings go (default console.warn). */
   warn?: (message: string) => void
+  /**
+   * Restores pairs for published keys missing on this device, before the strategies are asked (the
+   * builder's `withRecoveryKey`): returns valid pairs of this data owner; those of missing keys are used
+   * and stored like the others.
+   */
+  recover?: (missingPublicKeys: string[]) => Promise<KeyPairHex[]>
 }
 
 /**
@@ -50,7 +56,7 @@ export interface OwnKeysParams {
  */
 export async function initialiseOwnKeys(
   p: OwnKeysParams,
-): Promise<{ keys: KeyPairHandle[]; self: DataOwnerWithTypeDto; generated: boolean }> {
+): Promise<{ keys: KeyPairHandle[]; self: DataOwnerWithTypeDto; generated: boolean; lost: string[] }> {
   const warn = p.warn ?? ((m: string) => console.warn(`[cairn] ${m}`))
   const selfId = p.self.dataOwner.id
   const published = publishedKeysOf(p.self.dataOwner)
@@ -69,6 +75,17 @@ export async function initialiseOwnKeys(
       warn(`Key ${fp} of data owner ${selfId} is on this device but the server no longer publishes it`)
   }
   for (const g of given) if (published.includes(g.hex.publicKey)) pairs.set(g.hex.publicKey, g.handle)
+
+  const restored: KeyPairHex[] = []
+  const unrestored = published.filter((pk) => !pairs.has(pk))
+  if (p.recover && unrestored.length > 0) {
+    for (const pair of await p.recover(unrestored)) {
+      const pk = pair.publicKey.toLowerCase()
+      if (!unrestored.includes(pk) || pairs.has(pk)) continue
+      pairs.set(pk, await importGiven({ ...pair, publicKey: pk }, 'restored from the recovery key'))
+      restored.push({ privateKey: pair.privateKey, publicKey: pk })
+    }
+  }
 
   const missing = published.filter((pk) => !pairs.has(pk))
   const verification = JSON.parse((await p.storage.getItem(verificationEntry(selfId))) ?? '{}') as Record<
@@ -102,6 +119,7 @@ export async function initialiseOwnKeys(
   const toStore: KeyPairHex[] = [
     ...given.filter((g) => pairs.has(g.hex.publicKey)).map((g) => g.hex),
     ...recoveredKeyPairs,
+    ...restored,
   ]
 
   let self = p.self
@@ -145,7 +163,9 @@ export async function initialiseOwnKeys(
     stored.add(fp)
   }
   if (stored.size !== index.length) await p.storage.setItem(indexEntry(selfId), JSON.stringify([...stored]))
-  return { keys: [...pairs.values()], self, generated }
+  // On the lost-key path, the keys published before (whose private keys were nowhere) are kept by
+  // fingerprint: the builder pins them to read old records and asks the counterparts to give access back.
+  return { keys: [...pairs.values()], self, generated, lost: generated ? publishedFps : [] }
 }
 
 /**

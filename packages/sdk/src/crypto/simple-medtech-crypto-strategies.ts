@@ -65,7 +65,8 @@ export class SimpleMedTechCryptoStrategies implements MedTechCryptoStrategies {
 
   /**
    * Trust on first use: on first contact (nothing pinned yet) every published key is trusted; after
-   * that, a key the SDK could not verify through a pinned key is refused.
+   * that, a key the SDK could not verify through a pinned key is refused, except the key an app passes
+   * to `giveAccessBackTo` (MedTech: its caller trusts the key).
    */
   verifyDelegatePublicKeys(
     _delegateId: string,
@@ -73,6 +74,8 @@ export class SimpleMedTechCryptoStrategies implements MedTechCryptoStrategies {
     _cryptoPrimitives?: unknown,
     context?: KeyVerificationContext,
   ): Promise<string[]> {
-    return Promise.resolve((context?.pinnedFingerprints.length ?? 0) === 0 ? publicKeys : [])
+    return Promise.resolve(
+      (context?.pinnedFingerprints.length ?? 0) === 0 || context?.giveAccessBack ? publicKeys : [],
+    )
   }
 }

@@ -5,6 +5,8 @@ import type {
   HealthcareProfessional,
   Identifier,
   MedicalDevice,
+  Notification,
+  NotificationTypeEnum,
   Patient,
   PatientGenderEnum,
 } from '../models/index.ts'
@@ -154,4 +156,22 @@ export interface AllMedicalDevicesFilter extends Filter<MedicalDevice> {
 export interface MedicalDeviceByIdsFilter extends Filter<MedicalDevice> {
   $type: 'MedicalDeviceByIdsFilter'
   ids: string[]
+}
+
+// Notifications.
+
+export interface NotificationsByIdFilter extends Filter<Notification> {
+  $type: 'NotificationsByIdFilter'
+  ids: string[]
+}
+export interface NotificationsByHcPartyAndTypeFilter extends Filter<Notification> {
+  $type: 'NotificationsByHcPartyAndTypeFilter'
+  healthcarePartyId?: string
+  type?: NotificationTypeEnum
+}
+/** Notifications created strictly after `date` (epoch ms). */
+export interface NotificationsAfterDateFilter extends Filter<Notification> {
+  $type: 'NotificationsAfterDateFilter'
+  healthcarePartyId?: string
+  date: number
 }

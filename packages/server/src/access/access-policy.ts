@@ -120,6 +120,13 @@ export function assertCanCreateEntity(caller: Caller, type: EntityType, doc: Enc
   for (const e of entriesOf(doc).values()) {
     if (e.owner !== me) throw forbidden(`Cannot create delegations on behalf of data owner ${e.owner}`)
   }
+  // A notification is a request from its responsible data owner (MedTech): the server sets it to the
+  // creator, and refuses one naming someone else rather than silently rewriting who is asking.
+  if (type === 'notification' && doc.responsible !== undefined && doc.responsible !== me) {
+    throw forbidden(
+      `A new notification's responsible must be the data owner creating it (${me}), not ${String(doc.responsible)}`,
+    )
+  }
   if (type === 'patient' && doc.id !== me) {
     const meta = doc.systemMetaData
     if (
@@ -582,4 +589,15 @@ export function assertCanReadAttachment(caller: Caller, dataSampleId: string, is
 export function assertCanWriteAttachment(caller: Caller, dataSampleId: string, isDelegate: boolean): void {
   requireDataOwner(caller)
   assertCanReadEntityById(caller, 'dataSample', dataSampleId, isDelegate)
+}
+
+/**
+ * A recovery key (docs/protocol.md, "Recovery key"): its status, storing, opening and deleting are for
+ * the data owner itself only, never an admin, a colleague or a patient of its: each gets the same 403
+ * whether or not one exists, so that nobody learns who has one. Opening in someone else's name is refused
+ * before the throttle counts anything against that data owner.
+ */
+export function assertCanUseRecoveryKey(caller: Caller, dataOwnerId: string): void {
+  if (caller.dataOwnerId !== undefined && caller.dataOwnerId === dataOwnerId) return
+  throw forbidden(`Only data owner ${dataOwnerId} itself may use its recovery key`)
 }

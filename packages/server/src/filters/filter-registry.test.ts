@@ -149,6 +149,23 @@ const CASES: Record<FilterType, { target: SearchTarget; filter: object; query: I
       filter: { codeType: 'SPECIALITY', codeCode: 'cardio' },
       query: term('code:SPECIALITY|cardio'),
     },
+    NotificationsByIdFilter: {
+      target: 'notification',
+      filter: { ids: ['n1', 'n2'] },
+      query: { op: 'ids', ids: ['n1', 'n2'] },
+    },
+    NotificationsByHcPartyAndTypeFilter: {
+      target: 'notification',
+      filter: { healthcarePartyId: me, type: 'KEY_PAIR_UPDATE' },
+      query: term('type:KEY_PAIR_UPDATE'),
+    },
+    NotificationsAfterDateFilter: {
+      target: 'notification',
+      filter: { healthcarePartyId: me, date: 1_700_000_000_000 },
+      // MedTech: created > date (strictly); the creation time (epoch ms) is the sort value; newest first.
+      query: { op: 'term', terms: ['*'], min: 1_700_000_000_001 },
+      order: { by: 'value', descending: true },
+    },
     AllMedicalDevicesFilter: { target: 'medicalDevice', filter: {}, query: { op: 'all' } },
     MedicalDeviceByIdsFilter: {
       target: 'medicalDevice',
@@ -262,6 +279,41 @@ describe('filter registry', () => {
       query: { op: 'all' },
       order: { by: 'id' },
     })
+  })
+
+  it('selects every notification of the data owner when no type is given, from date 0 all of them', () => {
+    expect(compile('notification', { $type: 'NotificationsByHcPartyAndTypeFilter' }).query).toEqual({
+      op: 'all',
+    })
+    expect(
+      compile('notification', {
+        $type: 'NotificationsByHcPartyAndTypeFilter',
+        healthcarePartyId: me,
+        type: '',
+      }).query,
+    ).toEqual({ op: 'all' })
+    expect(compile('notification', { $type: 'NotificationsAfterDateFilter', date: 0 }).query).toEqual({
+      op: 'term',
+      terms: ['*'],
+      min: 1,
+    })
+  })
+
+  it('refuses a notification filter naming another data owner (403), not one by ids', () => {
+    for (const filter of [
+      { $type: 'NotificationsAfterDateFilter', healthcarePartyId: 'someone-else', date: 0 },
+      { $type: 'NotificationsByHcPartyAndTypeFilter', healthcarePartyId: 'someone-else', type: 'OTHER' },
+    ])
+      expect(() => compile('notification', filter)).toThrow(
+        expect.objectContaining({
+          code: 'FORBIDDEN',
+          message: `Data owner ${me} cannot query the data of data owner someone-else`,
+        }) as unknown,
+      )
+    expect(compile('notification', { $type: 'NotificationsByIdFilter', ids: ['n'] }).dataOwnerId).toBe(me)
+    expect(() => compile('notification', { $type: 'HealthcareElementByIdsFilter', ids: ['n'] })).toThrow(
+      expect.objectContaining({ code: 'BAD_REQUEST' }) as unknown,
+    )
   })
 
   it('refuses a code without its type, and an empty search string selects everything', () => {

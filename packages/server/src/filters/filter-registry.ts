@@ -9,7 +9,7 @@ import {
 import type { Caller } from '../auth/caller.ts'
 import { assertCanQueryAs } from '../access/access-policy.ts'
 import { badRequest } from '../http/app-error.ts'
-import { BY_ID, type IndexQuery, type PageOrder } from '../storage/index-query.ts'
+import { BY_ID, EVERY_DOCUMENT_TERM, type IndexQuery, type PageOrder } from '../storage/index-query.ts'
 import type { FilterKind, SearchTarget } from './filter-kind.ts'
 import {
   anyTerm,
@@ -150,6 +150,22 @@ export const FILTER_KINDS: { readonly [T in FilterType]: FilterKind<T> } = {
       ),
   ),
 
+  // Notifications (every one within what the caller can read: its own and those shared with it).
+  NotificationsByIdFilter: kind('NotificationsByIdFilter', 'notification', (f) => byIdList(f.ids), {
+    dataOwnerOf: () => undefined,
+  }),
+  NotificationsByHcPartyAndTypeFilter: kind('NotificationsByHcPartyAndTypeFilter', 'notification', (f) =>
+    f.type ? anyTerm([TERMS.notificationType(f.type)]) : everything,
+  ),
+  NotificationsAfterDateFilter: kind(
+    'NotificationsAfterDateFilter',
+    'notification',
+    // MedTech's server selects `created > date`; notifications without a creation time (sort value 0)
+    // never match. Newest first, as MedTech answered (seed 004 lists them so).
+    (f) => ({ op: 'term', terms: [EVERY_DOCUMENT_TERM], min: f.date + 1 }),
+    { order: () => ({ by: 'value', descending: true }) },
+  ),
+
   // Directories.
   AllHealthcareProfessionalsFilter: kind(
     'AllHealthcareProfessionalsFilter',
@@ -180,6 +196,7 @@ const TARGET_NAMES: Readonly<Record<SearchTarget, keyof typeof LEAF_FILTERS>> = 
   patient: 'Patient',
   dataSample: 'DataSample',
   healthcareElement: 'HealthcareElement',
+  notification: 'Notification',
   healthcareProfessional: 'HealthcareProfessional',
   medicalDevice: 'MedicalDevice',
 }

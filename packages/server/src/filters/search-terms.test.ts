@@ -82,6 +82,24 @@ describe('search terms', () => {
     expect(index.name).toContain('housegreg')
   })
 
+  it('indexes a notification by type only, dated by its creation time (epoch ms)', () => {
+    const index = searchIndexOf('notification', {
+      id: 'n',
+      type: 'KEY_PAIR_UPDATE',
+      status: 'pending',
+      created: 1_700_000_000_123,
+      identifiers: [{ system: 's', value: 'v' }],
+    })
+    expect(index).toEqual({ term: ['*', 'type:KEY_PAIR_UPDATE'], name: [], sortValue: 1_700_000_000_123 })
+    expect(TERMS.notificationType('KEY_PAIR_UPDATE')).toBe('type:KEY_PAIR_UPDATE')
+    // No type, or a creation time that is not a whole number of ms: nothing to filter on.
+    expect(searchIndexOf('notification', { id: 'n', type: 7, created: 1.5 })).toEqual({
+      term: ['*'],
+      name: [],
+      sortValue: 0,
+    })
+  })
+
   it('stores a long term as its hash, which filters compute the same way', () => {
     const long = 'x'.repeat(8000)
     const index = searchIndexOf('dataSample', { id: 's', codes: [{ type: 'LOINC', code: long }] })

@@ -37,6 +37,7 @@ export const TERMS = {
   profession: (profession: string) => bounded(`profession:${profession}`),
   healthcareElement: (id: string) => bounded(`he:${id}`),
   status: (status: number) => `status:${status}`,
+  notificationType: (type: string) => bounded(`type:${type}`),
 } as const
 
 /** Most terms and name suffixes one document may carry: beyond, it is refused (400) rather than half-indexed. */
@@ -160,6 +161,13 @@ const EXTRACTORS = {
     if (typeof doc.status === 'number' && Number.isSafeInteger(doc.status))
       term.push(TERMS.status(doc.status))
     return { term, name: [], sortValue: fuzzyDate(doc.openingDate) ?? fuzzyDate(doc.valueDate) ?? 0 }
+  },
+  notification(doc: Json): SearchIndex {
+    // Only what the notification filters ask: its type, and its creation time (epoch ms, set by the
+    // server unless the creator gave one) as the sort value, so that "created after a date, newest
+    // first" is one range of the term index. Its status is not indexed: no filter selects by it.
+    const term = isString(doc.type) ? [TERMS.notificationType(doc.type)] : []
+    return { term, name: [], sortValue: fuzzyDate(doc.created) ?? 0 }
   },
   healthcareProfessional(doc: Json): SearchIndex {
     const term = [

@@ -128,20 +128,35 @@ export interface AttachmentChunkRow {
   data: Uint8Array
 }
 
+/** A data owner's recovery key (migration 0009): ciphertext and the hash of the value that opens it. */
+export interface RecoveryKeysRow {
+  data_owner_id: string
+  /** Hex SHA-256 of the value derived from the recovery code. */
+  auth_hash: string
+  /** Base64 of the recovery data, encrypted on the data owner's device. */
+  blob: string
+  /** JSON list of the fingerprints of the keys it covers. */
+  fingerprints: string
+  created: number
+}
+
 /** The whole schema, for `Kysely<Database>`. */
 export interface Database {
   patient: DocRow
   data_sample: DocRow
   healthcare_element: DocRow
+  notification: DocRow
   healthcare_professional: DocRow
   medical_device: DocRow
   exchange_key: ExchangeKeyRow
   patient_access: AccessRow
   data_sample_access: AccessRow
   healthcare_element_access: AccessRow
+  notification_access: AccessRow
   patient_term: TermRow
   data_sample_term: TermRow
   healthcare_element_term: TermRow
+  notification_term: TermRow
   healthcare_professional_term: TermRow
   patient_name: NameRow
   healthcare_professional_name: NameRow
@@ -153,6 +168,7 @@ export interface Database {
   login_failures: LoginFailuresRow
   attachment_blob: AttachmentBlobRow
   attachment_chunk: AttachmentChunkRow
+  recovery_keys: RecoveryKeysRow
 }
 
 type Descriptors = typeof ENTITY_DESCRIPTORS

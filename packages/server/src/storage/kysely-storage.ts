@@ -48,6 +48,8 @@ import { DATA_OWNER_TABLES, TABLES, indexTable } from './storage-tables.ts'
 import { isUniqueViolation } from './unique-violation.ts'
 import type { AttachmentChunkStorage } from './attachment-chunk-storage.ts'
 import { KyselyAttachmentChunks } from './kysely-attachment-chunks.ts'
+import type { RecoveryKeyStore } from './recovery-key-store.ts'
+import { KyselyRecoveryKeyStore } from './kysely-recovery-key-store.ts'
 
 /** Parameters bound per id of an id list (inserted rows bind one per column). */
 const ID_PARAMS = 1
@@ -146,12 +148,15 @@ export class KyselyStorage implements Storage {
 
   /** The rows of the database blob store of attachments. */
   readonly attachments: AttachmentChunkStorage
+  /** Data owners' recovery keys. */
+  readonly recoveryKeys: RecoveryKeyStore
 
   constructor(backend: StorageBackend) {
     this.#backend = backend
     this.dialect = backend.dialect
     this.codings = new KyselyCodingStore(backend, () => this.#db)
     this.attachments = new KyselyAttachmentChunks(backend, () => this.#db)
+    this.recoveryKeys = new KyselyRecoveryKeyStore(() => this.#db)
   }
 
   /** The Kysely instance, refusing use after close() with a clear message rather than a driver error. */
@@ -553,6 +558,49 @@ export class KyselyStorage implements Storage {
       .orderBy('id')
       .execute()
     return rows.map(toStoredDoc)
+  }
+
+  /** Counterparts of a data owner's exchange keys, both directions (see Storage). */
+  async exchangeKeyCounterparts(
+    dataOwnerId: string,
+  ): Promise<{ dataOwnerId: string; outgoing: boolean; incoming: boolean }[]> {
+    // Two index scans: (delegator, delegate, created) for the outgoing side, and (delegate, delegator)
+    // of migration 0010 for the incoming side.
+    const [out, inc] = await Promise.all([
+      this.#db
+        .selectFrom('exchange_key')
+        .select('delegate as id')
+        .distinct()
+        .where('delegator', '=', dataOwnerId)
+        .where('deleted', '=', 0)
+        .execute(),
+      this.#db
+        .selectFrom('exchange_key')
+        .select('delegator as id')
+        .distinct()
+        .where('delegate', '=', dataOwnerId)
+        .where('deleted', '=', 0)
+        .execute(),
+    ])
+    const found = new Map<string, { dataOwnerId: string; outgoing: boolean; incoming: boolean }>()
+    const entry = (id: string) => {
+      let e = found.get(id)
+      if (!e) found.set(id, (e = { dataOwnerId: id, outgoing: false, incoming: false }))
+      return e
+    }
+    for (const r of out) if (r.id && r.id !== dataOwnerId) entry(r.id).outgoing = true
+    for (const r of inc) if (r.id && r.id !== dataOwnerId) entry(r.id).incoming = true
+    return [...found.values()].sort((a, b) => (a.dataOwnerId < b.dataOwnerId ? -1 : 1))
+  }
+
+  /** Which of `ids` are documents of `table` (tombstones included), with chunked `IN` lists. */
+  async existingIds(table: DocTable, ids: readonly string[]): Promise<string[]> {
+    const out: string[] = []
+    for (const part of chunkRows([...new Set(ids)], ID_PARAMS, this.#backend.maxParams)) {
+      const rows = await this.#db.selectFrom(docTable(table)).select('id').where('id', 'in', part).execute()
+      for (const row of rows) out.push(row.id)
+    }
+    return out
   }
 
   /** One user by id. */

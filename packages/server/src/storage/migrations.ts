@@ -1,6 +1,8 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import { codingsMigration } from './coding-migration.ts'
 import { attachmentsMigration } from './attachment-migration.ts'
+import { recoveryKeysMigration } from './recovery-key-migration.ts'
+import { notificationsMigration } from './notification-migration.ts'
 import { TERMS, searchIndexOf } from '../filters/search-terms.ts'
 import { EVERY_DOCUMENT_TERM } from './index-query.ts'
 
@@ -331,6 +333,20 @@ const search = (dialect: 'sqlite' | 'postgres'): Migration => ({
   },
 })
 
+/**
+ * The incoming side of a data owner's exchange keys (who shares with it), for the counterparts a data
+ * owner that lost its key asks to give access back; the outgoing side is served by the pair index.
+ */
+const exchangeKeyCounterparts: Migration = {
+  async up(db: AnyDb): Promise<void> {
+    await db.schema
+      .createIndex('exchange_key_delegate_idx')
+      .on('exchange_key')
+      .columns(['delegate', 'delegator'])
+      .execute()
+  },
+}
+
 /** Every migration by name; names sort in the order they must run. */
 const migrations = (dialect: 'sqlite' | 'postgres'): Record<string, Migration> => ({
   '0001_initial': initial,
@@ -340,6 +356,9 @@ const migrations = (dialect: 'sqlite' | 'postgres'): Record<string, Migration> =
   '0005_search': search(dialect),
   '0006_codings': codingsMigration(dialect),
   '0007_attachments': attachmentsMigration(dialect),
+  '0008_notifications': notificationsMigration(dialect),
+  '0009_recovery_keys': recoveryKeysMigration,
+  '0010_exchange_key_counterparts': exchangeKeyCounterparts,
 })
 
 /**

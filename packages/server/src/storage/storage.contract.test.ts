@@ -442,6 +442,34 @@ function contract(makeTarget: () => Target): void {
     expect(await storage.findExchangeKeys(a, c)).toEqual([])
   })
 
+  it('lists the counterparts of a data owner’s exchange keys, in both directions, itself excepted', async () => {
+    const p = prefix()
+    const [a, b, c, d] = [`a-${p}`, `b-${p}`, `c-${p}`, `d-${p}`]
+    const key = (n: number, delegator: string, delegate: string) =>
+      write(idOf(p, n), { delegator, delegate }, { created: n })
+    await storage.insertDocs('exchangeKey', [
+      key(1, a, b),
+      key(2, a, b),
+      key(3, b, a),
+      key(4, c, a),
+      key(5, a, a),
+      key(6, d, b),
+    ])
+    expect(await storage.exchangeKeyCounterparts(a)).toEqual([
+      { dataOwnerId: b, outgoing: true, incoming: true },
+      { dataOwnerId: c, outgoing: false, incoming: true },
+    ])
+    expect(await storage.exchangeKeyCounterparts(d)).toEqual([
+      { dataOwnerId: b, outgoing: true, incoming: false },
+    ])
+    expect(await storage.exchangeKeyCounterparts(`nobody-${p}`)).toEqual([])
+    // A deleted record no longer makes a counterpart.
+    await storage.updateDocs('exchangeKey', [
+      next(key(4, c, a), { delegator: c, delegate: a }, { deleted: true }),
+    ])
+    expect((await storage.exchangeKeyCounterparts(a)).map((x) => x.dataOwnerId)).toEqual([b])
+  })
+
   it('stores users with unique identifiers and optimistic updates', async () => {
     const p = prefix()
     const before = await storage.countUsers()

@@ -10,6 +10,7 @@ import type { DocTable } from './storage-tables.ts'
 import type { PoolStats } from './storage-backend.ts'
 import type { AttachmentChunkStorage } from './attachment-chunk-storage.ts'
 import type { CodingStore } from './coding-store.ts'
+import type { RecoveryKeyStore } from './recovery-key-store.ts'
 
 export type { DocTable } from './storage-tables.ts'
 export type { PoolStats } from './storage-backend.ts'
@@ -239,6 +240,15 @@ export interface Storage {
   ): Promise<string[]>
   /** Exchange key records of the ordered pair, oldest first. */
   findExchangeKeys(delegator: string, delegate: string): Promise<StoredDoc[]>
+  /**
+   * The data owners `dataOwnerId` shares non-deleted exchange keys with, in either direction (itself
+   * excepted), with the direction(s), in id order.
+   */
+  exchangeKeyCounterparts(
+    dataOwnerId: string,
+  ): Promise<{ dataOwnerId: string; outgoing: boolean; incoming: boolean }[]>
+  /** Which of `ids` are the ids of (non-deleted or deleted) documents of `table`. */
+  existingIds(table: DocTable, ids: readonly string[]): Promise<string[]>
 
   /** One user by id, deleted (a tombstone, `deletionDate` set) or not. */
   getUser(id: string): Promise<UserRow | undefined>
@@ -316,4 +326,7 @@ export interface Storage {
 
   /** The rows of the database blob store of attachments (see attachment-chunk-storage.ts). */
   readonly attachments: AttachmentChunkStorage
+
+  /** Data owners' recovery keys (see recovery-key-store.ts). */
+  readonly recoveryKeys: RecoveryKeyStore
 }

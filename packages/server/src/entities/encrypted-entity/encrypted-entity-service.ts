@@ -26,8 +26,12 @@ export interface EntityPage {
   nextId?: string
 }
 
-/** Server-maintained fields: never taken from the client on modify. */
-const SERVER_FIELDS = ['rev', 'created', 'modified', 'author', 'responsible'] as const
+/**
+ * Server-maintained fields: never taken from the client on modify. `deletionDate` is set by a
+ * deletion only (a soft-deleted notification keeps it through later modifications; docs/protocol.md
+ * leaves it out of the seal for that reason).
+ */
+const SERVER_FIELDS = ['rev', 'created', 'modified', 'author', 'responsible', 'deletionDate'] as const
 
 /**
  * Rules common to every encrypted entity type (one instance per entity descriptor): create,
@@ -48,7 +52,8 @@ export class EncryptedEntityService {
     const now = Date.now()
     const writes = docs.map((doc) => {
       assertCanCreateEntity(caller, this.type, doc)
-      const { rev: _ignored, ...rest } = doc
+      // Only a deletion sets deletionDate: a new entity is never born deleted.
+      const { rev: _ignored, deletionDate: _deletion, ...rest } = doc
       const stored = {
         ...rest,
         created: typeof doc.created === 'number' ? doc.created : now,

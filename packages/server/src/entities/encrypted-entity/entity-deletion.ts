@@ -1,5 +1,6 @@
 import {
   ENTITY_DESCRIPTORS,
+  isSoftDeleted,
   type DeletionDto,
   type EncryptedEntityDto,
   type EntityType,
@@ -18,11 +19,15 @@ import type { Storage } from '../../storage/storage.ts'
 import { retryOnRace } from '../shared/retry-on-race.ts'
 import { tombstoneWrite } from '../shared/tombstone.ts'
 import { assertUniqueIds } from '../shared/unique-ids.ts'
+import { softDeletionWrite } from './soft-deletion.ts'
 
 /**
  * Deletion of encrypted entities (one instance per entity type): each is replaced by a tombstone
  * (shared/tombstone.ts) in one transaction for the whole batch, all or nothing. A deleted entity
  * answers as an unknown id everywhere afterwards: get, modify, share, filters, and a second deletion.
+ * Types whose descriptor sets `softDelete` (notifications) get a soft deletion instead
+ * (soft-deletion.ts): the document stays, with `deletionDate` set and a new rev; deleting it again
+ * changes nothing and answers its current rev.
  */
 export class EntityDeletion {
   constructor(
@@ -32,7 +37,8 @@ export class EntityDeletion {
   ) {}
 
   /**
-   * Deletes entities; answers each id with the rev of its tombstone. Checks run in passes over the
+   * Deletes entities; answers each id with the rev of its tombstone (soft deletion: of the revision
+   * carrying its deletionDate). Checks run in passes over the
    * whole batch, so that the answer does not depend on the order of the ids: (1) every id names a
    * live entity the caller may read (404 otherwise, the answer for an unknown id); (2) the caller may
    * delete each (access-policy); (3) a patient is not the data owner of a live user (409). A write
@@ -63,22 +69,31 @@ export class EntityDeletion {
         }
       }
       const now = Date.now()
-      const writes = found.map(({ current }) => tombstoneWrite(current, now, { keepPublicKeys: dataOwner }))
-      await this.storage.updateDocs(this.type, writes)
+      const soft = isSoftDeleted(this.type)
+      // A soft-deleted document deleted again is left as it is (its first deletionDate stays).
+      const pending = soft ? found.filter(({ doc }) => doc.deletionDate === undefined) : found
+      const writes = pending.map(({ current }) =>
+        soft
+          ? softDeletionWrite(this.type, current, now)
+          : tombstoneWrite(current, now, { keepPublicKeys: dataOwner }),
+      )
+      if (writes.length > 0) await this.storage.updateDocs(this.type, writes)
       this.events.emit(
-        found.map(({ doc }, i) => ({
+        pending.map(({ doc }, i) => ({
           kind: 'delete' as const,
           entityType: this.type,
           id: doc.id,
           rev: writes[i].rev,
           actor: { userId: caller.userId, dataOwnerId: caller.dataOwnerId },
           requestId: caller.requestId,
-          // Nobody has access after a deletion: the event names those who had, who are told.
+          // After a tombstone nobody has access: the event names those who had, who are told (a soft
+          // deletion keeps them).
           delegates: accessorsOf(doc),
           at: now,
         })),
       )
-      return writes.map((w) => ({ id: w.id, rev: w.rev }))
+      const revs = new Map(writes.map((w) => [w.id, w.rev]))
+      return found.map(({ current }) => ({ id: current.id, rev: revs.get(current.id) ?? current.rev }))
     })
   }
 }

@@ -1,5 +1,6 @@
 import {
   MAX_EXCHANGE_KEY_RECIPIENTS,
+  type ExchangeKeyCounterpartDto,
   type ExchangeKeyDto,
   type ExchangeKeyRecipientsDto,
 } from '@cairn/protocol'
@@ -105,6 +106,33 @@ export class ExchangeKeyService {
       },
     ])
     return stored
+  }
+
+  /**
+   * The data owners the caller shares exchange keys with, either direction, typed: the SDK of a data
+   * owner that lost its key asks each of them to give access back (KEY_PAIR_UPDATE). Only the caller's
+   * own pairs, which it could already list one by one.
+   */
+  async counterparts(caller: Caller): Promise<ExchangeKeyCounterpartDto[]> {
+    const me = requireDataOwner(caller)
+    const pairs = await this.storage.exchangeKeyCounterparts(me)
+    const ids = pairs.map((p) => p.dataOwnerId)
+    const [hcps, devices] = await Promise.all([
+      this.storage.existingIds('healthcareProfessional', ids),
+      this.storage.existingIds('medicalDevice', ids),
+    ])
+    const hcp = new Set(hcps)
+    const device = new Set(devices)
+    // Exchange keys are only ever created between data owners, and a data owner that is neither a
+    // professional nor a device is a patient.
+    return pairs.map((p) => ({
+      ...p,
+      type: hcp.has(p.dataOwnerId)
+        ? 'HealthcareProfessional'
+        : device.has(p.dataOwnerId)
+          ? 'MedicalDevice'
+          : 'Patient',
+    }))
   }
 
   /** Exchange keys of the ordered pair, oldest first; only for the two parties. */
