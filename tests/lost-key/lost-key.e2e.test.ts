@@ -191,6 +191,27 @@ for (const backend of BACKENDS) {
       ])
     })
 
+    it('an old device still at hand gives the new key access itself, own data included (MedTech self flow)', async () => {
+      const hcp = await newHcp(server, 'two-devices')
+      const own = await hcp.api.patientApi.createOrModifyPatient(
+        new Patient({ firstName: 'Only', lastName: 'Mine', note: 'shared with nobody' }),
+      )
+      const device2 = await onNewDevice(server, hcp)
+      expect(device2.accessBackRequests?.notified).toEqual([])
+      const [newKey] = (await device2.dataOwnerApi.getFingerprints(hcp.dataOwnerId)).filter(
+        (f) => f.status === 'trusted',
+      )
+      expect((await rejection(device2.patientApi.getPatient(own.id!))).message).toContain('Could not decrypt')
+
+      // The old device vouches for the new key with a statement it signs, and opens its exchange keys to it.
+      await hcp.api.dataOwnerApi.giveAccessBackTo(hcp.dataOwnerId, newKey.publicKey)
+      await device2.forceReload()
+      expect((await device2.patientApi.getPatient(own.id!)).note).toBe('shared with nobody')
+      // Every client now trusts the new key through that statement, the old device included.
+      const seen = await hcp.api.dataOwnerApi.getFingerprints(hcp.dataOwnerId)
+      expect(seen.map((f) => f.status)).toEqual(['trusted', 'trusted'])
+    })
+
     it('an app that verifies keys out of band accepts the new key only once the user confirmed its fingerprint', async () => {
       /** Trusts on first contact; afterwards only keys whose fingerprint the user confirmed. */
       class OutOfBandStrategies extends SimpleMedTechCryptoStrategies {

@@ -174,14 +174,18 @@ for (const backend of BACKENDS) {
       expect(rows).toHaveLength(1)
       const row = rows[0]
       const everything = JSON.stringify(row).toLowerCase()
-      const blobHex = Buffer.from(String(row.blob), 'base64').toString('hex')
+      const blob = Buffer.from(String(row.blob), 'base64')
       const { privateKey } = (hcp.api.cryptoStrategies as SimpleMedTechCryptoStrategies).keyPairs[0]
-      // Any 32-byte piece of the PKCS#8 past its common header, in hex or in the blob's bytes.
+      // Any 32-byte piece of the PKCS#8 past its common header: as hex text anywhere in the row, and in
+      // the blob's bytes both as raw bytes and as the hex text a plaintext JSON would hold.
       for (let at = 80; at + 64 <= privateKey.length; at += 400) {
         const piece = privateKey.slice(at, at + 64).toLowerCase()
         expect(everything).not.toContain(piece)
-        expect(blobHex).not.toContain(piece)
+        expect(blob.includes(Buffer.from(piece, 'hex'))).toBe(false)
+        expect(blob.includes(Buffer.from(piece, 'utf8'))).toBe(false)
+        expect(blob.includes(Buffer.from(piece.toUpperCase(), 'utf8'))).toBe(false)
       }
+      expect(() => JSON.parse(blob.toString('utf8')) as unknown).toThrow()
       const authValue = await authValueOf(hcpCode, hcp.dataOwnerId)
       expect(everything).not.toContain(hcpCode.replaceAll('-', '').toLowerCase())
       expect(JSON.stringify(row)).not.toContain(authValue)

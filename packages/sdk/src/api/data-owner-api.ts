@@ -10,6 +10,7 @@ import {
   HealthcareProfessional,
   MedicalDevice,
   type DataOwnerWithType,
+  type Notification,
   type User,
 } from '../models/index.ts'
 import { publishedKeysOf } from '../crypto/data-owner-keys.ts'
@@ -24,6 +25,7 @@ import {
   utf8_2ua,
 } from '@cairn/crypto'
 import type { ApiContext } from './api-context.ts'
+import { askForAccessBack, type AccessBackRequests } from './ask-for-access-back.ts'
 
 /** The key machinery of a data owner's API, or the MedTech error for users that are none. */
 function requireKeys(ctx: ApiContext) {
@@ -75,6 +77,9 @@ export class DataOwnerApi {
   constructor(
     private readonly ctx: ApiContext,
     private readonly patients: PatientApi,
+    /** Creates a KEY_PAIR_UPDATE request shared with its delegate only (the notification API's). */
+    private readonly createRequest: (notification: Notification, delegate: string) => Promise<unknown> = () =>
+      Promise.reject(new SdkError('INTERNAL', 'No notification API')),
   ) {}
 
   /** `healthcarePartyId ?? patientId ?? deviceId` of the user (sync). */
@@ -95,9 +100,53 @@ export class DataOwnerApi {
    * key (e.g. its fingerprint, compared out of band): the key is pinned (protocol v2).
    */
   async giveAccessBackTo(ownerId: string, ownerNewPublicKey: string): Promise<void> {
-    const { keyTrust, exchangeKeys } = requireKeys(this.ctx)
+    const { keyTrust, exchangeKeys, selfId } = requireKeys(this.ctx)
+    // On itself, from a device that still holds an old key (MedTech allows it): the new key is vouched
+    // for with a key-add statement signed here, never through the strategies.
+    if (ownerId === selfId) await this.vouchForOwnKey(ownerNewPublicKey)
     const key = await keyTrust.accept(ownerId, ownerNewPublicKey)
     await exchangeKeys.giveAccessBack(ownerId, key)
+    keyTrust.clear()
+  }
+
+  /**
+   * Asks again every counterpart to give the current data owner's newest key on this device access
+   * back, with one KEY_PAIR_UPDATE notification each (Cairn extension): what `build()` does once after
+   * a lost key, for when some could not be asked then (see `api.accessBackRequests`).
+   */
+  async askForAccessBack(): Promise<AccessBackRequests> {
+    const { ownKeys, selfId } = requireKeys(this.ctx)
+    const current = await this.ctx.http.call(ROUTES.currentDataOwner, {})
+    return askForAccessBack({
+      http: this.ctx.http,
+      selfId,
+      selfType: current.type,
+      newPublicKey: ownKeys[ownKeys.length - 1].publicKeyHex,
+      create: (n, delegate) => this.createRequest(n, delegate),
+    })
+  }
+
+  /** Publishes a key-add statement for an own published key, signed by a key on this device. */
+  private async vouchForOwnKey(publicKeyHex: string): Promise<void> {
+    const { keyTrust, ownKeys, selfId } = requireKeys(this.ctx)
+    const mine = await keyTrust.keysOf(selfId)
+    if (mine.accepted.some((k) => k.publicKeyHex === publicKeyHex.toLowerCase())) return
+    const current = await this.ctx.http.call(ROUTES.currentDataOwner, {})
+    const published = publishedKeysOf(current.dataOwner).map((k) => k.toLowerCase())
+    if (!published.includes(publicKeyHex.toLowerCase()))
+      throw new SdkError('BAD_REQUEST', `Data owner ${selfId} has not published the public key given`)
+    const signer = [...ownKeys].reverse().find((k) => !mine.revoked.includes(k.fingerprint))
+    if (!signer)
+      throw new SdkError('FORBIDDEN', `Every key of data owner ${selfId} on this device is revoked`)
+    const fingerprint = await fingerprintOf(publicKeyHex.toLowerCase())
+    const signature = await rsaSign(signer, utf8_2ua(keyStatementText('key-add', selfId, fingerprint)))
+    await publishKeys(
+      this.ctx.http,
+      current,
+      [],
+      [{ statement: 'key-add', fingerprint, signerFingerprint: signer.fingerprint, signature }],
+    )
+    this.ctx.dataOwnerKeys.clear()
     keyTrust.clear()
   }
 

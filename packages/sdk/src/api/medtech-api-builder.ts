@@ -273,7 +273,7 @@ export class MedTechApiBuilder {
         selfId,
         selfType: self.type,
         newPublicKey: keys[keys.length - 1].publicKeyHex,
-        create: (n, delegate) => api.notificationApi.createOrModifyNotification(n, delegate),
+        create: (n, delegate) => api.notificationApi.createFor(n, [delegate]),
       })
     } catch (e) {
       requests = {

@@ -82,8 +82,10 @@ export class MedTechApi {
     this.medicalDeviceApi = new MedicalDeviceApi(ctx)
     this.userApi = new UserApi(ctx)
     this.codingApi = new CodingApi(ctx)
-    this.dataOwnerApi = new DataOwnerApi(ctx, this.patientApi)
     this.notificationApi = new NotificationApi(ctx)
+    this.dataOwnerApi = new DataOwnerApi(ctx, this.patientApi, (n, delegate) =>
+      this.notificationApi.createFor(n, [delegate]),
+    )
   }
 
   /** Not available yet in Cairn: registration and login by code come later (docs/compatibility.md). */

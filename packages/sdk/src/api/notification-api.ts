@@ -70,14 +70,31 @@ export class NotificationApi {
       n.type !== NotificationTypeEnum.KEY_PAIR_UPDATE ||
       !n.systemMetaData?.contentWithheld ||
       !n.responsible ||
+      // Never about the reader's own keys: those are trusted only through statements its own keys sign.
+      n.responsible === this.ctx.selfId ||
       (n.properties?.length ?? 0) > 0 ||
       !this.ctx.keyTrust
     )
       return n
     const unverified = (await this.ctx.keyTrust.keysOf(n.responsible)).refused
     const newest = unverified[unverified.length - 1]
-    if (newest) n.properties = keyPairUpdateNotification(n.responsible, newest.publicKeyHex).properties
+    if (newest) {
+      n.properties = keyPairUpdateNotification(n.responsible, newest.publicKeyHex).properties
+      this.filled.add(n)
+    }
     return n
+  }
+
+  /** Notifications whose properties {@link completed} filled: a modify keeps the stored ones. */
+  private readonly filled = new WeakSet<Notification>()
+
+  /**
+   * Creates a notification shared with exactly `delegates` (not the user's auto-delegates): the
+   * KEY_PAIR_UPDATE requests of a lost-key login, each for one counterpart only. @internal
+   */
+  async createFor(notification: Notification, delegates: readonly string[]): Promise<Notification> {
+    const [created] = await this.store.create([notification], undefined, [...delegates])
+    return created
   }
 
   /**
@@ -234,6 +251,8 @@ export class NotificationApi {
         throw new SdkError(field === 'rev' ? 'CONFLICT' : 'BAD_REQUEST', message)
     }
     if (metaOf(n) !== metaOf(stored)) throw new SdkError('BAD_REQUEST', 'Cannot modify systemMetaData field')
+    // Properties this SDK filled in from published keys are not the sender's: the stored ones stay.
+    if (this.filled.has(n)) n.properties = stored.properties
     const [modified] = await this.store.modify([n])
     return modified
   }

@@ -36,6 +36,7 @@ function pairKeys(): (self: string) => ExchangeKeyManager {
       keysFrom: async (delegator: string) => [await pair(delegator, self)],
       keysToRead: async (delegate: string) => [await pair(self, delegate)],
       hasUnopened: () => false,
+      lostOwnKeys: () => Promise.resolve(false),
       clear: () => undefined,
     }) as unknown as ExchangeKeyManager
 }
@@ -58,6 +59,7 @@ function afterLoss(self: string, givenBack: string[]): ExchangeKeyManager {
     keysToRead: async (delegate: string) =>
       givenBack.includes(delegate) ? [await pairKeyOf(self, delegate)] : [],
     // The lost pairs have records this device cannot open; those given back open in full.
+    lostOwnKeys: () => Promise.resolve(true),
     hasUnopened: (delegator: string, delegate: string) =>
       delegator === self && delegate === self
         ? true
@@ -152,6 +154,15 @@ describe('EntityCrypto', () => {
       expect(await lost.secretIdsOf('dataSample', doc)).toEqual(await a.secretIdsOf('dataSample', doc))
       // Its writer proof was under the lost self pair: unproven, not refused.
       expect(opened.writer).toEqual({ dataOwnerId: A, verified: false })
+    })
+
+    it('never reads through its entries for others on a device that did not lose its keys', async () => {
+      const doc = await newDoc(a, [B])
+      const planted = {
+        ...afterLoss(A, [B]),
+        lostOwnKeys: () => Promise.resolve(false),
+      } as unknown as ExchangeKeyManager
+      expect(await new EntityCrypto(A, planted).open('dataSample', doc)).toBeUndefined()
     })
 
     it('stays withheld (not refused) while nobody gave access back', async () => {

@@ -249,7 +249,7 @@ export class EntityCrypto {
     }
     // Only for a data owner whose own entries are under pairs it lost: one without entries is not
     // given the key by the entries it wrote for others.
-    if (opened.length === 0 && !tampered && lost) {
+    if (opened.length === 0 && !tampered && lost && (await this.exchangeKeys.lostOwnKeys())) {
       const own = await this.fromOwnEntriesForOthers(type, doc)
       opened.push(...own.opened)
       tampered = own.tampered

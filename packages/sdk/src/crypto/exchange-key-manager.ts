@@ -105,6 +105,19 @@ export class ExchangeKeyManager {
     return this.unopened.has(`${delegator}->${delegate}`)
   }
 
+  /** Whether this device took the lost-key path: the data owner has previous (lost) own keys pinned. */
+  async lostOwnKeys(): Promise<boolean> {
+    return (await this.trust.keysOf(this.selfId)).previousOwn.length > 0
+  }
+
+  /** Whether a record is encrypted for one of the data owner's previous (lost) own keys. */
+  private async forPreviousOwnKey(record: ExchangeKeyDto): Promise<boolean> {
+    const entries: unknown = record.encryptedKey
+    if (typeof entries !== 'object' || entries === null) return false
+    const previous = (await this.trust.keysOf(this.selfId)).previousOwn
+    return previous.some((k) => Object.hasOwn(entries, k.fingerprint))
+  }
+
   /**
    * Gives a new public key of `ownerId` access to every exchange key of the pair, in both directions
    * (MedTech `giveAccessBackTo`): one RSA encryption per record, never per entity. Returns the number of
@@ -252,9 +265,12 @@ export class ExchangeKeyManager {
         if (!(e instanceof CryptoError)) throw e
         // Not ours to open: a record shared with a key we lost, or signed by a key of the delegator
         // we do not trust yet (a new key after its own loss). What it wraps is withheld, not forged.
+        // Only then: a record that merely fails to open is not enough (anyone can plant one), it must
+        // be encrypted for one of our previous (lost) keys, or signed by a published key not trusted.
         if (
-          e.code === 'CANNOT_DECRYPT' ||
-          trusted.refused.some((k) => k.fingerprint === record.signerFingerprint)
+          (e.code === 'CANNOT_DECRYPT' && (await this.forPreviousOwnKey(record))) ||
+          (e.code === 'BAD_SIGNATURE' &&
+            trusted.refused.some((k) => k.fingerprint === record.signerFingerprint))
         )
           this.unopened.add(`${delegator}->${delegate}`)
         this.refuse({ id: record.id, delegator, reason: e.message })

@@ -132,16 +132,22 @@ export class KeyTrust {
     const key = keys.find((k) => k.publicKeyHex === publicKeyHex.toLowerCase())
     if (!key)
       throw new SdkError('BAD_REQUEST', `Data owner ${ownerId} has not published the public key given`)
-    const pins = await this.loadPins(ownerId)
-    if (pins.revoked.includes(key.fingerprint))
+    const current = await this.keysOf(ownerId)
+    if (current.revoked.includes(key.fingerprint))
       throw new SdkError('FORBIDDEN', `Key ${key.fingerprint} of data owner ${ownerId} was revoked`)
-    const trusted = (await this.keysOf(ownerId)).accepted.some((k) => k.fingerprint === key.fingerprint)
+    const trusted = current.accepted.some((k) => k.fingerprint === key.fingerprint)
+    if (!trusted && ownerId === this.selfId)
+      throw new SdkError(
+        'KEY_VERIFICATION',
+        `Key ${key.fingerprint} of data owner ${ownerId} is not trusted on this device: an own key is trusted ` +
+          `only through a key-add statement signed by a key on the device`,
+      )
     if (!trusted) {
       const verified = await this.strategies.verifyDelegatePublicKeys(
         ownerId,
         [key.publicKeyHex],
         globalThis.crypto,
-        { pinnedFingerprints: [...pins.keys], fingerprints: [key.fingerprint], giveAccessBack: true },
+        { pinnedFingerprints: [...current.pinned], fingerprints: [key.fingerprint], giveAccessBack: true },
       )
       if (!verified.map((k) => k.toLowerCase()).includes(key.publicKeyHex))
         throw new SdkError(
@@ -151,6 +157,8 @@ export class KeyTrust {
             `owner out of band, then try again.`,
         )
     }
+    // Pins read after the awaits above (computing trust and asking the strategies save pins too).
+    const pins = await this.loadPins(ownerId)
     if (!pins.keys.includes(key.fingerprint)) pins.keys.push(key.fingerprint)
     await this.savePins(ownerId, pins)
     this.cache.delete(ownerId)

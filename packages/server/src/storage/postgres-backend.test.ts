@@ -55,6 +55,7 @@ describe.skipIf(!databaseUrl)('PostgreSQL backend (set DATABASE_URL to run)', ()
       'healthcare_element',
       'healthcare_professional',
       'medical_device',
+      'notification',
       'patient',
     ])
     for (const row of rows) expect(row.attcompression, row.relname).toBe('l')

@@ -26,10 +26,16 @@ export class DataOwnerService {
     if (patient) {
       const doc = JSON.parse(patient.doc) as EncryptedEntityDto
       if (canReadEntity(caller, 'patient', doc)) return { type: 'Patient', dataOwner: doc }
-      const { publicKey, publicKeysForOaepWithSha256 } = doc.systemMetaData
+      // The signed key statements too: without them, a counterpart that cannot read the record would
+      // miss the patient's rotations, revocations and restored keys.
+      const { publicKey, publicKeysForOaepWithSha256, keyStatements } = doc.systemMetaData
       return {
         type: 'Patient',
-        dataOwner: { id: doc.id, rev: doc.rev, systemMetaData: { publicKey, publicKeysForOaepWithSha256 } },
+        dataOwner: {
+          id: doc.id,
+          rev: doc.rev,
+          systemMetaData: { publicKey, publicKeysForOaepWithSha256, keyStatements },
+        },
       }
     }
     throw notFound(`Data owner ${id} does not exist`)
