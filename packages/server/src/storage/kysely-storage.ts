@@ -168,7 +168,7 @@ export class KyselyStorage implements Storage {
   /** Connects (creating the PostgreSQL schema if needed) and runs pending migrations. */
   async init(): Promise<void> {
     await this.#backend.prepare()
-    await migrateToLatest(this.#db, this.dialect, this.#backend.schema)
+    await this.#backend.withMigrationDb((db) => migrateToLatest(db, this.dialect, this.#backend.schema))
   }
 
   /** Closes the pool or database file; later calls are no-ops and every other method rejects. */

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import { createStorage } from './create-storage.ts'
 import { dropPgSchema } from './drop-pg-schema.ts'
 import type { KyselyStorage } from './kysely-storage.ts'
-import { pgApplicationName } from './postgres-backend.ts'
+import { sql } from 'kysely'
+import { DEFAULT_PG_TIMEOUTS, createStorage } from './create-storage.ts'
+import { pgApplicationName, postgresBackend } from './postgres-backend.ts'
 
 const databaseUrl = process.env.DATABASE_URL
 
@@ -59,5 +60,33 @@ describe.skipIf(!databaseUrl)('PostgreSQL backend (set DATABASE_URL to run)', ()
       'patient',
     ])
     for (const row of rows) expect(row.attcompression, row.relname).toBe('l')
+  })
+})
+
+/** Migrations run without the request timeouts: a long back-fill must not fail the start. */
+describe.skipIf(!databaseUrl)('PostgreSQL migrations and request timeouts (set DATABASE_URL to run)', () => {
+  const schema = `pgm_${randomBytes(6).toString('hex')}`
+  afterAll(async () => {
+    await dropPgSchema(databaseUrl!, schema)
+  })
+
+  it('a statement longer than the request timeouts fails on the pool but completes as a migration', async () => {
+    const backend = postgresBackend({
+      databaseUrl: databaseUrl!,
+      schema,
+      poolSize: 2,
+      timeouts: { ...DEFAULT_PG_TIMEOUTS, statementMs: 200, queryMs: 400 },
+    })
+    try {
+      await backend.prepare()
+      await expect(sql`select pg_sleep(0.6)`.execute(backend.db)).rejects.toThrow()
+      const done = await backend.withMigrationDb(async (db) => {
+        await sql`select pg_sleep(0.6)`.execute(db)
+        return 'migrated'
+      })
+      expect(done).toBe('migrated')
+    } finally {
+      await backend.db.destroy()
+    }
   })
 })

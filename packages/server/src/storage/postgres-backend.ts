@@ -132,6 +132,29 @@ export function postgresBackend(options: PostgresBackendOptions): StorageBackend
         if (code !== '23505' && code !== '42P06') throw error
       }
     },
+    withMigrationDb: async (fn) => {
+      // One connection of its own, with the pool's settings but no statement or query timeout (TCP
+      // keep-alive still notices a dead peer); closed once the migrations are done.
+      const migrationPool = new pg.Pool({
+        connectionString: options.databaseUrl,
+        max: 1,
+        types,
+        application_name: pgApplicationName(options.schema),
+        options: `-c search_path=${escapeStartupOption(quotePgSchema(options.schema))}`,
+        connectionTimeoutMillis: timeouts.connectMs,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: timeouts.keepAliveDelayMs,
+      })
+      migrationPool.on('error', onError)
+      const migrationDb = new Kysely<Database>({
+        dialect: new SchemaScopedPostgresDialect({ pool: migrationPool }, options.schema),
+      })
+      try {
+        return await fn(migrationDb)
+      } finally {
+        await migrationDb.destroy()
+      }
+    },
     // READ COMMITTED suffices: updates check the rev in their WHERE clause, which PostgreSQL
     // re-evaluates on the latest row version after waiting for a concurrent writer.
     writeTransaction: (fn) => db.transaction().execute(fn),

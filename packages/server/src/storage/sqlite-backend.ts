@@ -94,6 +94,8 @@ export function sqliteBackend(options: SqliteBackendOptions): StorageBackend {
       }
     },
     prepare: async () => {},
+    // One connection, and SQLite has no statement timeout: migrations use the same handle.
+    withMigrationDb: (fn) => fn(db),
     prepareOften: () => {},
     // Kysely's transactions start with a deferred BEGIN, which takes the write lock only at the first
     // write: a transaction that reads first can then fail with SQLITE_BUSY if another process wrote

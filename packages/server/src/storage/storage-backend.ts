@@ -32,6 +32,12 @@ export interface StorageBackend {
   prepareOften(text: string): void
   /** Runs once before migrations (connects, creates the PostgreSQL schema). */
   prepare(): Promise<void>
+  /**
+   * Runs `fn` (the migrations) with a database handle without the request timeouts: a migration that
+   * back-fills an index over millions of rows legitimately runs for minutes, and must not fail the
+   * start because a request would have been cut after a few seconds.
+   */
+  withMigrationDb<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>
   /** Runs `fn` in a transaction that takes the write lock early enough to never deadlock on upgrade. */
   writeTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>
 }
