@@ -6,7 +6,6 @@ import {
   MemoryStorage,
   NotificationTypeEnum,
   Patient,
-  SdkError,
   SimpleMedTechCryptoStrategies,
   medTechApi,
   type KeyVerificationContext,
@@ -17,6 +16,7 @@ import { createHcp } from '../../packages/cli/src/commands/create-hcp.ts'
 import { BACKENDS } from '../support/backends.ts'
 import { disposeServer, startServer, type ServerProcess } from '../support/server-process.ts'
 import { login, newHcp, newPatient, type Actor } from '../support/actors.ts'
+import { rejection } from '../support/integrity-expectations.ts'
 
 /**
  * Seed 000's promise, end to end on each backend: a data owner that loses its private key gets a new
@@ -35,16 +35,6 @@ async function requestsFrom(api: MedTechApi, ownerId: string): Promise<Notificat
 /** A STRING property of a notification, as MedTech apps read it. */
 const propertyOf = (n: Notification, id: string) =>
   n.properties?.find((p) => p.id === id)?.typedValue?.stringValue
-
-/** The SdkError a call rejects with (the test fails if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<SdkError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(SdkError)
-  return error as SdkError
-}
 
 /** Logs in on a device that holds none of the data owner's keys (the SDK warns, then makes a pair). */
 async function onNewDevice(server: ServerProcess, actor: Actor): Promise<MedTechApi> {
