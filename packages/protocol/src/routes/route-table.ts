@@ -43,6 +43,7 @@ import { HealthcareProfessionalFilterSchema, MedicalDeviceFilterSchema, type Fil
 import { MAX_MATCH_IDS } from '../constants.ts'
 import { defineRoute, type RouteDef } from './route-def.ts'
 import { CODING_ROUTES } from './coding-routes.ts'
+import { MESSAGING_ADMIN_ROUTES, MSG_GW_ROUTES } from './msg-gw-routes.ts'
 import { RECOVERY_KEY_ROUTES } from './recovery-key-routes.ts'
 
 /** The routes of one encrypted entity type, derived from its descriptor. */
@@ -543,6 +544,8 @@ export const ROUTES = {
   },
   coding: CODING_ROUTES,
   recoveryKey: RECOVERY_KEY_ROUTES,
+  msgGw: MSG_GW_ROUTES,
+  messagingAdmin: MESSAGING_ADMIN_ROUTES,
 } as const
 
 /** Every route of the API, flattened: for checks over the whole table (OpenAPI, schema bounds). */
