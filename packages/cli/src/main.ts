@@ -7,6 +7,9 @@ Commands:
   create-hcp   Create a healthcare professional with a user and a key pair generated here (client side)
   admin        Local administration with database access: "cairn admin reset-password" recovers the admin
   codes        Code systems: "cairn codes import FILE" imports SNOMED CT, LOINC or CSV codings over HTTP
+  auth-app     Message-gateway applications (spec ids): "cairn auth-app put|list" (admin)
+  auth-process Sign-up and login processes by email or SMS code: "cairn auth-process create|list|delete" (admin)
+  invite-hcp   Invite a healthcare professional by email; its key pair is made on its own device (admin)
 
 Options:
   -h, --help     Show this help
@@ -48,6 +51,18 @@ async function main(argv: string[]): Promise<number> {
     case 'codes': {
       const { runCodes } = await import('./commands/codes.ts')
       return runCodes(rest)
+    }
+    case 'auth-app': {
+      const { runAuthApp } = await import('./commands/auth-app.ts')
+      return runAuthApp(rest)
+    }
+    case 'auth-process': {
+      const { runAuthProcess } = await import('./commands/auth-process.ts')
+      return runAuthProcess(rest)
+    }
+    case 'invite-hcp': {
+      const { runInviteHcp } = await import('./commands/invite-hcp.ts')
+      return runInviteHcp(rest)
     }
     case '--version':
     case '-v':

@@ -97,7 +97,7 @@ export const AuthProcessWriteSchema = Type.Object(
     /** Digits of the code when the client does not ask for a length (default 6). */
     codeLength: Type.Optional(Type.Integer({ minimum: MIN_CODE_LENGTH, maximum: MAX_CODE_LENGTH })),
     /** Seconds a code stays valid (default 600). */
-    codeLifetimeSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 24 * 3600 })),
+    codeLifetimeSeconds: Type.Optional(Type.Integer({ minimum: 30, maximum: 24 * 3600 })),
     /** Wrong codes before the process is dead (default 5). */
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
   },

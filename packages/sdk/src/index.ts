@@ -3,7 +3,13 @@
  * `@icure/medical-device-sdk` runs by changing its import to `@cairn/sdk`.
  */
 export * from './models/index.ts'
-export { medTechApi, MedTechApiBuilder, ICURE_CLOUD_URL, ICURE_FREE_URL } from './api/medtech-api-builder.ts'
+export {
+  medTechApi,
+  MedTechApiBuilder,
+  ICURE_CLOUD_URL,
+  ICURE_FREE_URL,
+  MSG_GW_CLOUD_URL,
+} from './api/medtech-api-builder.ts'
 export { MedTechApi } from './api/medtech-api.ts'
 export type { PatientApi } from './api/patient-api.ts'
 export {
@@ -46,6 +52,19 @@ export { IntegrityError } from './crypto/integrity-error.ts'
 export type { IntegrityReport, IntegrityFailureHandler } from './crypto/integrity-report.ts'
 export type { KeyVerificationContext } from './crypto/medtech-crypto-strategies.ts'
 export { AnonymousMedTechApiBuilder } from './api/anonymous-medtech-api-builder.ts'
+export { AnonymousMedTechApi } from './api/anonymous-medtech-api.ts'
+export type { AuthenticationApi } from './api/authentication-api.ts'
+export type {
+  EmailMessage,
+  SMSMessage,
+  MsgGtwMessageFactory,
+  EmailMessageFactory,
+  SMSMessageFactory,
+} from './messaging/message-factory.ts'
+export type { AuthenticationProcessBody } from './messaging/authentication-process-body.ts'
+export { ICureRegistrationEmail } from './messaging/icure-registration-email.ts'
+export { ICureRegistrationSMS } from './messaging/icure-registration-sms.ts'
+export { Sanitizer } from './util/sanitizer.ts'
 export { NoOpFilter, FilterComposition } from './filter/filter.ts'
 export {
   FilterBuilder,

@@ -35,6 +35,8 @@ import { registerRecoveryKeyRoutes } from './entities/recovery-key/recovery-key-
 import { API_VERSION } from './version.ts'
 import type { Metrics } from './metrics/metrics.ts'
 import { registerMetrics } from './metrics/metrics-route.ts'
+import type { MessageOutbox } from './messaging/outgoing-message.ts'
+import { registerMsgGwRoutes } from './messaging/msg-gw-routes.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -55,6 +57,8 @@ export async function buildApp(
   events: EventBus,
   faults: StorageFaultLog,
   metrics?: Metrics,
+  /** The outbox of emails and SMS, for the message-gateway routes (absent: a server without messaging). */
+  outbox?: MessageOutbox,
 ): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: config.bodyLimit,
@@ -145,5 +149,7 @@ export async function buildApp(
   await registerAttachmentRoutes(app, storage, events, blobs, config.attachmentMaxBytes)
   registerCodingRoutes(app, storage, events)
   registerRecoveryKeyRoutes(app, storage, config)
+  // The message gateway (/msggw) and its administration: codes hashed with the login's hasher.
+  registerMsgGwRoutes(app, storage, config, events, auth.codes, outbox)
   return app
 }

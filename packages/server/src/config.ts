@@ -4,6 +4,10 @@ import type { PostgresTimeouts } from './storage/postgres-backend.ts'
 import { parseTrustProxy, type TrustProxy } from './http/trust-proxy.ts'
 import { parseCorsOrigins } from './http/cors.ts'
 import { parseLogFormat, type LogFormat } from './http/logger-options.ts'
+import {
+  DEFAULT_FRIENDLY_CAPTCHA_VERIFY_URL,
+  DEFAULT_RECAPTCHA_VERIFY_URL,
+} from './messaging/captcha-verifier.ts'
 
 /** Everything the server needs to run, with defaults for the embedded SQLite setup. */
 export interface ServerConfig {
@@ -80,6 +84,34 @@ export interface ServerConfig {
   metricsEnabled: boolean
   /** Bearer token `/metrics` requires; without it an enabled `/metrics` is open (firewall it). */
   metricsToken?: string
+  /**
+   * SMTP server of outgoing email (CAIRN_SMTP_URL): `smtp://[user:password@]host[:port]` (STARTTLS when
+   * the server offers it) or `smtps://...` (TLS from the start); absent: no email transport.
+   */
+  smtpUrl?: string
+  /** Sender of emails whose application names none (CAIRN_SMTP_FROM); required with `smtpUrl`. */
+  smtpFrom?: string
+  /** Endpoint of the SMS provider taking a Twilio-style form post (CAIRN_SMS_URL); absent: no SMS transport. */
+  smsUrl?: string
+  /** HTTP Basic user of the SMS provider (CAIRN_SMS_USER; Twilio: the account SID). */
+  smsUser?: string
+  /** HTTP Basic password of the SMS provider (CAIRN_SMS_PASSWORD; Twilio: the auth token). Never logged. */
+  smsPassword?: string
+  /** Sender number or name of SMS (CAIRN_SMS_FROM); required with `smsUrl`. */
+  smsFrom?: string
+  /**
+   * CAIRN_DEV_OUTBOX=1 (and nothing else): messages stay readable after sending (lastEmail / lastSMS
+   * routes), and a channel without a transport counts its messages as delivered. Development only.
+   */
+  devOutbox: boolean
+  /** Attempts to send a message before it is marked failed (CAIRN_OUTBOX_MAX_ATTEMPTS, at least 1). */
+  outboxMaxAttempts: number
+  /** Delay before the first retry of a failed send, in ms, doubled at each attempt up to one hour. */
+  outboxRetryBaseMs: number
+  /** reCAPTCHA verification endpoint (CAIRN_RECAPTCHA_VERIFY_URL; default Google's siteverify). */
+  recaptchaVerifyUrl: string
+  /** Friendly Captcha verification endpoint (CAIRN_FRIENDLY_CAPTCHA_VERIFY_URL; default theirs, v1). */
+  friendlyCaptchaVerifyUrl: string
 }
 
 /**
@@ -138,11 +170,71 @@ export function loadConfig(
     reauthenticationWindowSeconds: int('CAIRN_REAUTH_WINDOW_SECONDS', 300),
     metricsEnabled: metricsFlag(env.CAIRN_METRICS),
     metricsToken: env.CAIRN_METRICS_TOKEN || undefined,
+    smtpUrl: env.CAIRN_SMTP_URL || undefined,
+    smtpFrom: env.CAIRN_SMTP_FROM || undefined,
+    smsUrl: env.CAIRN_SMS_URL || undefined,
+    smsUser: env.CAIRN_SMS_USER || undefined,
+    smsPassword: env.CAIRN_SMS_PASSWORD || undefined,
+    smsFrom: env.CAIRN_SMS_FROM || undefined,
+    devOutbox: devOutboxFlag(env.CAIRN_DEV_OUTBOX),
+    outboxMaxAttempts: int('CAIRN_OUTBOX_MAX_ATTEMPTS', 8),
+    outboxRetryBaseMs: int('CAIRN_OUTBOX_RETRY_BASE_MS', 2_000),
+    recaptchaVerifyUrl: env.CAIRN_RECAPTCHA_VERIFY_URL || DEFAULT_RECAPTCHA_VERIFY_URL,
+    friendlyCaptchaVerifyUrl: env.CAIRN_FRIENDLY_CAPTCHA_VERIFY_URL || DEFAULT_FRIENDLY_CAPTCHA_VERIFY_URL,
     ...overrides,
   }
   // A metrics token (from the environment or an override) turns metrics on: it is only useful then.
   if (config.metricsToken) config.metricsEnabled = true
+  checkMessagingConfig(config)
   return config
+}
+
+/**
+ * CAIRN_DEV_OUTBOX: exactly `1` turns the development outbox on; absent, empty or `0` leaves it off;
+ * anything else fails fast rather than leaving an operator unsure whether messages are kept readable.
+ */
+function devOutboxFlag(raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === '0') return false
+  if (raw === '1') return true
+  throw new Error(`CAIRN_DEV_OUTBOX must be 1 or 0, got "${raw}"`)
+}
+
+/**
+ * Fails fast on a messaging configuration that could only fail later, at the first send: a transport
+ * without its sender, a URL of the wrong kind, no attempt at all. Messages never contain credentials.
+ */
+function checkMessagingConfig(config: ServerConfig): void {
+  if (config.smtpUrl !== undefined) {
+    let url: URL
+    try {
+      url = new URL(config.smtpUrl)
+    } catch {
+      throw new Error('CAIRN_SMTP_URL must be a URL such as smtp://user:password@mail.example.org:587')
+    }
+    if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+      throw new Error(`CAIRN_SMTP_URL must start with smtp:// or smtps://, got "${url.protocol}//"`)
+    if (!url.hostname) throw new Error('CAIRN_SMTP_URL must name a host')
+    if (url.search || (url.pathname !== '' && url.pathname !== '/'))
+      throw new Error('CAIRN_SMTP_URL takes a host, a port and credentials only (no path or ?options)')
+    if (!config.smtpFrom)
+      throw new Error('CAIRN_SMTP_FROM (the default sender address) is required with CAIRN_SMTP_URL')
+  }
+  if (config.smsUrl !== undefined) {
+    let url: URL
+    try {
+      url = new URL(config.smsUrl)
+    } catch {
+      throw new Error('CAIRN_SMS_URL must be an http:// or https:// URL')
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Error('CAIRN_SMS_URL must be an http:// or https:// URL')
+    if (url.username || url.password)
+      throw new Error('CAIRN_SMS_URL must not hold credentials: use CAIRN_SMS_USER and CAIRN_SMS_PASSWORD')
+    if (!config.smsFrom)
+      throw new Error('CAIRN_SMS_FROM (the sender number or name) is required with CAIRN_SMS_URL')
+  }
+  if (config.outboxMaxAttempts < 1) throw new Error('CAIRN_OUTBOX_MAX_ATTEMPTS must be at least 1')
+  if (config.outboxRetryBaseMs < 1) throw new Error('CAIRN_OUTBOX_RETRY_BASE_MS must be at least 1')
 }
 
 /** CAIRN_METRICS: `1`/`true` turns metrics on, absent/empty/`0`/`false` leaves them off; anything else fails fast. */

@@ -18,17 +18,21 @@ import { buildApp } from './app.ts'
 import { EventBus } from './events/event-bus.ts'
 import type { WriteEventListener } from './events/event-bus.ts'
 import { Metrics } from './metrics/metrics.ts'
+import { Outbox } from './messaging/outbox.ts'
+import { ValidationCodeHasher } from './messaging/validation-code.ts'
 
 /**
  * The Cairn server with an explicit lifecycle: `init()` opens storage (running migrations) and
  * builds the HTTP app; `listen()` serves, then creates the admin on an empty database; `close()`
- * stops accepting requests, lets in-flight ones finish, then closes storage.
+ * stops accepting requests, lets in-flight ones finish, stops the outbox worker (after the sends
+ * under way), then closes storage.
  */
 export class CairnServer {
   private storage?: Storage
   private app?: FastifyInstance
   private events?: EventBus
   private metrics?: Metrics
+  private outbox?: Outbox
   /** Where the token signing secret came from (for the start-up log; never the secret). */
   jwtSecretSource?: { source: string; path?: string }
   /** Outcome of the admin bootstrap, for the CLI to print once. */
@@ -36,7 +40,10 @@ export class CairnServer {
 
   constructor(readonly config: ServerConfig) {}
 
-  /** Opens storage, migrates and builds the app (the admin is created by listen()). */
+  /**
+   * Opens storage, migrates, builds the app and starts the outbox worker (the admin is created by
+   * listen()).
+   */
   async init(): Promise<void> {
     const location: CreateStorageOptions = {
       databaseUrl: this.config.databaseUrl,
@@ -100,13 +107,20 @@ export class CairnServer {
       events,
       {},
       this.config.reauthenticationWindowSeconds * 1000,
+      // Validation codes are hashed under the JWT secret, which every instance of a deployment shares.
+      new ValidationCodeHasher(jwtSecret.secret),
     )
     // Only when enabled: disabled metrics cost nothing (no event-loop monitor, no hook).
     this.metrics = this.config.metricsEnabled
       ? new Metrics({ poolStats: () => storage.poolStats(), loginLimiter: () => throttle.stats() })
       : undefined
-    this.app = await buildApp(this.config, storage, auth, events, faults, this.metrics)
+    // Sealed with a key derived from the JWT secret, which every instance sharing the database has.
+    const outbox = new Outbox(storage.outbox, jwtSecret.secret, this.config)
+    this.outbox = outbox
+    this.app = await buildApp(this.config, storage, auth, events, faults, this.metrics, outbox)
     faults.attach(this.app.log)
+    outbox.attach(this.app.log)
+    await outbox.init()
   }
 
   /**
@@ -153,9 +167,10 @@ export class CairnServer {
 
   /**
    * Graceful shutdown within `graceMs` (default: the configured grace): stop accepting, let in-flight
-   * requests finish, close storage. Whatever is still running when the grace period ends (a request
-   * waiting on a silent database, a pool that cannot say goodbye to it) is cut: open connections are
-   * destroyed and the storage is abandoned, so that close() always returns within about `graceMs`.
+   * requests finish, stop the outbox, close storage. Whatever is still running when the grace period
+   * ends (a request waiting on a silent database, a pool that cannot say goodbye to it) is cut: open
+   * connections are destroyed and the storage is abandoned, so that close() always returns within
+   * about `graceMs`.
    * Returns false when something had to be cut.
    */
   async close(graceMs = this.config.shutdownGraceMs): Promise<boolean> {
@@ -181,6 +196,11 @@ export class CairnServer {
     this.metrics = undefined
     this.events?.close()
     this.events = undefined
+    // Before storage: the sends under way record their outcome. Cut at the deadline, a send's message
+    // stays leased and is sent again by the next start once the lease ends (never lost).
+    const outbox = this.outbox
+    this.outbox = undefined
+    if (outbox) clean = (await inTime(outbox.close())) && clean
     if (storage) clean = (await inTime(storage.close())) && clean
     return clean
   }

@@ -1,6 +1,7 @@
 import {
   DEFAULT_PORT,
   ENTITY_ROUTES,
+  MSG_GW_PATH,
   ROUTES,
   type DataOwnerWithTypeDto,
   type EncryptedEntityDto,
@@ -25,12 +26,18 @@ import type { ApiContext } from './api-context.ts'
 import { dataOwnerFromDto } from './data-owner-api.ts'
 import { MedTechApi } from './medtech-api.ts'
 import { askForAccessBack, type AccessBackRequests } from './ask-for-access-back.ts'
+import { ownPatientRecordUpdate } from './own-patient-record.ts'
 import { SdkError } from '../http/sdk-error.ts'
 
 /** Default base URL: a Cairn server on this machine. */
 export const ICURE_FREE_URL = `http://localhost:${DEFAULT_PORT}`
 /** Kept for source compatibility; Cairn is self-hosted, so it points at the local default too. */
 export const ICURE_CLOUD_URL = ICURE_FREE_URL
+/**
+ * Kept for source compatibility: the message gateway of the local default server. Cairn serves the
+ * gateway itself, at `{iCureBaseUrl}/msggw`, which is what both builders use unless told otherwise.
+ */
+export const MSG_GW_CLOUD_URL = `${ICURE_FREE_URL}${MSG_GW_PATH}`
 
 /**
  * Builder of a MedTechApi (MedTech §1.1). `build()` logs in, loads the user and its data owner,
@@ -87,19 +94,25 @@ export class MedTechApiBuilder {
     this.cryptoStrategies = strategies
     return this
   }
-  /** Message gateway settings (used by invitations, a later feature; stored and copied). */
+  /**
+   * The message gateway (invitations, `authenticationApi`): by default the server's own,
+   * `{iCureBaseUrl}/msggw`. Stored and copied by `medTechApi(api)`.
+   */
   withMsgGwUrl(url: string | undefined): this {
-    this.msgGwUrl = url
+    this.msgGwUrl = url?.replace(/\/+$/, '')
     return this
   }
+  /** The application (`specId`) of the gateway: needed to invite users and for `authenticationApi`. */
   withMsgGwSpecId(specId: string | undefined): this {
     this.msgGwSpecId = specId
     return this
   }
+  /** The process sending codes by email (`authenticationApi`; this or the SMS process enables it). */
   withAuthProcessByEmailId(id: string): this {
     this.authProcessByEmailId = id
     return this
   }
+  /** The process sending codes by SMS (`authenticationApi`). */
   withAuthProcessBySmsId(id: string): this {
     this.authProcessBySmsId = id
     return this
@@ -229,12 +242,8 @@ export class MedTechApiBuilder {
     const exchangeKeys = new ExchangeKeyManager(http, selfId, keys, keyTrust)
     const crypto = new EntityCrypto(selfId, exchangeKeys, storage)
     if (self.type === 'Patient') {
-      const doc = self.dataOwner as unknown as EncryptedEntityDto
-      if ((await crypto.secretIdsOf('patient', doc)).length === 0) {
-        await http.call(ENTITY_ROUTES.patient.modify, {
-          body: await crypto.withNewSecretIdForSelf('patient', doc),
-        })
-      }
+      const update = await ownPatientRecordUpdate(crypto, self.dataOwner as unknown as EncryptedEntityDto)
+      if (update) await http.call(ENTITY_ROUTES.patient.modify, { body: update })
     }
     const ctx: ApiContext = {
       http,

@@ -10,8 +10,11 @@ import { DataOwnerApi } from './data-owner-api.ts'
 import { NotificationApi } from './notification-api.ts'
 import type { MedTechCryptoStrategies } from '../crypto/medtech-crypto-strategies.ts'
 import type { KeyStorageFacade, StorageFacade } from '../storage/storage-facade.ts'
-import { notAvailable } from '../http/sdk-error.ts'
+import { SdkError } from '../http/sdk-error.ts'
+import { MsgGwClient, defaultMsgGwUrl } from '../http/msg-gw-client.ts'
+import { exportablePairs } from '../crypto/recovery-key.ts'
 import { CryptoApi } from './crypto-api.ts'
+import { AuthenticationApi } from './authentication-api.ts'
 import type { AccessBackRequests } from './ask-for-access-back.ts'
 import type { IntegrityFailureHandler } from '../crypto/integrity-report.ts'
 
@@ -24,7 +27,10 @@ export interface MedTechApiSettings {
   keyStorage: KeyStorageFacade
   cryptoStrategies: MedTechCryptoStrategies
   crypto?: Crypto
-  /** Message gateway and authentication processes (invitations, sign-up; kept and copied). */
+  /**
+   * Message gateway and authentication processes (invitations, sign-up; kept and copied). The gateway
+   * is the server's own, `{baseUrl}/msggw`, unless `msgGwUrl` is set.
+   */
   msgGwUrl?: string
   msgGwSpecId?: string
   authProcessByEmailId?: string
@@ -80,7 +86,7 @@ export class MedTechApi {
     this.healthcareElementApi = new HealthcareElementApi(ctx, this.patientApi)
     this.healthcareProfessionalApi = new HealthcareProfessionalApi(ctx)
     this.medicalDeviceApi = new MedicalDeviceApi(ctx)
-    this.userApi = new UserApi(ctx)
+    this.userApi = new UserApi(ctx, () => this.gateway())
     this.codingApi = new CodingApi(ctx)
     this.notificationApi = new NotificationApi(ctx)
     this.dataOwnerApi = new DataOwnerApi(ctx, this.patientApi, (n, delegate) =>
@@ -88,9 +94,58 @@ export class MedTechApi {
     )
   }
 
-  /** Not available yet in Cairn: registration and login by code come later (docs/compatibility.md). */
-  get authenticationApi(): never {
-    throw notAvailable('authenticationApi')
+  private authentication?: AuthenticationApi
+
+  /**
+   * MedTech `authenticationApi` (sign-up and login by code, first login of an invited user) with this
+   * API's server, message gateway, processes, storage and crypto strategies. Throws MedTech's message
+   * without a spec id or without a process id (either one is enough: MedTech quirk 2 fixed).
+   */
+  get authenticationApi(): AuthenticationApi {
+    const s = this.settings
+    const gateway = this.gateway()
+    if (!gateway || (!s.authProcessByEmailId && !s.authProcessBySmsId))
+      throw new SdkError(
+        'BAD_REQUEST',
+        "authenticationApi couldn't be initialized. Make sure you provided the following arguments : msgGwUrl, msgGwSpecId, and at least one of authProcessByEmailId and authProcessBySMSId",
+      )
+    this.authentication ??= new AuthenticationApi(gateway, {
+      iCureBaseUrl: s.baseUrl,
+      msgGwUrl: s.msgGwUrl,
+      msgGwSpecId: s.msgGwSpecId,
+      authProcessByEmailId: s.authProcessByEmailId,
+      authProcessBySmsId: s.authProcessBySmsId,
+      crypto: s.crypto,
+      storage: s.storage,
+      keyStorage: s.keyStorage,
+      cryptoStrategies: s.cryptoStrategies,
+      integrityFailureHandler: s.integrityFailureHandler,
+    })
+    return this.authentication
+  }
+
+  /** The message gateway of this API's application, with its session; undefined without a spec id. */
+  private gateway(): MsgGwClient | undefined {
+    const s = this.settings
+    if (!s.msgGwSpecId) return undefined
+    return new MsgGwClient(s.msgGwUrl || defaultMsgGwUrl(s.baseUrl), s.msgGwSpecId, this.ctx.http)
+  }
+
+  /**
+   * The data owner's key pairs on this device that can be exported, as hex PKCS#8 / SPKI (those kept
+   * only as non-extractable CryptoKeys are left out): what an authentication result gives the app to
+   * keep. @internal
+   */
+  async exportableKeyPairs(): Promise<{ privateKey: string; publicKey: string }[]> {
+    const { selfId, ownKeys, keyStorage } = this.ctx
+    if (!selfId || !ownKeys || !keyStorage) return []
+    const { pairs } = await exportablePairs({
+      selfId,
+      ownKeys,
+      keyStorage,
+      strategies: this.settings.cryptoStrategies,
+    })
+    return pairs
   }
 
   get iCureBaseUrl(): string {

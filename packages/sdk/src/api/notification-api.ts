@@ -179,14 +179,22 @@ export class NotificationApi {
 
   /**
    * Sets the status of a notification and saves it: **mutates** `notification.status`, then modifies
-   * it as {@link createOrModifyNotification} does (so it needs the current `rev`).
+   * it as {@link createOrModifyNotification} does (so it needs the current `rev`). Once saved, the
+   * given notification also gets the new `rev`, `modified` and metadata, so that the same object can be
+   * updated again (`'ongoing'`, then `'completed'`, as MedTech's §5.4 shows).
    */
-  updateNotificationStatus(
+  async updateNotificationStatus(
     notification: Notification,
     newStatus: MaintenanceTaskStatusEnum,
   ): Promise<Notification | undefined> {
     notification.status = newStatus
-    return this.createOrModifyNotification(notification)
+    const saved = await this.createOrModifyNotification(notification)
+    if (saved && notification instanceof Notification && saved.id === notification.id) {
+      notification.rev = saved.rev
+      notification.modified = saved.modified
+      notification.systemMetaData = saved.systemMetaData
+    }
+    return saved
   }
 
   /**

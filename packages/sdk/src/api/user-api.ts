@@ -12,8 +12,11 @@ import { forceUuid } from '../mappers/wire.ts'
 import { userFromDto, userToDto } from '../mappers/user-mapper.ts'
 import { userFilterToDto } from '../mappers/user-filter-mapper.ts'
 import { validateEmail } from '../util/validate-email.ts'
+import type { MsgGwClient } from '../http/msg-gw-client.ts'
+import type { EmailMessageFactory, SMSMessageFactory } from '../messaging/message-factory.ts'
 import type { ApiContext } from './api-context.ts'
 import { completeNames } from './healthcare-professional-api.ts'
+import { DEFAULT_INVITATION_VALIDITY, inviteUser } from './invite-user.ts'
 
 /** Metadata of a long-lived token of a user (Cairn extension): its secret is never shown again. */
 export interface UserTokenInfo {
@@ -29,7 +32,11 @@ const DEFAULT_TOKEN_DURATION = 2592000
 
 /** MedTech `UserApi`: the logged-in user, user management, tokens and automatic sharing. */
 export class UserApi {
-  constructor(private readonly ctx: ApiContext) {}
+  constructor(
+    private readonly ctx: ApiContext,
+    /** The message gateway of the API's application, if it has one (invitations). */
+    private readonly gateway: () => MsgGwClient | undefined = () => undefined,
+  ) {}
 
   /** The logged-in user. */
   async getLoggedUser(): Promise<User> {
@@ -171,9 +178,21 @@ export class UserApi {
     return Promise.reject(notAvailable('userApi.checkTokenValidity'))
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  createAndInviteUser(_patient: Patient, _messageFactory: unknown, _tokenDuration?: number): Promise<User> {
-    return Promise.reject(notAvailable('userApi.createAndInviteUser'))
+  /**
+   * Creates the user of a patient (or, Cairn extension, of a healthcare professional) and invites it
+   * through the message gateway (medtech-api.md §5.4): its login and the message's recipient are the
+   * data owner's first email or mobile phone (home, then work, then any address); the message is the
+   * factory's, where the credential the factory is given stands for a single-use token the server
+   * mints, valid `tokenDuration` seconds (48 hours by default), so that the inviter never holds it. The
+   * invited user logs in with it through `authenticateAndAskAccessToItsExistingData`, which makes its
+   * key pair on its own device. Needs a spec id (`withMsgGwSpecId`). Returns the created user.
+   */
+  createAndInviteUser(
+    patient: Patient | HealthcareProfessional,
+    messageFactory: SMSMessageFactory | EmailMessageFactory,
+    tokenDuration: number = DEFAULT_INVITATION_VALIDITY,
+  ): Promise<User> {
+    return inviteUser(this.ctx, this.gateway(), patient, messageFactory, tokenDuration)
   }
 
   /** Not available yet in Cairn (docs/compatibility.md). */

@@ -52,24 +52,8 @@ export async function readRecoveryCode(code: string): Promise<Uint8Array> {
  * cannot be exported, by design: that is an SdkError naming it rather than a recovery key that would
  * silently leave it out.
  */
-export async function exportOwnPairs(p: {
-  selfId: string
-  ownKeys: readonly KeyPairHandle[]
-  keyStorage: KeyStorageFacade
-  strategies: unknown
-}): Promise<KeyPairHex[]> {
-  const s = p.strategies as { keyPairs?: KeyPairHex[]; generatedKeyPair?: KeyPairHex }
-  const held = [...(s.keyPairs ?? []), ...(s.generatedKeyPair ? [s.generatedKeyPair] : [])]
-  const out: KeyPairHex[] = []
-  const missing: string[] = []
-  for (const key of p.ownKeys) {
-    const stored: unknown = await p.keyStorage.getKeypair(keyEntry(p.selfId, key.fingerprint))
-    let pair = isJwkKeyPair(stored) ? await jwkToKeyPair(stored) : undefined
-    pair ??= held.find((h) => h.publicKey?.toLowerCase() === key.publicKeyHex)
-    if (pair && pair.publicKey.toLowerCase() === key.publicKeyHex)
-      out.push({ publicKey: key.publicKeyHex, privateKey: pair.privateKey })
-    else missing.push(key.fingerprint)
-  }
+export async function exportOwnPairs(p: OwnPairsSource): Promise<KeyPairHex[]> {
+  const { pairs: out, missing } = await exportablePairs(p)
   if (missing.length > 0)
     throw new SdkError(
       'FORBIDDEN',
@@ -84,6 +68,37 @@ export async function exportOwnPairs(p: {
       `Data owner ${p.selfId} has ${out.length} key pairs on this device; a recovery key holds at most ${MAX_RECOVERY_KEY_PAIRS}`,
     )
   return out
+}
+
+/** Where the key pairs of a data owner on this device are found (see {@link exportablePairs}). */
+export interface OwnPairsSource {
+  selfId: string
+  ownKeys: readonly KeyPairHandle[]
+  keyStorage: KeyStorageFacade
+  strategies: unknown
+}
+
+/**
+ * The hex PKCS#8 / SPKI form of each key pair of the data owner on this device that can be exported
+ * (from the key storage's JWKs, else from the pairs the crypto strategies hold), and the fingerprints
+ * of those that cannot (kept only as non-extractable CryptoKeys).
+ */
+export async function exportablePairs(
+  p: OwnPairsSource,
+): Promise<{ pairs: KeyPairHex[]; missing: string[] }> {
+  const s = p.strategies as { keyPairs?: KeyPairHex[]; generatedKeyPair?: KeyPairHex }
+  const held = [...(s.keyPairs ?? []), ...(s.generatedKeyPair ? [s.generatedKeyPair] : [])]
+  const pairs: KeyPairHex[] = []
+  const missing: string[] = []
+  for (const key of p.ownKeys) {
+    const stored: unknown = await p.keyStorage.getKeypair(keyEntry(p.selfId, key.fingerprint))
+    let pair = isJwkKeyPair(stored) ? await jwkToKeyPair(stored) : undefined
+    pair ??= held.find((h) => h.publicKey?.toLowerCase() === key.publicKeyHex)
+    if (pair && pair.publicKey.toLowerCase() === key.publicKeyHex)
+      pairs.push({ publicKey: key.publicKeyHex, privateKey: pair.privateKey })
+    else missing.push(key.fingerprint)
+  }
+  return { pairs, missing }
 }
 
 /**

@@ -30,6 +30,12 @@ interface Transfer {
   raw?: RawBody
   /** Answer the body of a successful response as a stream of bytes instead of parsing JSON. */
   stream?: boolean
+  /**
+   * Send to another base than the server's: `url` replaces `strip`, the start of the route's path (the
+   * message gateway: msgGwUrl stands for `{server}/msggw`). The token goes along only when `token` is
+   * set (the same origin as the server's).
+   */
+  at?: { url: string; strip: string; token: boolean }
 }
 
 /**
@@ -74,6 +80,34 @@ export class HttpClient {
   /** Calls a route of the route table, authenticated (public routes too: the token is harmless there). */
   call<R extends RouteDef>(route: R, input: RouteInput<R>): Promise<ResponseOf<R>> {
     return this.request(route, input)
+  }
+
+  /**
+   * Calls a root route at another base URL: `baseUrl` followed by the route's path without its leading
+   * `strip` (the message gateway, whose routes start with `/msggw`, at the app's msgGwUrl). Authenticated
+   * like {@link call} when this client has credentials, but the session's token only ever goes to the
+   * server's own origin: a public route elsewhere is called without it, any other route is refused.
+   * Without credentials (an anonymous client) only public routes answer.
+   */
+  callAt<R extends RouteDef>(
+    baseUrl: string,
+    strip: string,
+    route: R,
+    input: RouteInput<R>,
+  ): Promise<ResponseOf<R>> {
+    if (!route.root || !route.path.startsWith(strip))
+      return Promise.reject(new SdkError('BAD_REQUEST', `Route ${route.operationId} is not under ${strip}`))
+    const sameOrigin = originOf(baseUrl) === originOf(this.baseUrl)
+    if (!sameOrigin && !route.public)
+      return Promise.reject(
+        new SdkError(
+          'BAD_REQUEST',
+          `${route.operationId} needs the session of the Cairn server at ${this.baseUrl}, which is never sent to ` +
+            `another origin (${baseUrl}): the message gateway of a Cairn server is the server itself, at ` +
+            `${this.baseUrl}${strip} (withMsgGwUrl)`,
+        ),
+      )
+    return this.request(route, input, { at: { url: baseUrl, strip, token: sameOrigin } })
   }
 
   /**
@@ -141,12 +175,14 @@ export class HttpClient {
     input: RouteInput<R>,
     transfer?: Transfer,
   ): Promise<ResponseOf<R>> {
-    if (!this.tokens) await this.authenticate(false)
+    // An anonymous client (no credentials) sends without a token: public routes only.
+    if (!this.tokens && this.credentials) await this.authenticate(false)
     const used = this.tokens
     try {
       return await this.send(route, input, true, this.tokens, transfer)
     } catch (e) {
-      if (!(e instanceof SdkError) || !this.credentials) throw e
+      // A public route's 401 is not about this session (a wrong validation code): never sent twice.
+      if (!(e instanceof SdkError) || !this.credentials || route.public) throw e
       if (e.status === 401) await this.authenticate(true)
       else if (e.code !== 'REAUTHENTICATION_REQUIRED') throw e
       // Only if no other call logged in again since this one was sent (its answer may come late).
@@ -212,13 +248,16 @@ export class HttpClient {
     } catch (e) {
       throw new SdkError('BAD_REQUEST', (e as Error).message, { cause: e })
     }
-    const url = `${this.baseUrl}${route.root ? '' : API_PREFIX}${path}`
+    const base = transfer.at?.url ?? this.baseUrl
+    const url = transfer.at
+      ? `${transfer.at.url}${path.slice(transfer.at.strip.length)}`
+      : `${this.baseUrl}${route.root ? '' : API_PREFIX}${path}`
     const headers: Record<string, string> = {
       accept: transfer.stream ? 'application/octet-stream, application/json' : 'application/json',
     }
     if (body !== undefined) headers['content-type'] = 'application/json'
     if (transfer.raw) headers['content-type'] = 'application/octet-stream'
-    if (auth && tokens) headers.authorization = `Bearer ${tokens.token}`
+    if (auth && tokens && (transfer.at?.token ?? true)) headers.authorization = `Bearer ${tokens.token}`
     const raw = transfer.raw ? await transfer.raw() : undefined
     let res: Response
     try {
@@ -230,14 +269,14 @@ export class HttpClient {
         ...(raw instanceof ReadableStream ? { duplex: 'half' } : {}),
       })
     } catch (e) {
-      throw networkError(this.baseUrl, `${route.method} ${url}`, e)
+      throw networkError(base, `${route.method} ${url}`, e)
     }
     if (res.ok && transfer.stream) return res
     let text: string
     try {
       text = await res.text()
     } catch (e) {
-      throw networkError(this.baseUrl, `${route.method} ${url}`, e)
+      throw networkError(base, `${route.method} ${url}`, e)
     }
     if (!res.ok) {
       let code = errorCodeForStatus(res.status)
@@ -265,7 +304,7 @@ export class HttpClient {
       // A 200 that is not JSON comes from something else answering at that address (a proxy, a web server).
       throw new SdkError(
         'INTERNAL',
-        `The answer to ${route.method} ${url} is not JSON: is ${this.baseUrl} a Cairn server?`,
+        `The answer to ${route.method} ${url} is not JSON: is ${base} a Cairn server?`,
         {
           status: res.status,
           url: `${route.method} ${url}`,
@@ -274,5 +313,14 @@ export class HttpClient {
         },
       )
     }
+  }
+}
+
+/** The origin (scheme, host and port) of a URL; the URL itself when it does not parse. */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin
+  } catch {
+    return url
   }
 }

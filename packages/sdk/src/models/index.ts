@@ -7,6 +7,7 @@ export type { InitValue, Marshalled, MarshalledValue, ModelInit } from './model-
 export type { PotentiallyEncryptedPatient } from './potentially-encrypted-patient.ts'
 export * from './address.ts'
 export * from './authentication-process.ts'
+export * from './authentication-result.ts'
 export * from './authentication-token.ts'
 export * from './coding-reference.ts'
 export * from './coding.ts'

@@ -11,6 +11,9 @@ import { ActiveUserCache, type CallerIdentity } from './active-user-cache.ts'
 import { VerifiedTokenCache } from './verified-token-cache.ts'
 import type { SessionService } from './session-service.ts'
 import { DEFAULT_REAUTHENTICATION_WINDOW_MS } from './recent-authentication.ts'
+import { ValidationCodeHasher } from '../messaging/validation-code.ts'
+import { CodeLogin } from './code-login.ts'
+import { UserWriter } from '../entities/user/user-writer.ts'
 
 /**
  * One message for an unknown login, a wrong password and a disabled account, so that logins cannot be
@@ -38,6 +41,8 @@ export interface LoginFailureLog {
 export class AuthService {
   private readonly tokens: VerifiedTokenCache
   private readonly users: ActiveUserCache
+  private readonly codeLogin: CodeLogin
+  private readonly writer: UserWriter
 
   constructor(
     private readonly storage: Storage,
@@ -48,9 +53,16 @@ export class AuthService {
     caches: { tokens?: VerifiedTokenCache; users?: ActiveUserCache } = {},
     /** See DEFAULT_REAUTHENTICATION_WINDOW_MS. */
     private readonly reauthenticationWindowMs = DEFAULT_REAUTHENTICATION_WINDOW_MS,
+    /**
+     * Hashes validation codes (the message gateway stores them with it, the login checks them with
+     * it): built from the server's secret so that every instance agrees; a random key by default.
+     */
+    readonly codes: ValidationCodeHasher = new ValidationCodeHasher(crypto.randomUUID()),
   ) {
     this.tokens = caches.tokens ?? new VerifiedTokenCache()
     this.users = caches.users ?? new ActiveUserCache()
+    this.codeLogin = new CodeLogin(storage, codes)
+    this.writer = new UserWriter(storage, events)
     // Emitted after the change committed and before its answer is sent: the next request re-reads.
     events.subscribe((event) => {
       if (event.kind === 'user-change') this.users.evict(event.id)
@@ -118,6 +130,24 @@ export class AuthService {
     ) {
       await this.sessions.revoke({ userId: user.id, sessionId })
       throw unauthorized(BAD_CREDENTIALS)
+    }
+    if (proof.invitation !== undefined) {
+      // The spent invitation leaves the user document too (its metadata, mirrored there at the
+      // invitation). Cosmetic: the token itself is gone already, so a failure here fails no login.
+      const spent = proof.invitation
+      const caller = {
+        userId: user.id,
+        dataOwnerId: user.dataOwnerId ?? undefined,
+        isAdmin: false,
+        requestId,
+      }
+      await this.writer
+        .update(caller, user.id, (u) => {
+          if (!(spent in u.authenticationTokens)) return u
+          const { [spent]: _spent, ...rest } = u.authenticationTokens
+          return { ...u, authenticationTokens: rest }
+        })
+        .catch(() => undefined)
     }
     this.events.emit([
       {
@@ -205,23 +235,36 @@ export class AuthService {
   }
 
   /**
-   * A password, or a long-lived token `<tokenId>.<secret>`: the token id selects the one stored hash
-   * to check, so a login costs one scrypt whatever the number of tokens. Returns what was proved (the
-   * token and when it expires, or the password: tokenId null), or false. Every path costs one scrypt
-   * (an account without a password checks the dummy hash), so timing tells no account state apart.
+   * A password, a long-lived token `<tokenId>.<secret>`, or a validation code. The token id selects
+   * the one stored hash to check, so a login costs one scrypt whatever the number of tokens. Returns
+   * what was proved (the token and when it expires, or the password: tokenId null), or false. Every
+   * failing path costs one scrypt (an account without a password checks the dummy hash), so timing
+   * tells no account state apart.
+   *
+   * - An invitation token (kind `invitation`) is single use: it is deleted when it proves right, and
+   *   only the login whose delete removed it goes on (of two concurrent logins with it, one wins). Its
+   *   session is a full one (tokenId null, no expiry of its own), like a password's: the invitee then
+   *   mints its long-lived token and sets up its account from it.
+   * - A validation code (digits; see CodeLogin) is tried first, with HMACs only; the right one is
+   *   consumed and opens a full session without any scrypt (a success tells nothing new). A wrong one
+   *   falls through to the password check, so it costs the scrypt of every failure, and counts in the
+   *   request's attempts as well as in the login back-off.
    */
   private async checkSecret(
     user: UserRow,
     secret: string,
-  ): Promise<{ tokenId: string | null; notAfter?: number } | false> {
+  ): Promise<{ tokenId: string | null; notAfter?: number; invitation?: string } | false> {
+    if (await this.codeLogin.consume(user, secret)) return { tokenId: null }
     const dot = secret.indexOf('.')
     if (dot > 0) {
       const tokenId = secret.slice(0, dot)
       const token = await this.storage.getUserToken(user.id, tokenId)
       const notAfter = token && token.created + token.validity * 1000
       if (token && notAfter! > Date.now()) {
-        if (await verifySecret(secret.slice(dot + 1), token.hash)) return { tokenId, notAfter: notAfter! }
-        return false
+        if (!(await verifySecret(secret.slice(dot + 1), token.hash))) return false
+        if (token.kind !== 'invitation') return { tokenId, notAfter: notAfter! }
+        const won = (await this.storage.deleteUserTokens(user.id, [tokenId])) === 1
+        return won ? { tokenId: null, invitation: tokenId } : false
       }
     }
     const ok = await verifySecret(secret, user.passwordHash ?? (await this.dummyHash()))

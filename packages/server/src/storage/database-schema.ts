@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely'
 import type { ENTITY_DESCRIPTORS, EntityType } from '@cairn/protocol'
 
 /**
@@ -70,6 +71,8 @@ export interface UserTokensRow {
   hash: string
   created: number
   validity: number
+  /** `token` (long-lived) or `invitation` (single use; migration 0012). */
+  kind: Generated<string>
 }
 
 /** One login session (see auth/session-service.ts). */
@@ -140,6 +143,79 @@ export interface RecoveryKeysRow {
   created: number
 }
 
+/** A message of the outbox (migration 0011); see storage/outbox-store.ts. */
+export interface OutboxMessageRow {
+  id: string
+  /** `email` or `sms`. */
+  channel: string
+  recipient: string
+  kind: string
+  /** The content, sealed; NULL once sent (unless the development outbox keeps it). */
+  payload: string | null
+  /** `pending`, `sent` or `failed`. */
+  status: string
+  attempts: number
+  next_attempt: number
+  /** Epoch ms until which a worker holds the message; NULL when none does. */
+  lease_until: number | null
+  /** Identifies the claim holding the lease; NULL when none does. */
+  lease_token: string | null
+  last_error: string | null
+  created: number
+  sent: number | null
+}
+
+/** An application of the message gateway (migration 0012). */
+export interface AuthApplicationRow {
+  spec_id: string
+  name: string
+  email_from: string | null
+  /** `recaptcha`, `friendly-captcha` or `none`. */
+  captcha: string
+  captcha_secret: string | null
+  captcha_site_key: string | null
+  created: number
+  modified: number
+}
+
+/** An authentication process of an application (migration 0012). */
+export interface AuthProcessRow {
+  id: string
+  spec_id: string
+  /** `email` or `sms`. */
+  channel: string
+  /** `patient` or `healthcareProfessional`. */
+  kind: string
+  responsible_hcp_id: string | null
+  /** 0/1. */
+  allow_registration: number
+  subject: string
+  template: string
+  code_length: number
+  /** Seconds. */
+  code_lifetime: number
+  max_attempts: number
+  created: number
+}
+
+/** One start of an authentication process: the code's HMAC and its state (migration 0012). */
+export interface AuthRequestRow {
+  request_id: string
+  spec_id: string
+  process_id: string
+  recipient: string
+  code_hash: string
+  expires: number
+  attempts: Generated<number>
+  max_attempts: number
+  validated: number | null
+  consumed: number | null
+  first_name: string | null
+  last_name: string | null
+  created: number
+  client_address: string | null
+}
+
 /** The whole schema, for `Kysely<Database>`. */
 export interface Database {
   patient: DocRow
@@ -169,6 +245,10 @@ export interface Database {
   attachment_blob: AttachmentBlobRow
   attachment_chunk: AttachmentChunkRow
   recovery_keys: RecoveryKeysRow
+  outbox_message: OutboxMessageRow
+  auth_application: AuthApplicationRow
+  auth_process: AuthProcessRow
+  auth_request: AuthRequestRow
 }
 
 type Descriptors = typeof ENTITY_DESCRIPTORS

@@ -50,6 +50,10 @@ import type { AttachmentChunkStorage } from './attachment-chunk-storage.ts'
 import { KyselyAttachmentChunks } from './kysely-attachment-chunks.ts'
 import type { RecoveryKeyStore } from './recovery-key-store.ts'
 import { KyselyRecoveryKeyStore } from './kysely-recovery-key-store.ts'
+import type { OutboxStore } from './outbox-store.ts'
+import { KyselyOutboxStore } from './kysely-outbox-store.ts'
+import type { AuthProcessStore } from './auth-process-store.ts'
+import { KyselyAuthProcessStore } from './kysely-auth-process-store.ts'
 
 /** Parameters bound per id of an id list (inserted rows bind one per column). */
 const ID_PARAMS = 1
@@ -150,6 +154,10 @@ export class KyselyStorage implements Storage {
   readonly attachments: AttachmentChunkStorage
   /** Data owners' recovery keys. */
   readonly recoveryKeys: RecoveryKeyStore
+  /** The outbox of emails and SMS. */
+  readonly outbox: OutboxStore
+  /** The message gateway's applications, processes and code requests. */
+  readonly authProcesses: AuthProcessStore
 
   constructor(backend: StorageBackend) {
     this.#backend = backend
@@ -157,6 +165,8 @@ export class KyselyStorage implements Storage {
     this.codings = new KyselyCodingStore(backend, () => this.#db)
     this.attachments = new KyselyAttachmentChunks(backend, () => this.#db)
     this.recoveryKeys = new KyselyRecoveryKeyStore(() => this.#db)
+    this.outbox = new KyselyOutboxStore(backend.dialect, () => this.#db)
+    this.authProcesses = new KyselyAuthProcessStore(backend, () => this.#db)
   }
 
   /** The Kysely instance, refusing use after close() with a clear message rather than a driver error. */
@@ -741,7 +751,7 @@ export class KyselyStorage implements Storage {
    * one transaction: a professional and its user exist together or not at all.
    */
   async insertDataOwnerWithUser(
-    table: 'healthcareProfessional' | 'medicalDevice',
+    table: 'healthcareProfessional' | 'medicalDevice' | 'patient',
     write: DocWrite,
     user: UserRow,
   ): Promise<void> {
@@ -780,6 +790,7 @@ export class KyselyStorage implements Storage {
           hash: row.hash,
           created: row.created,
           validity: row.validity,
+          kind: row.kind ?? 'token',
         })
         .execute()
     } catch (error) {

@@ -3,6 +3,8 @@ import { codingsMigration } from './coding-migration.ts'
 import { attachmentsMigration } from './attachment-migration.ts'
 import { recoveryKeysMigration } from './recovery-key-migration.ts'
 import { notificationsMigration } from './notification-migration.ts'
+import { outboxMigration } from './outbox-migration.ts'
+import { authProcessesMigration } from './auth-process-migration.ts'
 import { TERMS, searchIndexOf } from '../filters/search-terms.ts'
 import { EVERY_DOCUMENT_TERM } from './index-query.ts'
 
@@ -359,6 +361,8 @@ const migrations = (dialect: 'sqlite' | 'postgres'): Record<string, Migration> =
   '0008_notifications': notificationsMigration(dialect),
   '0009_recovery_keys': recoveryKeysMigration,
   '0010_exchange_key_counterparts': exchangeKeyCounterparts,
+  '0011_outbox': outboxMigration,
+  '0012_auth_processes': authProcessesMigration,
 })
 
 /**

@@ -1,3 +1,4 @@
+import type { Selectable } from 'kysely'
 import type { DocRow, SessionsRow, UsersRow, UserTokensRow } from './database-schema.ts'
 import type { SessionRow, StoredDoc, UserRow, UserTokenRow } from './storage.ts'
 
@@ -61,13 +62,15 @@ export function fromUserRow(user: UserRow): UsersRow {
 }
 
 /** A user_tokens row as the contract's UserTokenRow. */
-export function toUserTokenRow(row: UserTokensRow): UserTokenRow {
+export function toUserTokenRow(row: Selectable<UserTokensRow>): UserTokenRow {
   return {
     userId: row.user_id,
     tokenId: row.token_id,
     hash: row.hash,
     created: row.created,
     validity: row.validity,
+    // Only an invitation says what it is: an ordinary token reads back as it was written.
+    ...(row.kind === 'invitation' ? { kind: 'invitation' as const } : {}),
   }
 }
 

@@ -11,6 +11,8 @@ import type { PoolStats } from './storage-backend.ts'
 import type { AttachmentChunkStorage } from './attachment-chunk-storage.ts'
 import type { CodingStore } from './coding-store.ts'
 import type { RecoveryKeyStore } from './recovery-key-store.ts'
+import type { OutboxStore } from './outbox-store.ts'
+import type { AuthProcessStore } from './auth-process-store.ts'
 
 export type { DocTable } from './storage-tables.ts'
 export type { PoolStats } from './storage-backend.ts'
@@ -154,6 +156,11 @@ export interface UserTokenRow {
   created: number
   /** Validity in seconds from `created`. */
   validity: number
+  /**
+   * `invitation`: a single-use token minted by an invitation (consumed by the login that uses it);
+   * absent (or `token`): an ordinary long-lived token.
+   */
+  kind?: 'token' | 'invitation'
 }
 
 /**
@@ -268,13 +275,13 @@ export interface Storage {
   /** Updates a user if its rev is `expectedRev`; else StorageConflict. A taken login/email/phone -> StorageConflict('exists'). */
   updateUser(row: UserRow, expectedRev: string, options?: UserUpdateOptions): Promise<void>
   /**
-   * Inserts a healthcare professional or device document (with its data-owner id, as insertDocs does)
-   * and its user in one transaction: both or neither. A taken document id -> StorageConflict('exists')
+   * Inserts a healthcare professional, device or patient document (with its data-owner id and index
+   * rows, as insertDocs does) and its user in one transaction: both or neither. A taken document id -> StorageConflict('exists')
    * naming the document; a taken user id, identifier or data owner -> StorageConflict('exists') naming
    * the user.
    */
   insertDataOwnerWithUser(
-    table: 'healthcareProfessional' | 'medicalDevice',
+    table: 'healthcareProfessional' | 'medicalDevice' | 'patient',
     write: DocWrite,
     user: UserRow,
   ): Promise<void>
@@ -329,4 +336,10 @@ export interface Storage {
 
   /** Data owners' recovery keys (see recovery-key-store.ts). */
   readonly recoveryKeys: RecoveryKeyStore
+
+  /** The persistent outbox of emails and SMS (see outbox-store.ts). */
+  readonly outbox: OutboxStore
+
+  /** The message gateway's applications, processes and code requests (see auth-process-store.ts). */
+  readonly authProcesses: AuthProcessStore
 }
