@@ -166,7 +166,12 @@ for (const backend of BACKENDS) {
         kind: 'patient',
         responsibleHcpId: doctor.dataOwnerId,
       })
-      processes.hcp = await createProcess({ specId: SPEC, channel: 'email', kind: 'healthcareProfessional' })
+      processes.hcp = await createProcess({
+        specId: SPEC,
+        channel: 'email',
+        kind: 'healthcareProfessional',
+        allowRegistration: true,
+      })
       processes.sms = await createProcess({
         specId: SPEC,
         channel: 'sms',
@@ -619,7 +624,8 @@ for (const backend of BACKENDS) {
       const second = await invite(message)
       expect(second.status, second.text).toBe(200)
       const mail = (await lastEmail(email))!
-      expect(mail.from).toBe('Dr.House@example.org')
+      // A professional does not choose the sender: the application's address replaces the factory's.
+      expect(mail.from).toBe('app@example.org')
       expect(mail.html).not.toContain(placeholder)
       const token = /&amp; (\S+)<\/p>/.exec(mail.html)![1]
       expect(token).toMatch(/^[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/)

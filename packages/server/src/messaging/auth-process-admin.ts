@@ -115,7 +115,9 @@ export class AuthProcessAdmin {
       channel: dto.channel,
       kind: dto.kind,
       responsibleHcpId: dto.responsibleHcpId ?? null,
-      allowRegistration: dto.allowRegistration ?? true,
+      // Open sign-up is the default for patients only: a professional process registers nobody unless
+      // the admin says so, since anyone who receives a code would become an active professional.
+      allowRegistration: dto.allowRegistration ?? dto.kind === 'patient',
       subject: dto.subject ?? DEFAULT_SUBJECT,
       template,
       codeLength: dto.codeLength ?? DEFAULT_CODE_LENGTH,

@@ -127,7 +127,7 @@ describe('gateway service (SQLite, injected clock)', () => {
     const create = async (json: Record<string, unknown>) =>
       (await admin.createProcess(ADMIN, { specId: SPEC, channel: 'email', kind: 'patient', ...json })).id
     processes.patient = await create({ responsibleHcpId: responsible, codeLifetimeSeconds: 60 })
-    processes.hcp = await create({ kind: 'healthcareProfessional' })
+    processes.hcp = await create({ kind: 'healthcareProfessional', allowRegistration: true })
     processes.sms = await create({ channel: 'sms', maxAttempts: 2 })
     processes.loginOnly = await create({ allowRegistration: false })
   })
@@ -246,6 +246,19 @@ describe('gateway service (SQLite, injected clock)', () => {
     const user = (await storage.findUserByIdentifier(to))!
     clock += 1_000
     expect(await codeLogin.consume(user, code)).toBe(false)
+  })
+
+  it('never sends a code shorter than the process asks, whatever length the client requests', async () => {
+    const admin = new AuthProcessAdmin(storage, now)
+    const long = (
+      await admin.createProcess(ADMIN, { specId: SPEC, channel: 'email', kind: 'patient', codeLength: 9 })
+    ).id
+    const to = email('long')
+    await gateway.start(SPEC, long, randomUUID(), 6, body(to), ip())
+    expect(codeOf(to)).toHaveLength(9)
+    const longer = email('longer')
+    await gateway.start(SPEC, long, randomUUID(), 11, body(longer), ip())
+    expect(codeOf(longer)).toHaveLength(11)
   })
 
   it('kills a request after its attempts, also for the right code', async () => {

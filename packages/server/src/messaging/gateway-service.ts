@@ -123,7 +123,9 @@ export class GatewayService {
     const clientKey = addressKey('start', address)
     await reserveOrRefuse(this.throttles.start, recipientKey, clientKey, 'Too many codes requested')
     let send: 'login' | 'registration' | undefined
-    const code = generateCode(codeLength ?? process.codeLength)
+    // A client may ask for a longer code, never a shorter one than the admin configured: otherwise
+    // whoever starts a login for someone else's address could choose the easiest code to guess.
+    const code = generateCode(Math.max(codeLength ?? 0, process.codeLength))
     const now = this.now()
     try {
       // A login code goes only to the email or phone of the account (never to a login that looks like
@@ -241,7 +243,10 @@ export class GatewayService {
     const app = await this.storage.authProcesses.getApplication(specId)
     if (!app) throw unknownApplication(specId)
     const to = normaliseEmail(email)
-    const from = body.from !== undefined ? senderOf(body.from) : (app.emailFrom ?? undefined)
+    // Only admins choose the sender: the server's mail account must not send a professional's text
+    // under someone else's name (the application's sender is used otherwise).
+    const from =
+      caller.isAdmin && body.from !== undefined ? senderOf(body.from) : (app.emailFrom ?? undefined)
     await this.assertRecipientManaged(caller, to, 'email')
     const outbox = outboxFor(this.outbox, 'email')
     await this.countSend(caller, address)

@@ -65,7 +65,12 @@ export class InvitationService {
       throw badRequest(
         `User ${userId} has no ${channel === 'email' ? 'email address' : 'mobile phone'} to send the invitation to`,
       )
-    const from = dto.email?.from !== undefined ? senderOf(dto.email.from) : (app.emailFrom ?? undefined)
+    // Only admins choose the sender (see GatewayService.sendEmail); the factory's `from` (the doctor's
+    // address in ICureRegistrationEmail) is otherwise replaced by the application's sender.
+    const from =
+      caller.isAdmin && dto.email?.from !== undefined
+        ? senderOf(dto.email.from)
+        : (app.emailFrom ?? undefined)
     const outbox = outboxFor(this.outbox, channel)
     await this.countSend(caller, address)
 
