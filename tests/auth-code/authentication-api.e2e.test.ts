@@ -168,6 +168,8 @@ for (const backend of BACKENDS) {
         specId: SPEC,
         channel: 'email',
         kind: 'healthcareProfessional',
+        // Professional processes register nobody unless the admin opens them (docs/messaging.md).
+        allowRegistration: true,
       })
       processes.loginOnly = await createProcess({
         specId: SPEC,
