@@ -14,8 +14,8 @@ import { connect, type Socket } from 'node:net'
 import { randomUUID } from 'node:crypto'
 import { sampleCpu, type CpuSample } from './cpu-sample.ts'
 
-/** What to send: the same request for every call, a rotation of prepared ones, or a body with a fresh id. */
-export type RequestSpec =
+/** One kind of request: a rotation of prepared ones, or a body with a fresh id each time. */
+export type SingleRequestSpec =
   | { kind: 'rotate'; method: 'GET' | 'POST'; paths: string[]; body?: string }
   | {
       kind: 'fresh-id'
@@ -25,6 +25,12 @@ export type RequestSpec =
       bodyTemplate: string
       placeholder: string
     }
+
+/**
+ * What to send: one kind of request, or a mix whose parts are sent in turn (a part listed three times
+ * is sent three times as often: `[get, get, get, create]` is three reads to one write).
+ */
+export type RequestSpec = SingleRequestSpec | { kind: 'mix'; parts: SingleRequestSpec[] }
 
 /** One load run. */
 export interface LoadSpec {
@@ -73,14 +79,22 @@ function nowUs(): number {
   return Number(process.hrtime.bigint() / 1000n)
 }
 
-/** Builds the next request's bytes. Prepared buffers are reused; fresh-id bodies are built per call. */
+/** Builds the next request's bytes: of the one kind of `spec`, or of each part of a mix in turn. */
 function requestFactory(spec: LoadSpec): () => Buffer {
+  const r = spec.request
+  if (r.kind !== 'mix') return singleFactory(spec, r)
+  const parts = r.parts.map((part) => singleFactory(spec, part))
+  let i = 0
+  return () => parts[i++ % parts.length]()
+}
+
+/** Builds the next request's bytes. Prepared buffers are reused; fresh-id bodies are built per call. */
+function singleFactory(spec: LoadSpec, r: SingleRequestSpec): () => Buffer {
   const head = (method: string, path: string, length?: number) =>
     `${method} ${path} HTTP/1.1\r\nHost: ${spec.host}:${spec.port}\r\nAuthorization: ${spec.authorization}\r\n` +
     `Accept: application/json\r\nConnection: keep-alive\r\n` +
     (length === undefined ? '' : `Content-Type: application/json\r\nContent-Length: ${length}\r\n`) +
     '\r\n'
-  const r = spec.request
   if (r.kind === 'rotate') {
     const prepared = r.paths.map((p) =>
       r.body === undefined

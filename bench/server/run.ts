@@ -8,6 +8,7 @@
  *   npm run bench:server -- --profile                 # the server's CPU profile, by self time, per run
  *   npm run bench:server -- --log-level warn          # the server's LOG_LEVEL (default: info, as shipped)
  *   npm run bench:server -- --compare /tmp/old-tree   # A/B: also a server from another checkout, runs interleaved
+ *   npm run bench:server -- --audit-off --scenarios mixed   # also a server with CAIRN_AUDIT_LOG=off: the log's cost
  */
 import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -23,14 +24,18 @@ import { summariseServerProfile, type ServerHotSpots } from './server-profile.ts
 const ROOT = new URL('../..', import.meta.url).pathname
 
 type Backend = 'sqlite' | 'postgres'
-type Scenario = 'get' | 'create' | 'list'
+type Scenario = 'get' | 'create' | 'list' | 'mixed'
 
 /** What each scenario sends, for the report. */
 const SCENARIO_LABEL: Record<Scenario, string> = {
   get: 'GET /datasample/{id}',
   create: 'POST /datasample (1 doc)',
   list: 'POST /patient/filter?limit=100',
+  mixed: '3 GET /datasample/{id} : 1 POST /datasample',
 }
+
+/** Name of the variant run with CAIRN_AUDIT_LOG=off (--audit-off). */
+const AUDIT_OFF = 'audit off'
 
 /** One measured run and, when profiling, where the server spent its time during it. */
 interface Row {
@@ -59,6 +64,7 @@ const { values: args } = parseArgs({
     attempts: { type: 'string', default: '3' },
     out: { type: 'string', default: '.bench/server-last.json' },
     compare: { type: 'string' },
+    'audit-off': { type: 'boolean', default: false },
   },
 })
 
@@ -71,7 +77,7 @@ const list = <T extends string>(value: string | undefined, all: readonly T[]): T
 }
 
 const backends = list<Backend>(args.backends, ['sqlite', 'postgres'])
-const scenarios = list<Scenario>(args.scenarios, ['get', 'create', 'list'])
+const scenarios = list<Scenario>(args.scenarios, ['get', 'create', 'list', 'mixed'])
 // --quick: the connection count the targets are set at, and short runs (a smoke test, ~1 min).
 const connections = (args.connections ?? (args.quick ? '64' : '1,16,64,256')).split(',').map(Number)
 const durationMs = Number(args.duration ?? (args.quick ? 3 : 8)) * 1000
@@ -125,6 +131,13 @@ function runLoadProcess(spec: LoadSpec): Promise<LoadResult> {
 /** The request each scenario sends, from the prepared data. */
 function requestOf(scenario: Scenario, data: Prepared): LoadSpec['request'] {
   switch (scenario) {
+    case 'mixed': {
+      // Reads and writes as a clinical app makes them, each recorded in the access log.
+      const get = requestOf('get', data)
+      const create = requestOf('create', data)
+      if (get.kind === 'mix' || create.kind === 'mix') throw new Error('nested mix')
+      return { kind: 'mix', parts: [get, get, get, create] }
+    }
     case 'get':
       return { kind: 'rotate', method: 'GET', paths: data.sampleIds.map((id) => `/rest/v1/datasample/${id}`) }
     case 'create':
@@ -153,6 +166,8 @@ interface Variant {
   start: typeof startServer
   /** Prepares the data through that tree's own SDK (the API may differ between the two trees). */
   prepare: typeof prepareData
+  /** Environment of its server beyond LOG_LEVEL. */
+  env?: Record<string, string>
 }
 
 /**
@@ -163,6 +178,8 @@ interface Variant {
  */
 async function variants(): Promise<Variant[]> {
   const own = { name: 'this', start: startServer, prepare: prepareData }
+  // The same tree without the access log, runs interleaved with `this`: what the log costs.
+  if (args['audit-off']) return [{ ...own, name: AUDIT_OFF, env: { CAIRN_AUDIT_LOG: 'off' } }, own]
   if (!args.compare) return [own]
   const other = (await import(join(args.compare, 'tests/support/server-process.ts'))) as {
     startServer: typeof startServer
@@ -227,7 +244,7 @@ async function benchBackend(backend: Backend): Promise<Row[]> {
       const profDir = args.profile ? await mkdtemp(join(tmpdir(), 'cairn-bench-prof-')) : undefined
       const server = await v.start({
         ...(backend === 'postgres' ? { databaseUrl } : {}),
-        env: { LOG_LEVEL: args['log-level'] },
+        env: { LOG_LEVEL: args['log-level'], ...(v.env ?? {}) },
         nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=250'] : [],
       })
       const pid = await serverPid(new Set(servers.map((s) => s.pid ?? 0)))
@@ -300,11 +317,36 @@ function profileReport(rows: Row[]): string {
   return out.join('\n')
 }
 
+/**
+ * With --audit-off: the throughput with the access log over that without it, per backend, scenario and
+ * connection count (the target is at least 0.85, docs/performance.md).
+ */
+function auditRatios(rows: Row[]): string {
+  const lines = [
+    '\n| backend | scenario | conns | req/s log on | req/s log off | ratio on/off |',
+    '| ------- | -------- | ----: | -----------: | ------------: | -----------: |',
+  ]
+  for (const on of rows.filter((r) => r.variant === 'this')) {
+    const off = rows.find(
+      (r) =>
+        r.variant === AUDIT_OFF &&
+        r.backend === on.backend &&
+        r.scenario === on.scenario &&
+        r.connections === on.connections,
+    )
+    if (!off) continue
+    lines.push(
+      `| ${on.backend === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | ${SCENARIO_LABEL[on.scenario]} | ${on.connections} | ${fmt(on.result.reqPerSec)} | ${fmt(off.result.reqPerSec)} | ${fmt(on.result.reqPerSec / Math.max(1, off.result.reqPerSec), 2)} |`,
+    )
+  }
+  return lines.length > 2 ? lines.join('\n') + '\n' : ''
+}
+
 const rows: Row[] = []
 for (const backend of backends) rows.push(...(await benchBackend(backend)))
 const header =
   `Server throughput, ${new Date().toISOString()}, Node ${process.version}, ` +
   `${durationMs / 1000} s per run after ${warmupMs / 1000} s warm-up, LOG_LEVEL=${args['log-level']}`
-process.stdout.write(`\n${header}\n\n${table(rows)}\n${profileReport(rows)}\n`)
+process.stdout.write(`\n${header}\n\n${table(rows)}\n${auditRatios(rows)}${profileReport(rows)}\n`)
 await mkdir(join(ROOT, '.bench'), { recursive: true })
 await writeFile(join(ROOT, args.out), JSON.stringify({ header, rows }, null, 2))

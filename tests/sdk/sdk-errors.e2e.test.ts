@@ -118,25 +118,7 @@ describe('SDK errors', () => {
 
   it('MedTech methods that Cairn does not have yet reject with NOT_AVAILABLE naming docs/compatibility.md', async () => {
     const calls: [string, () => Promise<unknown>][] = [
-      [
-        'dataSampleApi.subscribeToDataSampleEvents',
-        () => hcp.api.dataSampleApi.subscribeToDataSampleEvents(['DELETE'], {}, () => Promise.resolve()),
-      ],
-      [
-        'healthcareElementApi.subscribeToHealthcareElementEvents',
-        () =>
-          hcp.api.healthcareElementApi.subscribeToHealthcareElementEvents(['CREATE'], {}, () =>
-            Promise.resolve(),
-          ),
-      ],
       ['userApi.checkTokenValidity', () => hcp.api.userApi.checkTokenValidity(hcp.user.id!, 'x')],
-      [
-        'notificationApi.subscribeToNotificationEvents',
-        () =>
-          hcp.api.notificationApi.subscribeToNotificationEvents(['CREATE'], new NoOpFilter(), () =>
-            Promise.resolve(),
-          ),
-      ],
     ]
     for (const [name, call] of calls) {
       const error = await call().catch((e: unknown) => e)

@@ -10,6 +10,7 @@ Commands:
   auth-app     Message-gateway applications (spec ids): "cairn auth-app put|list" (admin)
   auth-process Sign-up and login processes by email or SMS code: "cairn auth-process create|list|delete" (admin)
   invite-hcp   Invite a healthcare professional by email; its key pair is made on its own device (admin)
+  audit        The access log: "cairn audit list" (admin, over HTTP), "cairn audit verify" (the hash chain, in the database)
 
 Options:
   -h, --help     Show this help
@@ -63,6 +64,10 @@ async function main(argv: string[]): Promise<number> {
     case 'invite-hcp': {
       const { runInviteHcp } = await import('./commands/invite-hcp.ts')
       return runInviteHcp(rest)
+    }
+    case 'audit': {
+      const { runAudit } = await import('./commands/audit.ts')
+      return runAudit(rest)
     }
     case '--version':
     case '-v':

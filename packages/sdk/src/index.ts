@@ -29,6 +29,15 @@ export type { UserApi, UserTokenInfo } from './api/user-api.ts'
 export type { CodingApi, CodingImportResult } from './api/coding-api.ts'
 export type { DataOwnerApi } from './api/data-owner-api.ts'
 export type { NotificationApi } from './api/notification-api.ts'
+export type {
+  AuditApi,
+  AccessLogOptions,
+  AllAccessLogOptions,
+  AccessLogPage,
+  AuditQuery,
+  AuditPage,
+} from './api/audit-api.ts'
+export type { AuditAction } from '@cairn/protocol'
 export { keyPairUpdateRequestOf, type KeyPairUpdateRequest } from './api/key-pair-update-request.ts'
 export type { CryptoApi, CryptoApiEntity, CryptoApiEntityType, EntityAccessInfo } from './api/crypto-api.ts'
 export type { RecoveryKeyStatus } from './api/recovery-keys.ts'
@@ -48,6 +57,7 @@ export { MemoryStorage } from './storage/memory-storage.ts'
 export { IndexedDbKeyStorage, type IndexedDbKeyStorageOptions } from './storage/indexed-db-key-storage.ts'
 export { FileKeyStorage } from './storage/file-key-storage.ts'
 export { SdkError, type SdkErrorCode } from './http/sdk-error.ts'
+export type { SubscriptionOptions } from './realtime/subscription-options.ts'
 export { IntegrityError } from './crypto/integrity-error.ts'
 export type { IntegrityReport, IntegrityFailureHandler } from './crypto/integrity-report.ts'
 export type { KeyVerificationContext } from './crypto/medtech-crypto-strategies.ts'

@@ -37,6 +37,10 @@ import type { Metrics } from './metrics/metrics.ts'
 import { registerMetrics } from './metrics/metrics-route.ts'
 import type { MessageOutbox } from './messaging/outgoing-message.ts'
 import { registerMsgGwRoutes } from './messaging/msg-gw-routes.ts'
+import type { RealtimeService } from './realtime/realtime-service.ts'
+import type { AuditLog } from './audit/audit-log.ts'
+import { installRequestContext } from './audit/request-context.ts'
+import { registerAuditRoutes } from './audit/audit-routes.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -59,6 +63,10 @@ export async function buildApp(
   metrics?: Metrics,
   /** The outbox of emails and SMS, for the message-gateway routes (absent: a server without messaging). */
   outbox?: MessageOutbox,
+  /** Realtime subscriptions: the ticket route and the socket's upgrade handler (absent: none). */
+  realtime?: RealtimeService,
+  /** The access log's writer (absent: CAIRN_AUDIT_LOG=off, nothing is recorded). */
+  audit?: AuditLog,
 ): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: config.bodyLimit,
@@ -88,6 +96,11 @@ export async function buildApp(
   registerSecurityHeaders(app, config.hstsMaxAge)
   await registerCors(app, config.corsOrigins)
   installUrlGuard(app)
+  // Every later hook and handler runs in the request's context (request id, client address) for the
+  // access log; then, before authentication, the gate that refuses requests while the log cannot keep
+  // up (fail closed, docs/audit.md).
+  installRequestContext(app)
+  audit?.installGate(app)
   for (const schema of NAMED_SCHEMAS) app.addSchema(schema)
   await app.register(swagger, {
     openapi: {
@@ -138,18 +151,21 @@ export async function buildApp(
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, () => app.swagger())
 
   registerAuthRoutes(app, auth)
-  registerUserRoutes(app, storage, events, auth.sessions)
+  registerUserRoutes(app, storage, events, auth.sessions, audit)
   registerDataOwnerRoutes(app, storage)
   registerHealthcareProfessionalRoutes(app, storage, events)
   registerMedicalDeviceRoutes(app, storage, events)
   registerExchangeKeyRoutes(app, storage, events)
-  registerEncryptedEntityRoutes(app, storage, events)
+  registerEncryptedEntityRoutes(app, storage, events, audit)
   // Attachments: in the database, or in CAIRN_ATTACHMENT_DIR; a data sample's go when it is deleted.
   const blobs = await openBlobStore(storage, config.attachmentDir)
-  await registerAttachmentRoutes(app, storage, events, blobs, config.attachmentMaxBytes)
+  await registerAttachmentRoutes(app, storage, events, blobs, config.attachmentMaxBytes, audit)
   registerCodingRoutes(app, storage, events)
   registerRecoveryKeyRoutes(app, storage, config)
   // The message gateway (/msggw) and its administration: codes hashed with the login's hasher.
   registerMsgGwRoutes(app, storage, config, events, auth.codes, outbox)
+  // Realtime subscriptions (docs/realtime.md): POST /realtime/ticket and the socket at REALTIME_PATH.
+  realtime?.register(app)
+  registerAuditRoutes(app, storage)
   return app
 }

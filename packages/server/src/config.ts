@@ -112,6 +112,29 @@ export interface ServerConfig {
   recaptchaVerifyUrl: string
   /** Friendly Captcha verification endpoint (CAIRN_FRIENDLY_CAPTCHA_VERIFY_URL; default theirs, v1). */
   friendlyCaptchaVerifyUrl: string
+  /**
+   * The access log (docs/audit.md); CAIRN_AUDIT_LOG=off disables it, for benchmarks and development
+   * only (the server warns at start): reads and writes then go unrecorded.
+   */
+  auditLog: boolean
+  /** Access-log entries queued at most before requests are refused with 503 (CAIRN_AUDIT_QUEUE_LIMIT). */
+  auditQueueLimit: number
+  /** Access-log entries older than this many days are deleted daily (CAIRN_AUDIT_RETENTION_DAYS); 0 keeps them. */
+  auditRetentionDays: number
+  /** Realtime: every instance reads the event log at least this often (ms), whatever the signals say. */
+  realtimePollMs: number
+  /** Realtime: most events waiting for one subscription before it is closed as a slow consumer (4409). */
+  realtimeQueueLimit: number
+  /** Realtime: most bytes waiting in one socket's send buffer before it is closed as a slow consumer. */
+  realtimeMaxBufferBytes: number
+  /** Realtime: most events one reconnection replays; more -> `resync`. */
+  realtimeReplayMax: number
+  /** Realtime: events are kept (and replayable) this many seconds. */
+  realtimeReplaySeconds: number
+  /** Realtime: the server pings every socket this often (ms); no pong by the next ping -> 4408. */
+  realtimePingMs: number
+  /** Realtime: most subscriptions of one user on one instance (4429 beyond). */
+  realtimeMaxSubscriptions: number
 }
 
 /**
@@ -181,11 +204,23 @@ export function loadConfig(
     outboxRetryBaseMs: int('CAIRN_OUTBOX_RETRY_BASE_MS', 2_000),
     recaptchaVerifyUrl: env.CAIRN_RECAPTCHA_VERIFY_URL || DEFAULT_RECAPTCHA_VERIFY_URL,
     friendlyCaptchaVerifyUrl: env.CAIRN_FRIENDLY_CAPTCHA_VERIFY_URL || DEFAULT_FRIENDLY_CAPTCHA_VERIFY_URL,
+    auditLog: auditLogFlag(env.CAIRN_AUDIT_LOG),
+    auditQueueLimit: int('CAIRN_AUDIT_QUEUE_LIMIT', 50_000),
+    auditRetentionDays: int('CAIRN_AUDIT_RETENTION_DAYS', 0),
+    realtimePollMs: int('CAIRN_REALTIME_POLL_MS', 1_000),
+    realtimeQueueLimit: int('CAIRN_REALTIME_QUEUE_LIMIT', 1_000),
+    realtimeMaxBufferBytes: int('CAIRN_REALTIME_MAX_BUFFER_BYTES', 8 * 1024 * 1024),
+    realtimeReplayMax: int('CAIRN_REALTIME_REPLAY_MAX', 10_000),
+    realtimeReplaySeconds: int('CAIRN_REALTIME_REPLAY_SECONDS', 86_400),
+    realtimePingMs: int('CAIRN_REALTIME_PING_MS', 20_000),
+    realtimeMaxSubscriptions: int('CAIRN_REALTIME_MAX_SUBSCRIPTIONS', 20),
     ...overrides,
   }
   // A metrics token (from the environment or an override) turns metrics on: it is only useful then.
   if (config.metricsToken) config.metricsEnabled = true
   checkMessagingConfig(config)
+  checkRealtimeConfig(config)
+  if (config.auditQueueLimit < 1) throw new Error('CAIRN_AUDIT_QUEUE_LIMIT must be at least 1')
   return config
 }
 
@@ -235,6 +270,30 @@ function checkMessagingConfig(config: ServerConfig): void {
   }
   if (config.outboxMaxAttempts < 1) throw new Error('CAIRN_OUTBOX_MAX_ATTEMPTS must be at least 1')
   if (config.outboxRetryBaseMs < 1) throw new Error('CAIRN_OUTBOX_RETRY_BASE_MS must be at least 1')
+}
+
+/** Fails fast on realtime settings that would make subscriptions unusable (zero intervals or limits). */
+function checkRealtimeConfig(config: ServerConfig): void {
+  const atLeastOne: [keyof ServerConfig, string][] = [
+    ['realtimePollMs', 'CAIRN_REALTIME_POLL_MS'],
+    ['realtimeQueueLimit', 'CAIRN_REALTIME_QUEUE_LIMIT'],
+    ['realtimeMaxBufferBytes', 'CAIRN_REALTIME_MAX_BUFFER_BYTES'],
+    ['realtimeReplaySeconds', 'CAIRN_REALTIME_REPLAY_SECONDS'],
+    ['realtimePingMs', 'CAIRN_REALTIME_PING_MS'],
+    ['realtimeMaxSubscriptions', 'CAIRN_REALTIME_MAX_SUBSCRIPTIONS'],
+  ]
+  for (const [key, name] of atLeastOne)
+    if ((config[key] as number) < 1) throw new Error(`${name} must be at least 1`)
+}
+
+/**
+ * CAIRN_AUDIT_LOG: on unless exactly `off` (absent, empty, `on`); anything else fails fast, so that a
+ * typo cannot turn the access log off, nor leave an operator believing it is off.
+ */
+function auditLogFlag(raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === 'on') return true
+  if (raw === 'off') return false
+  throw new Error(`CAIRN_AUDIT_LOG must be on or off, got "${raw}"`)
 }
 
 /** CAIRN_METRICS: `1`/`true` turns metrics on, absent/empty/`0`/`false` leaves them off; anything else fails fast. */

@@ -4,3 +4,6 @@ export type { WriteEvent, WriteEventKind, WriteEventSubject } from './events/wri
 export type { WriteEventListener } from './events/event-bus.ts'
 export { resetPassword, type PasswordResetResult } from './admin/reset-password.ts'
 export { generatePassword } from './auth/generate-password.ts'
+export { verifyAuditChain, type AuditChainResult } from './audit/audit-chain.ts'
+export { verifyAuditLog } from './audit/verify-audit-log.ts'
+export type { AuditChainPoint, AuditStore, StoredAuditEntry } from './storage/audit-store.ts'

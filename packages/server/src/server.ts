@@ -20,6 +20,9 @@ import type { WriteEventListener } from './events/event-bus.ts'
 import { Metrics } from './metrics/metrics.ts'
 import { Outbox } from './messaging/outbox.ts'
 import { ValidationCodeHasher } from './messaging/validation-code.ts'
+import { RealtimeService } from './realtime/realtime-service.ts'
+import { AuditLog } from './audit/audit-log.ts'
+import { recordWriteEvents } from './audit/audit-sources.ts'
 
 /**
  * The Cairn server with an explicit lifecycle: `init()` opens storage (running migrations) and
@@ -33,6 +36,8 @@ export class CairnServer {
   private events?: EventBus
   private metrics?: Metrics
   private outbox?: Outbox
+  private realtime?: RealtimeService
+  private audit?: AuditLog
   /** Where the token signing secret came from (for the start-up log; never the secret). */
   jwtSecretSource?: { source: string; path?: string }
   /** Outcome of the admin bootstrap, for the CLI to print once. */
@@ -99,6 +104,22 @@ export class CairnServer {
       access: this.config.accessTokenTtl,
       refresh: this.config.refreshTokenTtl,
     })
+    // Only when enabled: disabled metrics cost nothing (no event-loop monitor, no hook). Before the
+    // access log, which registers its gauges in their registry.
+    this.metrics = this.config.metricsEnabled
+      ? new Metrics({ poolStats: () => storage.poolStats(), loginLimiter: () => throttle.stats() })
+      : undefined
+    // The access log (docs/audit.md): every committed write from the bus, reads and failed logins from
+    // the services; off only with CAIRN_AUDIT_LOG=off (warned about below).
+    const audit = this.config.auditLog
+      ? new AuditLog(storage.audit, {
+          queueLimit: this.config.auditQueueLimit,
+          retentionDays: this.config.auditRetentionDays,
+          metrics: this.metrics?.registry,
+        })
+      : undefined
+    this.audit = audit
+    if (audit) recordWriteEvents(events, audit)
     const auth = new AuthService(
       storage,
       jwt,
@@ -109,18 +130,36 @@ export class CairnServer {
       this.config.reauthenticationWindowSeconds * 1000,
       // Validation codes are hashed under the JWT secret, which every instance of a deployment shares.
       new ValidationCodeHasher(jwtSecret.secret),
+      audit,
     )
-    // Only when enabled: disabled metrics cost nothing (no event-loop monitor, no hook).
-    this.metrics = this.config.metricsEnabled
-      ? new Metrics({ poolStats: () => storage.poolStats(), loginLimiter: () => throttle.stats() })
-      : undefined
     // Sealed with a key derived from the JWT secret, which every instance sharing the database has.
     const outbox = new Outbox(storage.outbox, jwtSecret.secret, this.config)
     this.outbox = outbox
-    this.app = await buildApp(this.config, storage, auth, events, faults, this.metrics, outbox)
+    // Realtime subscriptions: recorder, tailer and sockets (docs/realtime.md).
+    const realtime = new RealtimeService(this.config, storage, events, auth, this.metrics)
+    this.realtime = realtime
+    this.app = await buildApp(
+      this.config,
+      storage,
+      auth,
+      events,
+      faults,
+      this.metrics,
+      outbox,
+      realtime,
+      audit,
+    )
+    if (audit) {
+      audit.attach(this.app.log)
+      audit.init()
+    } else
+      this.app.log.warn(
+        'CAIRN_AUDIT_LOG=off: reads, writes and logins are NOT recorded in the access log (benchmarks and development only)',
+      )
     faults.attach(this.app.log)
     outbox.attach(this.app.log)
     await outbox.init()
+    await realtime.init()
   }
 
   /**
@@ -159,6 +198,14 @@ export class CairnServer {
     return this.events.subscribe(listener)
   }
 
+  /**
+   * Resolves once every access-log entry recorded so far is written (tests, and callers that must see
+   * an access in the log right after it); at once when the log is off.
+   */
+  flushAuditLog(): Promise<void> {
+    return this.audit?.flushed() ?? Promise.resolve()
+  }
+
   /** Answers one request in process, without a socket (tests of routes that need no real process). */
   inject(options: InjectOptions): Promise<LightMyRequestResponse> {
     if (!this.app) throw new Error('CairnServer.init() must be called before inject()')
@@ -187,6 +234,11 @@ export class CairnServer {
       return Promise.race([work.then(() => true), expired]).finally(() => clearTimeout(timer))
     }
     let clean = true
+    // Subscription sockets first (1001): they are upgraded connections, which the HTTP server's close
+    // does not wait for, and their clients reconnect to another instance with their cursor.
+    const realtime = this.realtime
+    this.realtime = undefined
+    if (realtime) clean = (await inTime(realtime.closeSockets())) && clean
     if (app) {
       clean = await inTime(app.close())
       // Requests still running past the grace period: cut their sockets so that the HTTP server closes.
@@ -194,8 +246,14 @@ export class CairnServer {
     }
     this.metrics?.close()
     this.metrics = undefined
+    // Before the bus closes and before storage: the events queued are recorded, the tailer stops.
+    if (realtime) clean = (await inTime(realtime.close())) && clean
     this.events?.close()
     this.events = undefined
+    // Before storage, once no request runs: every entry queued is written.
+    const audit = this.audit
+    this.audit = undefined
+    if (audit) clean = (await inTime(audit.close(Math.max(0, deadline - Date.now())))) && clean
     // Before storage: the sends under way record their outcome. Cut at the deadline, a send's message
     // stays leased and is sent again by the next start once the lease ends (never lost).
     const outbox = this.outbox

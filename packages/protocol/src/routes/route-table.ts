@@ -45,6 +45,8 @@ import { defineRoute, type RouteDef } from './route-def.ts'
 import { CODING_ROUTES } from './coding-routes.ts'
 import { MESSAGING_ADMIN_ROUTES, MSG_GW_ROUTES } from './msg-gw-routes.ts'
 import { RECOVERY_KEY_ROUTES } from './recovery-key-routes.ts'
+import { AUDIT_ROUTES } from './audit-routes.ts'
+import { REALTIME_ROUTES } from './realtime-routes.ts'
 
 /** The routes of one encrypted entity type, derived from its descriptor. */
 function encryptedEntityRoutes<const D extends EntityDescriptor>(d: D) {
@@ -546,6 +548,8 @@ export const ROUTES = {
   recoveryKey: RECOVERY_KEY_ROUTES,
   msgGw: MSG_GW_ROUTES,
   messagingAdmin: MESSAGING_ADMIN_ROUTES,
+  audit: AUDIT_ROUTES,
+  realtime: REALTIME_ROUTES,
 } as const
 
 /** Every route of the API, flattened: for checks over the whole table (OpenAPI, schema bounds). */

@@ -6,7 +6,7 @@ import {
   PaginatedListDataSample,
   type Patient,
 } from '../models/index.ts'
-import { notAvailable, SdkError } from '../http/sdk-error.ts'
+import { SdkError } from '../http/sdk-error.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
 import type { Filter } from '../filter/filter.ts'
 import { filterEntities, matchEntities } from './search.ts'
@@ -16,6 +16,10 @@ import { ENTITY_KINDS } from './entity-models.ts'
 import { DataSampleAttachments } from './data-sample-attachments.ts'
 import { deleteEntities } from './entity-deletion.ts'
 import { withLinkRefusalMessage } from './health-element-link-error.ts'
+import { filterToDto } from '../mappers/filter-mapper.ts'
+import { subscribe } from '../realtime/subscribe.ts'
+import { openEventEntity } from '../realtime/entity-event.ts'
+import type { SubscriptionOptions } from '../realtime/subscription-options.ts'
 
 /** Current local time as the MedTech fuzzy date-time YYYYMMDDhhmmss. */
 export function nowAsFuzzyDateTime(d = new Date()): number {
@@ -168,14 +172,29 @@ export class DataSampleApi {
     return matchEntities(this.store, 'DataSample', filter)
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  subscribeToDataSampleEvents(
-    _eventTypes: ('CREATE' | 'UPDATE' | 'DELETE')[],
-    _filter: unknown,
-    _eventFired: (dataSample: DataSample) => Promise<void>,
-    _options?: { connectionMaxRetry?: number; connectionRetryIntervalMs?: number },
+  /**
+   * Realtime data-sample events (MedTech §2.11, docs/realtime.md): `eventFired` gets each created,
+   * modified (or shared) or deleted sample the current data owner may read and `filter` (the filter
+   * objects of {@link filterDataSample}; undefined: every one) matches, opened as
+   * {@link getDataSample} opens it (whatever the data owner's kind: MedTech's quirk of decrypting with
+   * `healthcarePartyId` only is not kept), one at a time in order. Resolves once the subscription is
+   * live; reconnects after a lost connection and replays what was missed.
+   */
+  async subscribeToDataSampleEvents(
+    eventTypes: ('CREATE' | 'UPDATE' | 'DELETE')[],
+    filter: Filter<DataSample> | undefined,
+    eventFired: (dataSample: DataSample) => Promise<void>,
+    options: SubscriptionOptions = {},
   ): Promise<Connection> {
-    return Promise.reject(notAvailable('dataSampleApi.subscribeToDataSampleEvents'))
+    requireSelf(this.ctx)
+    return subscribe(this.ctx.http, {
+      entityType: 'dataSample',
+      eventTypes,
+      filter: filter === undefined ? undefined : filterToDto(filter, 'DataSample'),
+      eventFired,
+      options,
+      decode: async (event) => (await openEventEntity(this.store, 'dataSample', event)).model,
+    })
   }
 
   /**

@@ -4,7 +4,7 @@ import {
   PaginatedListHealthcareElement,
   type Patient,
 } from '../models/index.ts'
-import { notAvailable, SdkError } from '../http/sdk-error.ts'
+import { SdkError } from '../http/sdk-error.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
 import type { Filter } from '../filter/filter.ts'
 import { filterEntities, matchEntities } from './search.ts'
@@ -12,6 +12,10 @@ import { EncryptedEntityStore } from './encrypted-entity-store.ts'
 import { linkedTo } from './linked-to.ts'
 import { ENTITY_KINDS } from './entity-models.ts'
 import { deleteEntities } from './entity-deletion.ts'
+import { filterToDto } from '../mappers/filter-mapper.ts'
+import { subscribe } from '../realtime/subscribe.ts'
+import { openEventEntity } from '../realtime/entity-event.ts'
+import type { SubscriptionOptions } from '../realtime/subscription-options.ts'
 
 /** MedTech `HealthcareElementApi`: encrypted healthcare elements linked to a patient. */
 export class HealthcareElementApi {
@@ -140,13 +144,27 @@ export class HealthcareElementApi {
     return matchEntities(this.store, 'HealthcareElement', filter)
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  subscribeToHealthcareElementEvents(
-    _eventTypes: ('CREATE' | 'UPDATE' | 'DELETE')[],
-    _filter: unknown,
-    _eventFired: (healthcareElement: HealthcareElement) => Promise<void>,
-    _options?: { connectionMaxRetry?: number; connectionRetryIntervalMs?: number },
+  /**
+   * Realtime healthcare-element events (MedTech §2.11, docs/realtime.md): `eventFired` gets each
+   * created, modified (or shared) or deleted element the current data owner may read and `filter`
+   * (the filter objects of {@link filterHealthcareElement}; undefined: every one) matches, opened as
+   * {@link getHealthcareElement} opens it, one at a time in order. Resolves once the subscription is
+   * live; reconnects after a lost connection and replays what was missed.
+   */
+  async subscribeToHealthcareElementEvents(
+    eventTypes: ('CREATE' | 'UPDATE' | 'DELETE')[],
+    filter: Filter<HealthcareElement> | undefined,
+    eventFired: (healthcareElement: HealthcareElement) => Promise<void>,
+    options: SubscriptionOptions = {},
   ): Promise<Connection> {
-    return Promise.reject(notAvailable('healthcareElementApi.subscribeToHealthcareElementEvents'))
+    requireSelf(this.ctx)
+    return subscribe(this.ctx.http, {
+      entityType: 'healthcareElement',
+      eventTypes,
+      filter: filter === undefined ? undefined : filterToDto(filter, 'HealthcareElement'),
+      eventFired,
+      options,
+      decode: async (event) => (await openEventEntity(this.store, 'healthcareElement', event)).model,
+    })
   }
 }

@@ -8,6 +8,7 @@ import { UserApi } from './user-api.ts'
 import { CodingApi } from './coding-api.ts'
 import { DataOwnerApi } from './data-owner-api.ts'
 import { NotificationApi } from './notification-api.ts'
+import { AuditApi } from './audit-api.ts'
 import type { MedTechCryptoStrategies } from '../crypto/medtech-crypto-strategies.ts'
 import type { KeyStorageFacade, StorageFacade } from '../storage/storage-facade.ts'
 import { SdkError } from '../http/sdk-error.ts'
@@ -74,6 +75,11 @@ export class MedTechApi {
   accessBackRequests?: AccessBackRequests
   readonly notificationApi: NotificationApi
   readonly codingApi: CodingApi
+  /**
+   * The access log (Cairn extension, docs/audit.md): every data owner lists who read, changed, shared
+   * or deleted the records it holds (`getAccessLog`); admins list the whole log (`listAuditEntries`).
+   */
+  readonly auditApi: AuditApi
 
   /** @internal */
   constructor(
@@ -89,6 +95,7 @@ export class MedTechApi {
     this.userApi = new UserApi(ctx, () => this.gateway())
     this.codingApi = new CodingApi(ctx)
     this.notificationApi = new NotificationApi(ctx)
+    this.auditApi = new AuditApi(ctx)
     this.dataOwnerApi = new DataOwnerApi(ctx, this.patientApi, (n, delegate) =>
       this.notificationApi.createFor(n, [delegate]),
     )

@@ -6,7 +6,7 @@ import {
   NotificationTypeEnum,
   PaginatedListNotification,
 } from '../models/index.ts'
-import { notAvailable, SdkError } from '../http/sdk-error.ts'
+import { SdkError } from '../http/sdk-error.ts'
 import { metaToWire } from '../mappers/wire.ts'
 import type { Filter } from '../filter/filter.ts'
 import { requireSelf, type ApiContext } from './api-context.ts'
@@ -15,6 +15,10 @@ import { ENTITY_KINDS } from './entity-models.ts'
 import { deleteEntities } from './entity-deletion.ts'
 import { filterEntities, matchEntities } from './search.ts'
 import { keyPairUpdateNotification } from './key-pair-update-request.ts'
+import { filterToDto } from '../mappers/filter-mapper.ts'
+import { subscribe } from '../realtime/subscribe.ts'
+import { openEventEntity } from '../realtime/entity-event.ts'
+import type { SubscriptionOptions } from '../realtime/subscription-options.ts'
 
 /** MedTech's message when a notification is created without the data owner it is for. */
 const NO_DELEGATE =
@@ -216,14 +220,29 @@ export class NotificationApi {
     }
   }
 
-  /** Not available yet in Cairn: realtime events come later (docs/compatibility.md). */
-  subscribeToNotificationEvents(
-    _eventTypes: ('CREATE' | 'UPDATE' | 'DELETE')[],
-    _filter: Filter<Notification>,
-    _eventFired: (notification: Notification) => Promise<void>,
-    _options?: { connectionMaxRetry?: number; connectionRetryIntervalMs?: number },
+  /**
+   * Realtime notification events (MedTech §2.11, docs/realtime.md): `eventFired` gets each created,
+   * modified or (softly) deleted notification the current data owner created or was sent, that
+   * `filter` (the filter objects of {@link filterNotifications}; undefined: every one) matches, read as
+   * {@link getNotification} reads it, one at a time in order. Resolves once the subscription is live;
+   * reconnects after a lost connection and replays what was missed.
+   */
+  async subscribeToNotificationEvents(
+    eventTypes: ('CREATE' | 'UPDATE' | 'DELETE')[],
+    filter: Filter<Notification> | undefined,
+    eventFired: (notification: Notification) => Promise<void>,
+    options: SubscriptionOptions = {},
   ): Promise<Connection> {
-    return Promise.reject(notAvailable('notificationApi.subscribeToNotificationEvents'))
+    requireSelf(this.ctx)
+    return subscribe(this.ctx.http, {
+      entityType: 'notification',
+      eventTypes,
+      filter: filter === undefined ? undefined : filterToDto(filter, 'Notification'),
+      eventFired,
+      options,
+      decode: async (event) =>
+        this.completed((await openEventEntity(this.store, 'notification', event)).model),
+    })
   }
 
   /** Creates a notification shared with `delegate` and the user's `sharingDataWith.all`. */

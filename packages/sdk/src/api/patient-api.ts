@@ -15,6 +15,10 @@ import { EncryptedEntityStore } from './encrypted-entity-store.ts'
 import { ENTITY_KINDS } from './entity-models.ts'
 import { deleteEntities } from './entity-deletion.ts'
 import { shareAllDataOf } from './share-all-data.ts'
+import { filterToDto } from '../mappers/filter-mapper.ts'
+import { subscribe } from '../realtime/subscribe.ts'
+import { openEventEntity } from '../realtime/entity-event.ts'
+import type { SubscriptionOptions } from '../realtime/subscription-options.ts'
 import type { GiveAccessToAllDataOptions, SharingResult } from './sharing-result.ts'
 
 /** Defaults the server-side `newInstance` of the original gave every new patient. */
@@ -136,14 +140,37 @@ export class PatientApi {
     return Promise.reject(notAvailable('patientApi.modifyPotentiallyEncryptedPatient'))
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  subscribeToPatientEvents(
-    _eventTypes: ('CREATE' | 'UPDATE' | 'DELETE')[],
-    _filter: unknown,
-    _eventFired: (patient: Patient) => Promise<void>,
-    _options?: { connectionMaxRetry?: number; connectionRetryIntervalMs?: number },
+  /**
+   * Realtime patient events (MedTech §2.11, docs/realtime.md): `eventFired` gets each created,
+   * modified (or shared) or deleted patient the current data owner may read and `filter` (the filter
+   * objects of {@link filterPatients}; undefined: every one) matches, decrypted and verified as
+   * {@link getPatient} does (one it cannot decrypt goes to `onError`), one at a time in order.
+   * Resolves once the subscription is live; reconnects after a lost connection and replays what was
+   * missed.
+   */
+  async subscribeToPatientEvents(
+    eventTypes: ('CREATE' | 'UPDATE' | 'DELETE')[],
+    filter: Filter<Patient> | undefined,
+    eventFired: (patient: Patient) => Promise<void>,
+    options: SubscriptionOptions = {},
   ): Promise<Connection> {
-    return Promise.reject(notAvailable('patientApi.subscribeToPatientEvents'))
+    requireSelf(this.ctx)
+    return subscribe(this.ctx.http, {
+      entityType: 'patient',
+      eventTypes,
+      filter: filter === undefined ? undefined : filterToDto(filter, 'Patient'),
+      eventFired,
+      options,
+      decode: async (event) => {
+        const { model, decrypted } = await openEventEntity(this.store, 'patient', event)
+        if (!decrypted && event.eventType !== 'DELETE')
+          throw new SdkError(
+            'DECRYPTION',
+            `Could not decrypt patient ${event.id} with current user ${this.ctx.user.id}`,
+          )
+        return model
+      },
+    })
   }
 
   /** Secret ids of the stored patient `patientId` readable by the current data owner. @internal */

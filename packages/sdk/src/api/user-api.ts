@@ -1,4 +1,4 @@
-import { ROUTES, type SharedDataType } from '@cairn/protocol'
+import { ROUTES, type SharedDataType, type UserViewDto } from '@cairn/protocol'
 import {
   HealthcareProfessional,
   PaginatedListUser,
@@ -17,6 +17,8 @@ import type { EmailMessageFactory, SMSMessageFactory } from '../messaging/messag
 import type { ApiContext } from './api-context.ts'
 import { completeNames } from './healthcare-professional-api.ts'
 import { DEFAULT_INVITATION_VALIDITY, inviteUser } from './invite-user.ts'
+import { subscribe } from '../realtime/subscribe.ts'
+import type { SubscriptionOptions } from '../realtime/subscription-options.ts'
 
 /** Metadata of a long-lived token of a user (Cairn extension): its secret is never shown again. */
 export interface UserTokenInfo {
@@ -195,14 +197,33 @@ export class UserApi {
     return inviteUser(this.ctx, this.gateway(), patient, messageFactory, tokenDuration)
   }
 
-  /** Not available yet in Cairn (docs/compatibility.md). */
-  subscribeToUserEvents(
-    _eventTypes: ('CREATE' | 'UPDATE' | 'DELETE')[],
-    _filter: unknown,
-    _eventFired: (user: User) => Promise<void>,
-    _options?: { connectionMaxRetry?: number; connectionRetryIntervalMs?: number },
+  /**
+   * Realtime user events (MedTech §2.11, docs/realtime.md): `eventFired` gets each created, modified
+   * or deleted user the caller may see (as {@link getUser} shows it) that `filter` (the filter objects
+   * of {@link filterUsers}; undefined: every one) matches, as a User model, one at a time in order.
+   * Resolves once the subscription is live; reconnects after a lost connection and replays what was
+   * missed.
+   */
+  async subscribeToUserEvents(
+    eventTypes: ('CREATE' | 'UPDATE' | 'DELETE')[],
+    filter: Filter<User> | undefined,
+    eventFired: (user: User) => Promise<void>,
+    options: SubscriptionOptions = {},
   ): Promise<Connection> {
-    return Promise.reject(notAvailable('userApi.subscribeToUserEvents'))
+    return subscribe(this.ctx.http, {
+      entityType: 'user',
+      eventTypes,
+      filter: filter === undefined ? undefined : userFilterToDto(filter),
+      eventFired,
+      options,
+      decode: (event) => {
+        if (!event.entity || event.entity.id !== event.id)
+          return Promise.reject(
+            new SdkError('INTERNAL', `The realtime event of user ${event.id} does not carry that user`),
+          )
+        return Promise.resolve(userFromDto(event.entity as unknown as UserViewDto))
+      },
+    })
   }
 
   private async changeSharing(op: 'add' | 'remove', dataOwnerIds: string[], type?: string): Promise<User> {

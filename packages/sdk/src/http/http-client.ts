@@ -47,14 +47,17 @@ interface Transfer {
 export class HttpClient {
   private tokens?: AuthResponseDto
   private pendingAuth?: Promise<void>
+  private readonly fetchImpl: typeof fetch
 
   constructor(
     readonly baseUrl: string,
     private readonly credentials?: { username: string; password: string },
-    private readonly fetchImpl: typeof fetch = globalThis.fetch,
+    fetchImpl: typeof fetch = globalThis.fetch,
   ) {
     if (typeof fetchImpl !== 'function')
       throw new SdkError('BAD_REQUEST', 'A global fetch is required (Node 18+ or a browser)')
+    // Browsers refuse the global fetch called as a method of another object ("Illegal invocation").
+    this.fetchImpl = fetchImpl === globalThis.fetch ? fetchImpl.bind(globalThis) : fetchImpl
   }
 
   /** A safe summary for logs and JSON: the base URL and user name, never the password or tokens. */
@@ -132,6 +135,17 @@ export class HttpClient {
     input: RouteInput<R>,
   ): Promise<Response> {
     return this.request(route, input, { stream: true }) as Promise<Response>
+  }
+
+  /**
+   * The access token to authenticate something other than a fetch (the realtime socket's bearer
+   * header), logging in first if needed. `renew` exchanges the current one through the refresh token
+   * first (or logs in again when that fails): after the server said the token is no longer valid.
+   * Undefined for an anonymous client. @internal
+   */
+  async accessToken(renew = false): Promise<string | undefined> {
+    if (this.credentials && (!this.tokens || renew)) await this.authenticate(renew)
+    return this.tokens?.token
   }
 
   /**

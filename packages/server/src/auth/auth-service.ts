@@ -14,6 +14,7 @@ import { DEFAULT_REAUTHENTICATION_WINDOW_MS } from './recent-authentication.ts'
 import { ValidationCodeHasher } from '../messaging/validation-code.ts'
 import { CodeLogin } from './code-login.ts'
 import { UserWriter } from '../entities/user/user-writer.ts'
+import type { AuditSink } from '../audit/audit-log.ts'
 
 /**
  * One message for an unknown login, a wrong password and a disabled account, so that logins cannot be
@@ -58,6 +59,8 @@ export class AuthService {
      * it): built from the server's secret so that every instance agrees; a random key by default.
      */
     readonly codes: ValidationCodeHasher = new ValidationCodeHasher(crypto.randomUUID()),
+    /** Where failed logins are recorded (absent: the access log is off); successful ones come as events. */
+    private readonly audit?: AuditSink,
   ) {
     this.tokens = caches.tokens ?? new VerifiedTokenCache()
     this.users = caches.users ?? new ActiveUserCache()
@@ -105,6 +108,16 @@ export class AuthService {
     )
     if (proof === false || !user || user.status !== 'ACTIVE' || user.deletionDate !== null) {
       await this.throttle.fail(account, client)
+      // The account when the login named one, never the login typed or the secret tried.
+      this.audit?.record([
+        {
+          at: Date.now(),
+          action: 'loginFailed',
+          ...(user ? { actorUserId: user.id } : {}),
+          requestId,
+          clientAddress: address,
+        },
+      ])
       log?.warn(
         {
           ...(user ? { userId: user.id } : {}),
@@ -209,7 +222,16 @@ export class AuthService {
       claims = { userId: verified.userId, sessionId: verified.sessionId }
       if (verified.expiresAt !== undefined) this.tokens.set(token, claims, verified.expiresAt)
     }
-    const { userId: id, sessionId } = claims
+    return this.callerOfSession(claims.userId, claims.sessionId, requestId)
+  }
+
+  /**
+   * The caller of an active session of an active user (else a 401 saying why), through the same
+   * caches as `authenticate`: for a realtime socket opened with a ticket (which names the user and
+   * session of the token that asked for it), and for the socket's periodic check that its session was
+   * not ended since.
+   */
+  async callerOfSession(id: string, sessionId: string, requestId: string): Promise<Caller> {
     // The user first (when both fail, its state is the more useful answer); the session's state is
     // nearly always cached and then answered without waiting.
     const identity = await this.users.get(id, async (): Promise<CallerIdentity> => {

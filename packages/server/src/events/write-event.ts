@@ -36,4 +36,6 @@ export interface WriteEvent {
   readonly added?: readonly string[]
   /** Epoch milliseconds of the commit. */
   readonly at: number
+  /** For `user-change`: whether the user was created, modified or deleted (realtime's event type). */
+  readonly change?: 'create' | 'modify' | 'delete'
 }

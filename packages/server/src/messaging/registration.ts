@@ -147,6 +147,7 @@ export class Registration {
         requestId,
         delegates: [],
         at: now,
+        change: 'create',
       },
     ])
   }

@@ -216,6 +216,54 @@ export interface AuthRequestRow {
   client_address: string | null
 }
 
+/** One committed write of a subscribable entity (migration 0013); see storage/event-log-store.ts. */
+export interface EventLogRow {
+  /** Position in the stream: PostgreSQL bigserial, SQLite INTEGER PRIMARY KEY AUTOINCREMENT. */
+  seq: Generated<number>
+  at: number
+  kind: string
+  entity_type: string
+  entity_id: string
+  rev: string | null
+  /** JSON array text of the data owner ids with access (after the write; before it for a delete). */
+  delegates: string
+  actor_user_id: string
+}
+
+/** A single-use realtime ticket (migration 0013): only its hash is stored. */
+export interface RealtimeTicketRow {
+  hash: string
+  user_id: string
+  session_id: string
+  /** Epoch ms after which the ticket is refused. */
+  expires: number
+  /** Epoch ms at which the access token that asked for the ticket expires. */
+  not_after: number
+}
+
+/** One entry of the access log (migration 0014); see storage/audit-store.ts. */
+export interface AuditLogRow {
+  /** Assigned by the appender (last seq + 1), as the entry's hash covers it. */
+  seq: number
+  at: number
+  action: string
+  actor_user_id: string | null
+  actor_data_owner_id: string | null
+  entity_type: string | null
+  entity_id: string | null
+  request_id: string | null
+  client_address: string | null
+  prev_hash: string
+  hash: string
+}
+
+/** Where the access log's chain starts (migration 0014): one row, id 1. */
+export interface AuditAnchorRow {
+  id: number
+  seq: number
+  hash: string
+}
+
 /** The whole schema, for `Kysely<Database>`. */
 export interface Database {
   patient: DocRow
@@ -249,6 +297,10 @@ export interface Database {
   auth_application: AuthApplicationRow
   auth_process: AuthProcessRow
   auth_request: AuthRequestRow
+  event_log: EventLogRow
+  realtime_ticket: RealtimeTicketRow
+  audit_log: AuditLogRow
+  audit_anchor: AuditAnchorRow
 }
 
 type Descriptors = typeof ENTITY_DESCRIPTORS

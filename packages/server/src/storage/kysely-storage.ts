@@ -52,6 +52,10 @@ import type { RecoveryKeyStore } from './recovery-key-store.ts'
 import { KyselyRecoveryKeyStore } from './kysely-recovery-key-store.ts'
 import type { OutboxStore } from './outbox-store.ts'
 import { KyselyOutboxStore } from './kysely-outbox-store.ts'
+import type { EventLogStore, RealtimeTicketStore } from './event-log-store.ts'
+import { KyselyEventLogStore, KyselyRealtimeTicketStore } from './kysely-event-log-store.ts'
+import type { AuditStore } from './audit-store.ts'
+import { KyselyAuditStore } from './kysely-audit-store.ts'
 import type { AuthProcessStore } from './auth-process-store.ts'
 import { KyselyAuthProcessStore } from './kysely-auth-process-store.ts'
 
@@ -158,6 +162,12 @@ export class KyselyStorage implements Storage {
   readonly outbox: OutboxStore
   /** The message gateway's applications, processes and code requests. */
   readonly authProcesses: AuthProcessStore
+  /** The event log of realtime subscriptions. */
+  readonly eventLog: EventLogStore
+  /** Single-use tickets of realtime subscription sockets. */
+  readonly realtimeTickets: RealtimeTicketStore
+  /** The hash-chained access log. */
+  readonly audit: AuditStore
 
   constructor(backend: StorageBackend) {
     this.#backend = backend
@@ -167,6 +177,9 @@ export class KyselyStorage implements Storage {
     this.recoveryKeys = new KyselyRecoveryKeyStore(() => this.#db)
     this.outbox = new KyselyOutboxStore(backend.dialect, () => this.#db)
     this.authProcesses = new KyselyAuthProcessStore(backend, () => this.#db)
+    this.eventLog = new KyselyEventLogStore(backend, () => this.#db)
+    this.realtimeTickets = new KyselyRealtimeTicketStore(() => this.#db)
+    this.audit = new KyselyAuditStore(backend, () => this.#db)
   }
 
   /** The Kysely instance, refusing use after close() with a clear message rather than a driver error. */

@@ -5,6 +5,8 @@ import { recoveryKeysMigration } from './recovery-key-migration.ts'
 import { notificationsMigration } from './notification-migration.ts'
 import { outboxMigration } from './outbox-migration.ts'
 import { authProcessesMigration } from './auth-process-migration.ts'
+import { eventLogMigration } from './event-log-migration.ts'
+import { auditLogMigration } from './audit-migration.ts'
 import { TERMS, searchIndexOf } from '../filters/search-terms.ts'
 import { EVERY_DOCUMENT_TERM } from './index-query.ts'
 
@@ -363,6 +365,8 @@ const migrations = (dialect: 'sqlite' | 'postgres'): Record<string, Migration> =
   '0010_exchange_key_counterparts': exchangeKeyCounterparts,
   '0011_outbox': outboxMigration,
   '0012_auth_processes': authProcessesMigration,
+  '0013_event_log': eventLogMigration(dialect),
+  '0014_audit_log': auditLogMigration,
 })
 
 /**

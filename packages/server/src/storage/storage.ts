@@ -13,6 +13,8 @@ import type { CodingStore } from './coding-store.ts'
 import type { RecoveryKeyStore } from './recovery-key-store.ts'
 import type { OutboxStore } from './outbox-store.ts'
 import type { AuthProcessStore } from './auth-process-store.ts'
+import type { EventLogStore, RealtimeTicketStore } from './event-log-store.ts'
+import type { AuditStore } from './audit-store.ts'
 
 export type { DocTable } from './storage-tables.ts'
 export type { PoolStats } from './storage-backend.ts'
@@ -342,4 +344,13 @@ export interface Storage {
 
   /** The message gateway's applications, processes and code requests (see auth-process-store.ts). */
   readonly authProcesses: AuthProcessStore
+
+  /** The event log of realtime subscriptions (see event-log-store.ts). */
+  readonly eventLog: EventLogStore
+
+  /** Single-use tickets of realtime subscription sockets (see event-log-store.ts). */
+  readonly realtimeTickets: RealtimeTicketStore
+
+  /** The hash-chained access log (see audit-store.ts). */
+  readonly audit: AuditStore
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { ROUTES } from '@cairn/protocol'
 import type { EventBus } from '../../events/event-bus.ts'
+import type { AuditSink } from '../../audit/audit-log.ts'
 import { serveRoute } from '../../http/serve-route.ts'
 import { acceptOctetStreams, serveDownloadRoute, serveUploadRoute } from '../../http/serve-binary-route.ts'
 import type { BlobStore } from '../../storage/blob-store.ts'
@@ -20,8 +21,10 @@ export async function registerAttachmentRoutes(
   events: EventBus,
   blobs: BlobStore,
   maxBytes: number,
+  /** Where downloads are recorded (absent: the access log is off). */
+  audit?: AuditSink,
 ): Promise<AttachmentService> {
-  const service = new AttachmentService(storage, blobs, maxBytes)
+  const service = new AttachmentService(storage, blobs, maxBytes, audit)
   events.subscribe((event) => {
     if (event.kind === 'delete' && event.entityType === 'dataSample')
       return service.deleteAllOf(event.id).then(() => undefined)

@@ -14,6 +14,8 @@ import {
   type BlobStore,
 } from '../../storage/blob-store.ts'
 import type { Storage } from '../../storage/storage.ts'
+import type { AuditSink } from '../../audit/audit-log.ts'
+import { recordReads } from '../../audit/audit-sources.ts'
 
 /**
  * The rules of data-sample attachments (docs/protocol.md, "Attachments"). The server stores encrypted
@@ -29,6 +31,8 @@ export class AttachmentService {
     private readonly blobs: BlobStore,
     /** Largest clear attachment (CAIRN_ATTACHMENT_MAX_BYTES). */
     private readonly maxBytes: number,
+    /** Where downloads are recorded, as reads of the data sample (absent: the access log is off). */
+    private readonly audit?: AuditSink,
   ) {
     this.maxStoredBytes = maxEncryptedAttachmentBytes(maxBytes)
   }
@@ -61,6 +65,7 @@ export class AttachmentService {
     await this.checkAccess(caller, key.dataSampleId, 'read')
     const found = await this.blobs.get(key)
     if (!found) throw attachmentNotFound(key)
+    recordReads(this.audit, caller, 'dataSample', [key.dataSampleId])
     return found
   }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { DEFAULT_PAGE_SIZE, ENTITY_ROUTES, ENTITY_TYPES } from '@cairn/protocol'
 import type { EventBus } from '../../events/event-bus.ts'
+import type { AuditSink } from '../../audit/audit-log.ts'
 import { assertFiltersMatchDescriptor } from '../../filters/filter-registry.ts'
 import { filterTypeGuard, paginatedListJson } from '../../filters/filter-type-guard.ts'
 import { RawJson } from '../../http/raw-json.ts'
@@ -18,9 +19,11 @@ export function registerEncryptedEntityRoutes(
   app: FastifyInstance,
   storage: Storage,
   events: EventBus,
+  /** Where reads are recorded (absent: the access log is off). */
+  audit?: AuditSink,
 ): void {
   for (const type of ENTITY_TYPES) {
-    const service = new EncryptedEntityService(storage, events, type)
+    const service = new EncryptedEntityService(storage, events, type, audit)
     const routes = ENTITY_ROUTES[type]
     serveRoute(app, routes.create, async ({ caller, body }) => {
       const [doc] = await service.create(caller, [body])

@@ -10,6 +10,8 @@ import {
   requireDataOwner,
 } from '../../access/access-policy.ts'
 import type { EventBus } from '../../events/event-bus.ts'
+import type { AuditSink } from '../../audit/audit-log.ts'
+import { recordReads } from '../../audit/audit-sources.ts'
 import type { WriteEvent } from '../../events/write-event.ts'
 import { compileFilter } from '../../filters/filter-registry.ts'
 import { searchPage } from '../../filters/search-page.ts'
@@ -44,6 +46,8 @@ export class EncryptedEntityService {
     private readonly storage: Storage,
     private readonly events: EventBus,
     readonly type: EntityType,
+    /** Where reads are recorded, one entry per record returned (absent: the access log is off). */
+    private readonly audit?: AuditSink,
   ) {}
 
   /** Creates entities (all or nothing); returns the stored JSON documents. */
@@ -165,6 +169,7 @@ export class EncryptedEntityService {
     const found = await this.storage.getDocFor(this.type, id, me)
     if (!found || found.doc.deleted) throw entityNotFound(this.type, id)
     assertCanReadEntityById(caller, this.type, id, found.isDelegate)
+    recordReads(this.audit, caller, this.type, [id])
     return found.doc.doc
   }
 
@@ -183,7 +188,15 @@ export class EncryptedEntityService {
     const { docs, total } = await searchPage(() =>
       this.storage.findPage(this.type, dataOwnerId, query, startId, limit + 1, order),
     )
-    return { ...page(docs, limit), total }
+    const result = page(docs, limit)
+    // Every record of the page was read; ids only, never the filter's values.
+    recordReads(
+      this.audit,
+      caller,
+      this.type,
+      docs.slice(0, limit).map((d) => d.id),
+    )
+    return { ...result, total }
   }
 
   /** Ids of every entity matching `filter` among those the caller may read (at most MAX_MATCH_IDS). */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { DEFAULT_PAGE_SIZE, ROUTES } from '@cairn/protocol'
 import type { EventBus } from '../../events/event-bus.ts'
+import type { AuditSink } from '../../audit/audit-log.ts'
 import { serveRoute } from '../../http/serve-route.ts'
 import type { Storage } from '../../storage/storage.ts'
 import type { SessionService } from '../../auth/session-service.ts'
@@ -18,8 +19,10 @@ export function registerUserRoutes(
   storage: Storage,
   events: EventBus,
   sessions: SessionService,
+  /** Where admins' reads of users are recorded (absent: the access log is off). */
+  audit?: AuditSink,
 ): void {
-  const service = new UserService(storage, events, sessions)
+  const service = new UserService(storage, events, sessions, audit)
   const tokens = new UserTokenService(storage, new UserWriter(storage, events), sessions)
   const directory = new UserDirectory(storage)
   serveRoute(app, ROUTES.currentUser, ({ caller }) => service.get(caller, caller.userId))

@@ -26,6 +26,8 @@ import { assertRecentAuthentication } from '../../auth/recent-authentication.ts'
 import type { SessionService } from '../../auth/session-service.ts'
 import { badRequest, conflict } from '../../http/app-error.ts'
 import type { EventBus } from '../../events/event-bus.ts'
+import type { AuditSink } from '../../audit/audit-log.ts'
+import { recordReads } from '../../audit/audit-sources.ts'
 import { StorageConflict, type Storage, type UserRow } from '../../storage/storage.ts'
 import { assertResponsibleExists, newDataOwnerDoc } from '../shared/data-owner-doc-write.ts'
 import { canonicalJson } from '../shared/revision.ts'
@@ -62,6 +64,8 @@ export class UserService {
     private readonly storage: Storage,
     private readonly events: EventBus,
     private readonly sessions: SessionService,
+    /** Where admins' reads of users are recorded (absent: the access log is off). */
+    private readonly audit?: AuditSink,
   ) {
     this.writer = new UserWriter(storage, events)
   }
@@ -70,7 +74,13 @@ export class UserService {
   async get(caller: Caller, id: string): Promise<UserViewDto> {
     const row = await this.liveUser(id)
     const user = parseUser(row)
-    return userView(user, assertCanSeeUser(caller, await managedUserFor(this.storage, caller, row, user)))
+    const view = userView(
+      user,
+      assertCanSeeUser(caller, await managedUserFor(this.storage, caller, row, user)),
+    )
+    // An admin reading another user's account (its contact details, its data owner) is an access.
+    if (caller.isAdmin && caller.userId !== id) recordReads(this.audit, caller, 'user', [id])
+    return view
   }
 
   /** Creates a user; the clear password is hashed (scrypt) and never stored or returned. */
@@ -88,7 +98,7 @@ export class UserService {
     await this.storage.insertUser(row).catch(async (e: unknown) => {
       throw e instanceof StorageConflict ? await this.insertConflict(link, row.id) : e
     })
-    this.writer.emit(caller, row.id, row.rev)
+    this.writer.emit(caller, row.id, row.rev, 'create')
     return parseUser(row)
   }
 
@@ -132,7 +142,7 @@ export class UserService {
         at: now,
       },
     ])
-    this.writer.emit(caller, row.id, row.rev)
+    this.writer.emit(caller, row.id, row.rev, 'create')
     return { healthcareProfessional: JSON.parse(json) as DataOwnerDocDto, user: parseUser(row) }
   }
 
@@ -231,7 +241,7 @@ export class UserService {
         continue
       }
       await this.sessions.revoke({ userId: id })
-      this.writer.emit(caller, id, tombstone.rev)
+      this.writer.emit(caller, id, tombstone.rev, 'delete')
       return { id, rev: tombstone.rev }
     }
   }

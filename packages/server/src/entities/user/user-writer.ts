@@ -20,8 +20,8 @@ export class UserWriter {
     private readonly events: EventBus,
   ) {}
 
-  /** Emits the `user-change` event of a committed write of user `id`. */
-  emit(caller: Caller, id: string, rev: string): void {
+  /** Emits the `user-change` event of a committed write of user `id` (a `change` of it, by default a modification). */
+  emit(caller: Caller, id: string, rev: string, change: 'create' | 'modify' | 'delete' = 'modify'): void {
     this.events.emit([
       {
         kind: 'user-change',
@@ -32,6 +32,7 @@ export class UserWriter {
         requestId: caller.requestId,
         delegates: [],
         at: Date.now(),
+        change,
       },
     ])
   }

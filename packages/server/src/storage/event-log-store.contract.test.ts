@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createStorage, dropPgSchema } from './index.ts'
+import type { Storage } from './index.ts'
+import type { NewEventLogRow } from './event-log-store.ts'
+
+/*
+ * The contract of storage.eventLog and storage.realtimeTickets, against embedded SQLite and, when
+ * DATABASE_URL is set, PostgreSQL in a random schema dropped at the end. Two storages are opened on
+ * the same database, as two server instances would.
+ */
+
+function row(extra: Partial<NewEventLogRow> = {}): NewEventLogRow {
+  return {
+    at: Date.now(),
+    kind: 'create',
+    entityType: 'patient',
+    entityId: randomUUID(),
+    rev: '1-abc',
+    delegates: ['d1', 'd2'],
+    actorUserId: 'u1',
+    ...extra,
+  }
+}
+
+function contract(open: () => { first: Storage; second: Storage; cleanup: () => Promise<void> }): void {
+  let first: Storage
+  let second: Storage
+  let cleanup: () => Promise<void>
+
+  beforeAll(async () => {
+    ;({ first, second, cleanup } = open())
+    await first.init()
+    await second.init()
+  })
+  afterAll(async () => {
+    await second?.close()
+    await first?.close()
+    await cleanup?.()
+  })
+
+  it('starts empty, appends in order and reads back from the other instance', async () => {
+    expect(await first.eventLog.head()).toBe(0)
+    expect(await first.eventLog.oldest()).toBeUndefined()
+    const rows = [row(), row({ kind: 'modify', rev: undefined }), row({ kind: 'delete', delegates: [] })]
+    const head = await first.eventLog.append(rows)
+    expect(head).toBeGreaterThan(0)
+    expect(await second.eventLog.head()).toBe(head)
+    const read = await second.eventLog.readAfter(0, 10)
+    expect(read.map((r) => r.entityId)).toEqual(rows.map((r) => r.entityId))
+    expect(read[2].seq).toBe(head)
+    expect(read[0].seq).toBeLessThan(read[1].seq)
+    expect(read[0]).toEqual({ ...rows[0], seq: read[0].seq })
+    expect(read[1]).not.toHaveProperty('rev')
+    expect(read[1].kind).toBe('modify')
+    expect(read[2].delegates).toEqual([])
+    expect(await second.eventLog.readAfter(read[0].seq, 1)).toEqual([read[1]])
+    expect(await second.eventLog.readAfter(0, 10, read[1].seq)).toEqual(read.slice(0, 2))
+    expect(await second.eventLog.countBetween(read[0].seq, head)).toBe(2)
+    expect(await second.eventLog.oldest()).toBe(read[0].seq)
+    expect(await first.eventLog.append([])).toBe(head)
+  })
+
+  it('appends of both instances at once keep seq order equal to the order of each batch, nothing lost', async () => {
+    const start = await first.eventLog.head()
+    const batches = Array.from({ length: 20 }, (_, i) =>
+      Array.from({ length: 5 }, (_, j) => row({ entityId: `b${i}-${j}` })),
+    )
+    await Promise.all(batches.map((b, i) => (i % 2 === 0 ? first : second).eventLog.append(b)))
+    const read = await first.eventLog.readAfter(start, 1000)
+    expect(read).toHaveLength(100)
+    for (const b of batches) {
+      const seqs = b.map((r) => read.find((x) => x.entityId === r.entityId)!.seq)
+      // A batch is contiguous in the stream and in order.
+      expect(seqs).toEqual(seqs.map((_, k) => seqs[0] + k))
+    }
+  })
+
+  it('prunes rows older than a time, never the newest', async () => {
+    const old = Date.now() - 100_000
+    await first.eventLog.append([row({ at: old }), row({ at: old })])
+    const head = await first.eventLog.head()
+    const deleted = await second.eventLog.prune(Date.now() - 50_000)
+    expect(deleted).toBe(1)
+    expect(await first.eventLog.head()).toBe(head)
+    const everything = await first.eventLog.prune(Date.now() + 1000)
+    expect(everything).toBeGreaterThan(0)
+    expect(await first.eventLog.oldest()).toBe(head)
+    expect(await first.eventLog.head()).toBe(head)
+    // Numbers are never reused after a prune.
+    expect(await first.eventLog.append([row()])).toBeGreaterThan(head)
+  })
+
+  it('consumes a ticket once, from either instance, and never an expired one', async () => {
+    const now = Date.now()
+    const ticket = {
+      hash: randomUUID(),
+      userId: 'u',
+      sessionId: 's',
+      expires: now + 30_000,
+      notAfter: now + 60_000,
+    }
+    await first.realtimeTickets.insert(ticket, now)
+    const results = await Promise.all([
+      first.realtimeTickets.consume(ticket.hash, now),
+      second.realtimeTickets.consume(ticket.hash, now),
+    ])
+    expect(results.filter((r) => r !== undefined)).toEqual([ticket])
+    expect(await first.realtimeTickets.consume(ticket.hash, now)).toBeUndefined()
+    const expired = { ...ticket, hash: randomUUID(), expires: now + 10 }
+    await second.realtimeTickets.insert(expired, now)
+    expect(await first.realtimeTickets.consume(expired.hash, now + 11)).toBeUndefined()
+    expect(await first.realtimeTickets.consume(randomUUID(), now)).toBeUndefined()
+  })
+}
+
+describe('event log store contract (SQLite)', () => {
+  contract(() => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cairn-eventlog-'))
+    return {
+      first: createStorage({ dataDir }),
+      second: createStorage({ dataDir, sqliteBusyTimeoutMs: 5_000 }),
+      cleanup: () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })),
+    }
+  })
+})
+
+const databaseUrl = process.env.DATABASE_URL
+describe.skipIf(!databaseUrl)('event log store contract (PostgreSQL)', () => {
+  contract(() => {
+    const pgSchema = `cairn_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`
+    return {
+      first: createStorage({ databaseUrl: databaseUrl!, dataDir: 'unused', pgSchema }),
+      second: createStorage({ databaseUrl: databaseUrl!, dataDir: 'unused', pgSchema }),
+      cleanup: () => dropPgSchema(databaseUrl!, pgSchema),
+    }
+  })
+})

@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { existsSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+// esbuild comes with tsup, tsx and vite (devDependencies), as for bench/sdk-bundle-size.ts.
+import { build } from 'esbuild'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { Patient } from '@cairn/sdk'
+import { disposeServer, startServer, type ServerProcess } from '../support/server-process.ts'
+import { login } from '../support/actors.ts'
+import { createKeyedHcp, EVENT_TIMEOUT_MS, type KeyedHcp } from './realtime-support.ts'
+
+/**
+ * A realtime subscription in a real browser (Debian's Chromium, driven by playwright-core), as
+ * tests/browser/indexed-db-key-storage.e2e.test.ts runs the SDK there: the SDK is bundled for the
+ * browser from its sources (esbuild, platform browser), a page on another origin (allowed by
+ * CAIRN_CORS_ORIGINS) logs in, subscribes to patient events through the browser's WebSocket and a
+ * ticket, and receives, decrypted, a patient that Node creates. The bundle must not contain `ws`.
+ */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const CHROMIUM = '/usr/bin/chromium'
+
+/** The SDK's browser bundle. */
+async function bundleSdk(): Promise<string> {
+  const result = await build({
+    stdin: {
+      contents: "export * from '@cairn/sdk'",
+      resolveDir: ROOT,
+      loader: 'ts',
+      sourcefile: 'browser-entry.ts',
+    },
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    conditions: ['@cairn/source'],
+    write: false,
+    logLevel: 'silent',
+  })
+  return result.outputFiles[0].text
+}
+
+/** Serves the page and the bundle on 127.0.0.1 (a secure context: WebCrypto and IndexedDB work there). */
+async function serve(bundle: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    if (req.url === '/sdk.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle)
+    else if (req.url === '/')
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(
+          '<!doctype html><title>cairn realtime</title>' +
+            "<script type=module>import * as sdk from '/sdk.js'; window.sdk = sdk</script>",
+        )
+    else res.writeHead(404).end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+}
+
+/** What the page keeps on `window`. */
+interface PageState {
+  sdk: typeof import('@cairn/sdk')
+  events: { id?: string; note?: string; isPatient: boolean }[]
+  errors: string[]
+  connection?: import('@cairn/sdk').Connection
+}
+
+describe('realtime subscription in Chromium', () => {
+  let browser: Browser | undefined
+  let page: Page
+  let pageServer: Server | undefined
+  let server: ServerProcess | undefined
+  let bundle: string
+  let hcp: KeyedHcp
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `${CHROMIUM} is missing: this test needs Debian's Chromium (apt-get install -y chromium; .ci/run installs it)`,
+      )
+    }
+    const [built, launched] = await Promise.all([
+      bundleSdk(),
+      chromium.launch({ executablePath: CHROMIUM, headless: true }),
+    ])
+    bundle = built
+    browser = launched
+    const served = await serve(bundle)
+    pageServer = served.server
+    server = await startServer({ env: { CAIRN_CORS_ORIGINS: served.url } })
+    hcp = await createKeyedHcp(server, 'browser')
+    page = await browser.newPage()
+    page.on('pageerror', (e) => console.error('page error:', e))
+    await page.goto(`${served.url}/`)
+    await page.waitForFunction(() => 'sdk' in window)
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await new Promise((resolve) => (pageServer ? pageServer.close(resolve) : resolve(undefined)))
+    await disposeServer(server)
+  })
+
+  it('the bundle leaves ws out', () => {
+    expect(bundle).not.toContain('ws does not work in the browser')
+    expect(bundle).not.toContain('Sec-WebSocket-Key')
+  })
+
+  it('a page subscribes with a ticket and receives, decrypted, a patient created from Node', async () => {
+    const status = await page.evaluate(
+      async ({ url, hcp }) => {
+        const state = window as unknown as PageState
+        const { sdk } = state
+        state.events = []
+        state.errors = []
+        const api = await sdk
+          .medTechApi()
+          .withICureBaseUrl(url)
+          .withUserName(hcp.login)
+          .withPassword(hcp.password)
+          .withStorage(new sdk.MemoryStorage())
+          .withCryptoStrategies(new sdk.SimpleMedTechCryptoStrategies([hcp.keyPair]))
+          .build()
+        const connection = await api.patientApi.subscribeToPatientEvents(['CREATE'], undefined, (p) => {
+          state.events.push({ id: p.id, note: p.note, isPatient: p instanceof sdk.Patient })
+          return Promise.resolve()
+        })
+        connection.onError((e) => state.errors.push(String(e?.message)))
+        state.connection = connection
+        return connection.connectionStatus
+      },
+      { url: server!.url, hcp },
+    )
+    expect(status).toBe('CONNECTED')
+
+    const writer = await login(server!, hcp.login, hcp.password, [hcp.keyPair])
+    const created = await writer.patientApi.createOrModifyPatient(
+      new Patient({ firstName: 'Browser', lastName: 'Event', note: 'seen in Chromium' }),
+    )
+    await page.waitForFunction(
+      (id) => (window as unknown as PageState).events.some((e) => e.id === id),
+      created.id,
+      { timeout: EVENT_TIMEOUT_MS },
+    )
+    const state = await page.evaluate(() => {
+      const s = window as unknown as PageState
+      s.connection?.close()
+      return { events: s.events, errors: s.errors, status: s.connection?.connectionStatus }
+    })
+    expect(state.events).toEqual([{ id: created.id, note: 'seen in Chromium', isPatient: true }])
+    expect(state.errors).toEqual([])
+    expect(state.status).toBe('CLOSED')
+  }, 60_000)
+})
