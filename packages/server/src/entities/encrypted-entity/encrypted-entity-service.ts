@@ -139,9 +139,8 @@ export class EncryptedEntityService {
       const w = this.write(next, current, now)
       const had = new Set(accessorsOf(before))
       const gained = (w.indexes.access ?? []).filter((d) => !had.has(d))
-      // A share only adds data owners: everything but the delegation maps stays as stored.
-      const onlyShared = gained.length > 0 && sameButDelegations(next, before)
-      kinds.set(w.id, { kind: onlyShared ? 'share' : 'modify', added: gained })
+      const shared = sharedWith(next, before)
+      kinds.set(w.id, shared ? { kind: 'share', added: shared } : { kind: 'modify', added: gained })
       writes.push(w)
       results.push(w.doc)
     }
@@ -250,18 +249,61 @@ export class EncryptedEntityService {
   }
 }
 
+/** The delegation maps a share may extend (keyed by delegate data owner id). */
+const DELEGATION_MAPS = ['delegations', 'encryptionKeys', 'cryptedForeignKeys'] as const
+
 /**
- * Whether two versions of a document differ only in their delegation maps and server-maintained
- * dates, i.e. a write is a share. The ciphertext, by far the largest field, is compared as a string.
+ * The data owners a write shares the document with, when it is a share; undefined when it is a
+ * modification. A share changes nothing but the delegation maps and the seal's proofs, and only adds
+ * to them: new delegates, new entries for a delegate (a patient who had a delegation to herself
+ * since her first login and now receives the entity key from her doctor), proofs for the new
+ * delegates. Anything removed or changed, including the ciphertext, makes it a modification.
  */
-function sameButDelegations(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+export function sharedWith(
+  next: Record<string, unknown>,
+  before: Record<string, unknown>,
+): string[] | undefined {
+  const metaOf = (doc: Record<string, unknown>) => (doc as EncryptedEntityDto).systemMetaData
+  const a = metaOf(next)
+  const b = metaOf(before)
   const rest = (doc: Record<string, unknown>) => {
-    const meta = (doc as EncryptedEntityDto).systemMetaData
-    const { delegations: _d, encryptionKeys: _e, cryptedForeignKeys: _c, encryptedSelf: _s, ...kept } = meta
-    return canonicalJson({ ...doc, modified: undefined, systemMetaData: kept })
+    const {
+      delegations: _d,
+      encryptionKeys: _e,
+      cryptedForeignKeys: _c,
+      encryptedSelf: _s,
+      seal,
+      ...kept
+    } = metaOf(doc)
+    const sealBut = seal ? { ...seal, proofs: undefined } : undefined
+    return canonicalJson({ ...doc, modified: undefined, systemMetaData: { ...kept, seal: sealBut } })
   }
-  const selfOf = (doc: Record<string, unknown>) => (doc as EncryptedEntityDto).systemMetaData.encryptedSelf
-  return selfOf(a) === selfOf(b) && rest(a) === rest(b)
+  // The ciphertext, by far the largest field, is compared as a string rather than canonicalised.
+  if (a.encryptedSelf !== b.encryptedSelf || rest(next) !== rest(before)) return undefined
+  if (!grows(b.seal?.proofs ?? {}, a.seal?.proofs ?? {}, (x, y) => x === y)) return undefined
+  const added = new Set<string>()
+  for (const field of DELEGATION_MAPS) {
+    const after = a[field] ?? {}
+    const prior = b[field] ?? {}
+    for (const [owner, entries] of Object.entries(prior)) {
+      const now = after[owner]
+      if (!now) return undefined
+      const kept = new Set(now.map((e) => canonicalJson(e)))
+      if (!entries.every((e) => kept.has(canonicalJson(e)))) return undefined
+      if (now.length > entries.length) added.add(owner)
+    }
+    for (const owner of Object.keys(after)) if (!(owner in prior)) added.add(owner)
+  }
+  return added.size > 0 ? [...added] : undefined
+}
+
+/** Whether `after` keeps every entry of `before` unchanged (it may add entries). */
+function grows<T>(
+  before: Record<string, T>,
+  after: Record<string, T>,
+  same: (x: T, y: T) => boolean,
+): boolean {
+  return Object.entries(before).every(([k, v]) => k in after && same(after[k], v))
 }
 
 function assertUniqueIds(docs: { id: string }[]): void {
