@@ -41,9 +41,9 @@ export function cairn(server: ServerProcess, args: string[]): Promise<CairnRun> 
 }
 
 /**
- * Runs one SQL statement on the database of `server` behind its back, as whoever holds the database
- * can (`?` placeholders); the rows it returns. For SQLite, stop the server first: the test then
- * edits the file it left.
+ * Runs one SQL statement on the access log of `server` behind its back, as whoever holds the database
+ * can (`?` placeholders); the rows it returns. On SQLite the log is the data directory's `audit.db`;
+ * stop the server first: the test then edits the file it left.
  */
 export async function runSql<T = Record<string, unknown>>(
   server: ServerProcess,
@@ -65,7 +65,7 @@ export async function runSql<T = Record<string, unknown>>(
       await db.end()
     }
   }
-  const db = new Database(join(server.dataDir, 'cairn.db'))
+  const db = new Database(join(server.dataDir, 'audit.db'))
   try {
     const statement = db.prepare(text)
     if (statement.reader) return statement.all(...values) as T[]

@@ -22,6 +22,7 @@ import { Outbox } from './messaging/outbox.ts'
 import { ValidationCodeHasher } from './messaging/validation-code.ts'
 import { RealtimeService } from './realtime/realtime-service.ts'
 import { AuditLog } from './audit/audit-log.ts'
+import { AuditWriterThread } from './audit/audit-writer-thread.ts'
 import { recordWriteEvents } from './audit/audit-sources.ts'
 
 /**
@@ -38,6 +39,7 @@ export class CairnServer {
   private outbox?: Outbox
   private realtime?: RealtimeService
   private audit?: AuditLog
+  private auditWriter?: AuditWriterThread
   /** Where the token signing secret came from (for the start-up log; never the secret). */
   jwtSecretSource?: { source: string; path?: string }
   /** Outcome of the admin bootstrap, for the CLI to print once. */
@@ -111,12 +113,18 @@ export class CairnServer {
       : undefined
     // The access log (docs/audit.md): every committed write from the bus, reads and failed logins from
     // the services; off only with CAIRN_AUDIT_LOG=off (warned about below).
-    const audit = this.config.auditLog
-      ? new AuditLog(storage.audit, {
-          queueLimit: this.config.auditQueueLimit,
-          retentionDays: this.config.auditRetentionDays,
-          metrics: this.metrics?.registry,
-        })
+    // Appends run on a thread of their own (audit-writer-thread.ts); retention runs on the storage.
+    const auditWriter = this.config.auditLog ? new AuditWriterThread(storage.auditConnection) : undefined
+    this.auditWriter = auditWriter
+    const audit = auditWriter
+      ? new AuditLog(
+          { append: (e) => auditWriter.append(e), prune: (b) => storage.audit.prune(b) },
+          {
+            queueLimit: this.config.auditQueueLimit,
+            retentionDays: this.config.auditRetentionDays,
+            metrics: this.metrics?.registry,
+          },
+        )
       : undefined
     this.audit = audit
     if (audit) recordWriteEvents(events, audit)
@@ -254,6 +262,9 @@ export class CairnServer {
     const audit = this.audit
     this.audit = undefined
     if (audit) clean = (await inTime(audit.close(Math.max(0, deadline - Date.now())))) && clean
+    const auditWriter = this.auditWriter
+    this.auditWriter = undefined
+    if (auditWriter) clean = (await inTime(auditWriter.close())) && clean
     // Before storage: the sends under way record their outcome. Cut at the deadline, a send's message
     // stays leased and is sent again by the next start once the lease ends (never lost).
     const outbox = this.outbox

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createStorage, type Storage } from '../storage/index.ts'
 import type { AuditRecord } from '../storage/audit-store.ts'
 import { AUDIT_GENESIS_HASH, auditEntryHash, canonicalAuditEntry, verifyAuditChain } from './audit-chain.ts'
+import { AUDIT_FILE } from '../storage/sqlite-backend.ts'
 
 /*
  * The chain against a real SQLite database, tampered with through a second connection to its file,
@@ -46,7 +47,7 @@ describe('verifyAuditChain', () => {
     storage = createStorage({ dataDir })
     await storage.init()
     await storage.audit.append(Array.from({ length: 2500 }, (_, i) => entry(i + 1)))
-    raw = new BetterSqlite3(join(dataDir, 'cairn.db'))
+    raw = new BetterSqlite3(join(dataDir, AUDIT_FILE))
   })
   afterEach(async () => {
     raw.close()

@@ -10,6 +10,7 @@ import { installErrorHandler } from '../http/error-handler.ts'
 import { StorageFaultLog } from '../storage/storage-fault-log.ts'
 import { AuditLog } from './audit-log.ts'
 import { verifyAuditChain } from './audit-chain.ts'
+import { AUDIT_FILE } from '../storage/sqlite-backend.ts'
 import { installRequestContext } from './request-context.ts'
 
 /*
@@ -85,7 +86,7 @@ describe('AuditLog', () => {
   it('fails closed: refuses requests while writes fail for too long or the queue is full, and loses nothing', async () => {
     log = new AuditLog(storage.audit, { queueLimit: 50, retentionDays: 0, stallMs: 200, flushIntervalMs: 5 })
     const app = await gatedApp(log)
-    raw = new BetterSqlite3(join(dataDir, 'cairn.db'))
+    raw = new BetterSqlite3(join(dataDir, AUDIT_FILE))
     raw.prepare('begin immediate').run()
     log.record(Array.from({ length: 10 }, (_, i) => entry(i)))
     // Failing, but not for long yet: requests are still served (and recorded).
@@ -118,7 +119,7 @@ describe('AuditLog', () => {
   it('refuses requests when the queue is full, even while writes would succeed later', async () => {
     log = new AuditLog(storage.audit, { queueLimit: 20, retentionDays: 0, stallMs: 60_000 })
     const app = await gatedApp(log)
-    raw = new BetterSqlite3(join(dataDir, 'cairn.db'))
+    raw = new BetterSqlite3(join(dataDir, AUDIT_FILE))
     raw.prepare('begin immediate').run()
     log.record(Array.from({ length: 19 }, (_, i) => entry(i)))
     expect((await app.inject({ method: 'GET', url: '/rest/v1/patient/a' })).statusCode).toBe(200)

@@ -118,6 +118,30 @@ describe('access log (in process)', () => {
     expect(seqs).toEqual([...new Set(seqs)].sort((x, y) => x - y))
   })
 
+  it('records an attachment upload and deletion as modifications of the data sample, a download as a read', async () => {
+    const sample = ok(
+      await s.request<EncryptedEntityDto>({
+        method: 'POST',
+        url: url('/datasample'),
+        token: a.token,
+        payload: entityDoc(randomUUID(), a.hcpId, [a.hcpId]),
+      }),
+    )
+    const doc = url(`/datasample/${sample.id}/attachment/${randomUUID()}`)
+    const headers = { authorization: `Bearer ${a.token}` }
+    const put = await s.server.inject({
+      method: 'PUT',
+      url: doc,
+      headers: { ...headers, 'content-type': 'application/octet-stream' },
+      payload: Buffer.alloc(64, 7),
+    })
+    expect(put.statusCode, put.body).toBe(200)
+    expect((await s.server.inject({ method: 'GET', url: doc, headers })).statusCode).toBe(200)
+    expect((await s.server.inject({ method: 'DELETE', url: doc, headers })).statusCode).toBe(200)
+    const actions = (await allEntries({ entityId: sample.id }, 10)).map((e) => e.action)
+    expect(actions).toEqual(['create', 'modify', 'read', 'modify'])
+  })
+
   it('records logins and failed logins (with the account when one matched, never the login typed)', async () => {
     const failed = await s.request({
       method: 'POST',

@@ -1,3 +1,4 @@
+import type { AuditAction } from '@cairn/protocol'
 import type { Caller } from '../auth/caller.ts'
 import type { EventBus } from '../events/event-bus.ts'
 import type { WriteEvent } from '../events/write-event.ts'
@@ -35,12 +36,26 @@ export function recordReads(
   entityType: string,
   ids: readonly string[],
 ): void {
+  recordAccess(sink, caller, 'read', entityType, ids)
+}
+
+/**
+ * Records that `caller` did `action` on the records `ids` of `entityType` (reads where they happen,
+ * and writes that emit no write event, such as attachment uploads), in the request being served.
+ */
+export function recordAccess(
+  sink: AuditSink | undefined,
+  caller: Caller,
+  action: AuditAction,
+  entityType: string,
+  ids: readonly string[],
+): void {
   if (!sink || ids.length === 0) return
   const at = Date.now()
   sink.record(
     ids.map((entityId) => ({
       at,
-      action: 'read',
+      action,
       actorUserId: caller.userId,
       ...(caller.dataOwnerId !== undefined ? { actorDataOwnerId: caller.dataOwnerId } : {}),
       entityType,

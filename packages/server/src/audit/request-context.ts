@@ -22,21 +22,22 @@ export function requestContext(requestId: string): RequestContext | undefined {
 }
 
 /**
- * Installs the hooks that keep the context of every request from its start (onRequest) until it is
- * answered or aborted, so that whatever records an access-log entry during the request finds its
- * client address.
+ * Installs the hook that keeps the context of every request from its start (onRequest) until its
+ * response is closed, so that whatever records an access-log entry during the request finds its
+ * client address. The response's `close` event fires in every case: answered, aborted, or a client
+ * that sent its whole request and left before the answer (which fires neither onResponse nor
+ * onRequestAbort, and would otherwise leave its entry in the map for ever).
  */
 export function installRequestContext(app: FastifyInstance): void {
-  app.addHook('onRequest', (request, _reply, done) => {
-    contexts.set(request.id, { requestId: request.id, clientAddress: request.ip })
+  app.addHook('onRequest', (request, reply, done) => {
+    const id = request.id
+    contexts.set(id, { requestId: id, clientAddress: request.ip })
+    reply.raw.once('close', () => contexts.delete(id))
     done()
   })
-  app.addHook('onResponse', (request, _reply, done) => {
-    contexts.delete(request.id)
-    done()
-  })
-  app.addHook('onRequestAbort', (request, done) => {
-    contexts.delete(request.id)
-    done()
-  })
+}
+
+/** Requests whose context is kept right now (tests: nothing is kept after the answers). */
+export function requestContextCount(): number {
+  return contexts.size
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely'
+import { sql, type Kysely, type Migration } from 'kysely'
 
 /** Migrations see the database untyped (see migrations.ts). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
@@ -16,11 +16,16 @@ export const AUDIT_GENESIS_HASH = '0'.repeat(64)
  * verification and pruning. `audit_anchor` holds one row (id 1): the seq and hash the chain starts
  * from, moved forward by retention when it deletes the oldest rows.
  */
-export const auditLogMigration: Migration = {
+export const auditLogMigration = (dialect: 'sqlite' | 'postgres'): Migration => ({
   async up(db: AnyDb): Promise<void> {
+    // SQLite: in the attached file of the log (sqlite-backend.ts), which queries reach by the
+    // unqualified names; PostgreSQL: in the schema of the other tables.
+    const inLog = (name: string) => (dialect === 'sqlite' ? `audit.${name}` : name)
     await db.schema
-      .createTable('audit_log')
-      .addColumn('seq', 'bigint', (c) => c.primaryKey().notNull())
+      .createTable(inLog('audit_log'))
+      // SQLite: `integer primary key` makes seq the rowid, the table's own B-tree, instead of a second
+      // unique index next to a hidden rowid (one B-tree less to update per entry).
+      .addColumn('seq', dialect === 'sqlite' ? 'integer' : 'bigint', (c) => c.primaryKey().notNull())
       .addColumn('at', 'bigint', (c) => c.notNull())
       .addColumn('action', 'text', (c) => c.notNull())
       .addColumn('actor_user_id', 'text')
@@ -32,28 +37,22 @@ export const auditLogMigration: Migration = {
       .addColumn('prev_hash', 'text', (c) => c.notNull())
       .addColumn('hash', 'text', (c) => c.notNull())
       .execute()
+    // Raw DDL: Kysely's createIndex takes no schema-qualified index name, which SQLite needs to put the
+    // index in the attached file (where the table is).
+    const indexes = [
+      ['audit_log_entity_idx', 'entity_id, seq'],
+      ['audit_log_actor_user_idx', 'actor_user_id, seq'],
+      ['audit_log_actor_data_owner_idx', 'actor_data_owner_id, seq'],
+      ['audit_log_at_idx', 'at'],
+    ] as const
+    for (const [name, columns] of indexes)
+      await sql`create index ${sql.raw(inLog(name))} on audit_log (${sql.raw(columns)})`.execute(db)
     await db.schema
-      .createIndex('audit_log_entity_idx')
-      .on('audit_log')
-      .columns(['entity_id', 'seq'])
-      .execute()
-    await db.schema
-      .createIndex('audit_log_actor_user_idx')
-      .on('audit_log')
-      .columns(['actor_user_id', 'seq'])
-      .execute()
-    await db.schema
-      .createIndex('audit_log_actor_data_owner_idx')
-      .on('audit_log')
-      .columns(['actor_data_owner_id', 'seq'])
-      .execute()
-    await db.schema.createIndex('audit_log_at_idx').on('audit_log').column('at').execute()
-    await db.schema
-      .createTable('audit_anchor')
+      .createTable(inLog('audit_anchor'))
       .addColumn('id', 'integer', (c) => c.primaryKey().notNull())
       .addColumn('seq', 'bigint', (c) => c.notNull())
       .addColumn('hash', 'text', (c) => c.notNull())
       .execute()
-    await db.insertInto('audit_anchor').values({ id: 1, seq: 0, hash: AUDIT_GENESIS_HASH }).execute()
+    await db.insertInto(inLog('audit_anchor')).values({ id: 1, seq: 0, hash: AUDIT_GENESIS_HASH }).execute()
   },
-}
+})

@@ -8,6 +8,7 @@ import {
 } from 'kysely'
 import type { Database, DocRow } from './database-schema.ts'
 import type { StorageBackend } from './storage-backend.ts'
+import type { AuditConnection } from './audit-connection.ts'
 import {
   StaleKeyset,
   StorageConflict,
@@ -148,6 +149,8 @@ function userCondition(eb: ExpressionBuilder<Database, 'users'>, query: UserQuer
  */
 export class KyselyStorage implements Storage {
   readonly dialect: 'sqlite' | 'postgres'
+  /** How the access log's writer thread connects (see AuditConnection). */
+  readonly auditConnection: AuditConnection
   readonly #backend: StorageBackend
   readonly codings: CodingStore
   /** SQL texts of the hot queries, built once (see #sqlText). */
@@ -172,6 +175,7 @@ export class KyselyStorage implements Storage {
   constructor(backend: StorageBackend) {
     this.#backend = backend
     this.dialect = backend.dialect
+    this.auditConnection = backend.auditConnection
     this.codings = new KyselyCodingStore(backend, () => this.#db)
     this.attachments = new KyselyAttachmentChunks(backend, () => this.#db)
     this.recoveryKeys = new KyselyRecoveryKeyStore(() => this.#db)

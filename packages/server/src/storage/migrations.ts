@@ -366,7 +366,7 @@ const migrations = (dialect: 'sqlite' | 'postgres'): Record<string, Migration> =
   '0011_outbox': outboxMigration,
   '0012_auth_processes': authProcessesMigration,
   '0013_event_log': eventLogMigration(dialect),
-  '0014_audit_log': auditLogMigration,
+  '0014_audit_log': auditLogMigration(dialect),
 })
 
 /**

@@ -14,3 +14,8 @@ export function quotePgSchema(name: string): string {
   }
   return `"${name}"`
 }
+
+/** Escapes a value of the `options` startup parameter, where spaces separate arguments. */
+export function escapeStartupOption(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/ /g, '\\ ')
+}

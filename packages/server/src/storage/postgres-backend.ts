@@ -2,7 +2,7 @@ import pg from 'pg'
 import { Kysely } from 'kysely'
 import type { Database } from './database-schema.ts'
 import type { StorageBackend } from './storage-backend.ts'
-import { quotePgSchema } from './pg-schema-name.ts'
+import { escapeStartupOption, quotePgSchema } from './pg-schema-name.ts'
 import { healingPool } from './pg-healing-pool.ts'
 import { SchemaScopedPostgresDialect } from './schema-scoped-postgres-dialect.ts'
 
@@ -58,11 +58,6 @@ export interface PostgresBackendOptions {
   onConnectionError?: (error: Error) => void
 }
 
-/** Escapes a value of the `options` startup parameter, where spaces separate arguments. */
-function escapeStartupOption(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/ /g, '\\ ')
-}
-
 /**
  * application_name of Cairn's sessions on `schema`, so that operators (and tests) can tell them apart
  * in pg_stat_activity when several instances or schemas share a database. PostgreSQL keeps 63 bytes.
@@ -114,6 +109,13 @@ export function postgresBackend(options: PostgresBackendOptions): StorageBackend
     db,
     maxParams: PG_MAX_PARAMS,
     schema: options.schema,
+    auditConnection: {
+      dialect: 'postgres',
+      databaseUrl: options.databaseUrl,
+      schema: options.schema,
+      connectMs: timeouts.connectMs,
+      statementMs: timeouts.statementMs,
+    },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     // Bounded: each prepared statement lives as long as every connection that ran it.
     prepareOften: (text) => {

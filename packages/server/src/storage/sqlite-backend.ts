@@ -37,6 +37,9 @@ function withStatementCache(database: BetterSqlite3.Database) {
   }
 }
 
+/** Name of the access log's SQLite file, next to `cairn.db` in the data directory. */
+export const AUDIT_FILE = 'audit.db'
+
 /** Settings of the embedded SQLite backend. */
 export interface SqliteBackendOptions {
   /** Folder of `cairn.db`, created on first use. */
@@ -68,6 +71,13 @@ export function sqliteBackend(options: SqliteBackendOptions): StorageBackend {
         database.pragma('synchronous = FULL')
         database.pragma(`busy_timeout = ${busyTimeoutMs}`)
         database.pragma('foreign_keys = ON')
+        // The access log lives in a file of its own (docs/audit.md), attached as schema `audit`: its
+        // writer thread (audit/audit-writer-thread.ts) appends to it with a connection of its own and
+        // never takes the write lock of the data, while this connection still joins the log to the
+        // access indexes in one query. Its tables are found by their unqualified names.
+        database.prepare('ATTACH DATABASE ? AS audit').run(join(dataDir, AUDIT_FILE))
+        database.pragma('audit.journal_mode = WAL')
+        database.pragma('audit.synchronous = FULL')
         opened = database
         return Promise.resolve(withStatementCache(database))
       },
@@ -77,6 +87,7 @@ export function sqliteBackend(options: SqliteBackendOptions): StorageBackend {
   return {
     dialect: 'sqlite',
     db,
+    auditConnection: { dialect: 'sqlite', file: join(dataDir, AUDIT_FILE), busyTimeoutMs },
     maxParams: SQLITE_MAX_PARAMS,
     // One connection, used by one query at a time; Kysely queues the rest without telling how many.
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from './database-schema.ts'
+import type { AuditConnection } from './audit-connection.ts'
 
 /** Connections of the storage: open, idle, and requests waiting for one (SQLite: one connection). */
 export interface PoolStats {
@@ -40,4 +41,6 @@ export interface StorageBackend {
   withMigrationDb<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T>
   /** Runs `fn` in a transaction that takes the write lock early enough to never deadlock on upgrade. */
   writeTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>
+  /** How the access log's writer thread opens its own connection to the audit tables. */
+  readonly auditConnection: AuditConnection
 }

@@ -15,7 +15,7 @@ import {
 } from '../../storage/blob-store.ts'
 import type { Storage } from '../../storage/storage.ts'
 import type { AuditSink } from '../../audit/audit-log.ts'
-import { recordReads } from '../../audit/audit-sources.ts'
+import { recordAccess, recordReads } from '../../audit/audit-sources.ts'
 
 /**
  * The rules of data-sample attachments (docs/protocol.md, "Attachments"). The server stores encrypted
@@ -31,7 +31,10 @@ export class AttachmentService {
     private readonly blobs: BlobStore,
     /** Largest clear attachment (CAIRN_ATTACHMENT_MAX_BYTES). */
     private readonly maxBytes: number,
-    /** Where downloads are recorded, as reads of the data sample (absent: the access log is off). */
+    /**
+     * Where downloads are recorded as reads of the data sample, uploads and deletions as modifications
+     * of it (absent: the access log is off).
+     */
     private readonly audit?: AuditSink,
   ) {
     this.maxStoredBytes = maxEncryptedAttachmentBytes(maxBytes)
@@ -52,6 +55,8 @@ export class AttachmentService {
     if (declaredLength !== undefined && declaredLength > this.maxStoredBytes) throw this.tooLarge()
     try {
       const size = await this.blobs.put(key, this.bounded(body))
+      // Replacing a sample's attachment changes its medical content: a modification of the sample.
+      recordAccess(this.audit, caller, 'modify', 'dataSample', [key.dataSampleId])
       return { dataSampleId: key.dataSampleId, documentId: key.documentId, size }
     } catch (error) {
       // The sample's attachments were deleted during the upload: it is gone, or going.
@@ -73,6 +78,7 @@ export class AttachmentService {
   async delete(caller: Caller, key: BlobKey): Promise<AttachmentInfoDto> {
     await this.checkAccess(caller, key.dataSampleId, 'write')
     if (!(await this.blobs.delete(key))) throw attachmentNotFound(key)
+    recordAccess(this.audit, caller, 'modify', 'dataSample', [key.dataSampleId])
     return { dataSampleId: key.dataSampleId, documentId: key.documentId }
   }
 
