@@ -68,7 +68,7 @@ describe('AuditWriterThread (SQLite)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'cairn-audit-thread-'))
     return {
       storage: createStorage({ dataDir, sqliteBusyTimeoutMs: 100 }),
-      cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+      cleanup: () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })),
     }
   })
 
