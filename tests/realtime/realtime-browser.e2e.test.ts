@@ -152,4 +152,61 @@ describe('realtime subscription in Chromium', () => {
     expect(state.errors).toEqual([])
     expect(state.status).toBe('CLOSED')
   }, 60_000)
+
+  it('a slow page past maxQueuedEvents closes its socket and reconnects from its cursor: each event once, in order', async () => {
+    await page.evaluate(
+      async ({ url, hcp }) => {
+        const state = window as unknown as PageState & { closes: number }
+        const { sdk } = state
+        state.events = []
+        state.errors = []
+        state.closes = 0
+        const api = await sdk
+          .medTechApi()
+          .withICureBaseUrl(url)
+          .withUserName(hcp.login)
+          .withPassword(hcp.password)
+          .withStorage(new sdk.MemoryStorage())
+          .withCryptoStrategies(new sdk.SimpleMedTechCryptoStrategies([hcp.keyPair]))
+          .build()
+        // One event may wait; the app takes 300 ms per event, slower than the writes below.
+        const connection = await api.patientApi.subscribeToPatientEvents(
+          ['CREATE'],
+          undefined,
+          async (p) => {
+            await new Promise((resolve) => setTimeout(resolve, 300))
+            state.events.push({ id: p.id, note: p.note, isPatient: p instanceof sdk.Patient })
+          },
+          { maxQueuedEvents: 1, connectionMaxRetry: 0 },
+        )
+        connection.onError((e) => state.errors.push(String(e?.message)))
+        connection.onClosed(() => state.closes++)
+        state.connection = connection
+      },
+      { url: server!.url, hcp },
+    )
+    const writer = await login(server!, hcp.login, hcp.password, [hcp.keyPair])
+    const ids: string[] = []
+    for (let i = 0; i < 6; i++)
+      ids.push(
+        (await writer.patientApi.createOrModifyPatient(new Patient({ firstName: 'Slow', lastName: `P${i}` })))
+          .id!,
+      )
+    await page.waitForFunction((n) => (window as unknown as PageState).events.length >= n, ids.length, {
+      timeout: EVENT_TIMEOUT_MS,
+    })
+    // Late duplicates would come within a few events' time.
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const state = await page.evaluate(() => {
+      const s = window as unknown as PageState & { closes: number }
+      const result = { ids: s.events.map((e) => e.id), errors: s.errors, closes: s.closes }
+      s.connection?.close()
+      return result
+    })
+    expect(state.ids).toEqual(ids)
+    // The socket was closed for a full queue at least once (counted before the app's close()), and no
+    // error: a full queue is no failure and spends no retry (connectionMaxRetry 0 would have ended it).
+    expect(state.closes).toBeGreaterThanOrEqual(1)
+    expect(state.errors).toEqual([])
+  }, 90_000)
 })

@@ -20,6 +20,14 @@ export interface RealtimeSocket {
   close(code: number, reason: string): void
   /** Drops the connection at once (no closing handshake, which a dead network would make wait). */
   terminate(): void
+  /**
+   * Stops reading the socket, so that what the server sends waits in the network buffers and then in
+   * the server's queue (its backpressure) rather than in this process. Absent where a socket cannot
+   * be paused (the browser's WebSocket).
+   */
+  pause?(): void
+  /** Reads the socket again after `pause`. */
+  resume?(): void
 }
 
 /** Close code of an abnormal closure, when no close frame was received (RFC 6455). */
@@ -41,6 +49,8 @@ interface NodeWs {
   send(data: string): void
   close(code?: number, reason?: string): void
   terminate(): void
+  pause(): void
+  resume(): void
 }
 interface IncomingResponse {
   statusCode?: number
@@ -171,6 +181,9 @@ function wrapNode(ws: NodeWs, handlers: SocketHandlers): RealtimeSocket {
       h.finish()
       ws.terminate()
     },
+    // A few messages already read before the pause may still come (ws delivers what it had parsed).
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
   }
 }
 

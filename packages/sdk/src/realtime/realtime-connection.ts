@@ -14,6 +14,7 @@ import { SdkError } from '../http/sdk-error.ts'
 import type { Connection, ConnectionStatus } from '../models/connection.ts'
 import { closeDecision } from './close-decision.ts'
 import { EventCursor, isCursor } from './event-cursor.ts'
+import { EventQueue } from './event-queue.ts'
 import { openSocket, type RealtimeSocket } from './open-socket.ts'
 import { RetryBudget } from './retry-budget.ts'
 import type { ResolvedSubscriptionOptions } from './subscription-options.ts'
@@ -43,12 +44,21 @@ const REFUSALS: Record<number, { code: 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDD
 const KEEP_ALIVE_CLOSE = { code: REALTIME_CLOSE_CODES.timeout, reason: 'no message from the server' }
 
 /**
+ * Why a browser client closes its socket when too many events wait for the app (it cannot pause a
+ * WebSocket): a normal close, since nothing failed; it reconnects from its cursor once they were handled.
+ */
+const QUEUE_FULL_CLOSE = { code: REALTIME_CLOSE_CODES.normal, reason: 'client event queue full' }
+
+/**
  * One realtime subscription (MedTech `ConnectionImpl`, docs/realtime.md): opens the socket, sends the
  * `subscribe` message, answers pings, hands the events to the app one at a time in the order they
  * came (each decoded, then `eventFired` awaited), and reconnects after a lost connection with `since`
- * set to the last cursor handled, so that what was missed is replayed and nothing twice. Failures
- * of one event (it does not decrypt or verify, the app's callback throws) go to `onError` and the
- * subscription goes on.
+ * set to the last cursor handled, so that what was missed is replayed and nothing twice. The cursor
+ * also follows the positions of the server's pings (events this subscription did not receive), so a
+ * quiet or filtered subscription is not told to resync after a long outage. At most
+ * `maxQueuedEvents` events wait for the app: past it the socket is paused (Node) or closed and
+ * reopened once they were handled (browsers). Failures of one event (it does not decrypt or verify,
+ * the app's callback throws) go to `onError` and the subscription goes on.
  */
 export class RealtimeConnection<M> implements Connection {
   #status: ConnectionStatus = 'NOT_CONNECTED'
@@ -78,12 +88,23 @@ export class RealtimeConnection<M> implements Connection {
   #serverError: ErrorMessage['error'] | undefined
   #keepAlive: ReturnType<typeof setTimeout> | undefined
   #reconnect: ReturnType<typeof setTimeout> | undefined
-  /** Events and positions, handled one at a time in order. */
-  #queue: Promise<void> = Promise.resolve()
+  /** Events and positions, handled one at a time in order, the events counted. */
+  readonly #queue: EventQueue
+  /** The socket paused because the queue is full (Node), until it drained. */
+  #paused: RealtimeSocket | undefined
+  /** The attempt whose `subscribed` was handled: pings move the cursor only once it is live. */
+  #liveAttempt = 0
+  /** The cursor when the current attempt started, to tell whether it made progress. */
+  #cursorAtConnect: string | undefined
   #warned = false
 
   constructor(private readonly spec: SubscriptionSpec<M>) {
     this.#retry = new RetryBudget(spec.options.connectionMaxRetry, spec.options.connectionRetryIntervalMs)
+    this.#queue = new EventQueue(spec.options.maxQueuedEvents, {
+      full: () => this.#queueFull(),
+      drained: () => this.#queueDrained(),
+      failed: (e) => this.#report(asError(e)),
+    })
     let resolve!: (c: Connection) => void
     let reject!: (e: Error) => void
     const promise = new Promise<Connection>((res, rej) => {
@@ -105,6 +126,11 @@ export class RealtimeConnection<M> implements Connection {
 
   get cursor(): string | undefined {
     return this.#cursor.value
+  }
+
+  /** Events received and not yet handled by the app (at most about `maxQueuedEvents`). */
+  get queuedEvents(): number {
+    return this.#queue.events
   }
 
   onConnected(callback: () => void): Connection {
@@ -153,6 +179,7 @@ export class RealtimeConnection<M> implements Connection {
   async #connect(): Promise<void> {
     const attempt = ++this.#attempt
     this.#serverError = undefined
+    this.#cursorAtConnect = this.#cursor.value
     let socket: RealtimeSocket
     try {
       socket = await openSocket(this.spec.http, this.#renewToken, {
@@ -229,17 +256,21 @@ export class RealtimeConnection<M> implements Connection {
       return
     }
     switch (message?.type) {
-      case 'ping':
+      case 'ping': {
+        // Answered at once (the keep-alive must not wait for the app); its position is taken in order.
         this.#send(JSON.stringify({ type: 'pong' }))
+        const cursor = message.cursor
+        if (cursor !== undefined) this.#queue.push(() => this.#passed(attempt, cursor))
         return
+      }
       case 'subscribed':
-        this.#enqueue(() => this.#live(message.cursor))
+        this.#queue.push(() => this.#live(attempt, message.cursor))
         return
       case 'event':
-        this.#enqueue(() => this.#deliver(message))
+        this.#queue.pushEvent(() => this.#deliver(message))
         return
       case 'resync':
-        this.#enqueue(() => this.#resync(message.cursor))
+        this.#queue.push(() => this.#resync(message.cursor))
         return
       case 'error':
         this.#serverError = message.error
@@ -255,9 +286,10 @@ export class RealtimeConnection<M> implements Connection {
   }
 
   /** The subscription is live: what was replayed before this message has been handed to the app. */
-  #live(cursor: string): void {
+  #live(attempt: number, cursor: string): void {
     if (this.#ended) return
     if (isCursor(cursor)) this.#cursor.advanceTo(cursor)
+    this.#liveAttempt = attempt
     this.#renewToken = false
     this.#retry.live(Date.now())
     this.#status = 'CONNECTED'
@@ -266,6 +298,17 @@ export class RealtimeConnection<M> implements Connection {
       this.#ready.resolve(this)
     }
     this.#fire('connected')
+  }
+
+  /**
+   * A ping's position: the server's stream went up to `cursor` for this subscription, including
+   * events it did not send (filtered out, not readable). Handled after the events queued before the
+   * ping, so it never passes one of them, and only once live: during a replay the position may be
+   * ahead of the replayed events still to come. Forward only.
+   */
+  #passed(attempt: number, cursor: string): void {
+    if (this.#ended || attempt !== this.#liveAttempt || attempt !== this.#attempt) return
+    if (isCursor(cursor)) this.#cursor.advanceTo(cursor)
   }
 
   /** The server could not replay what was missed: the stream goes on from `cursor`, the app reloads. */
@@ -302,8 +345,55 @@ export class RealtimeConnection<M> implements Connection {
     }
   }
 
-  #enqueue(task: () => void | Promise<void>): void {
-    this.#queue = this.#queue.then(task).catch((e: unknown) => this.#report(asError(e)))
+  /**
+   * More than `maxQueuedEvents` events wait. Node: stop reading the socket until half of them were
+   * handled (what the server sends then waits in the network and in the server's queue, which closes
+   * with 4409 if it overflows). Browsers cannot stop reading: the socket is closed and reopened from
+   * the cursor once the queue drained, and the server replays what came in between.
+   */
+  #queueFull(): void {
+    const socket = this.#socket
+    if (!socket || this.#ended) return
+    if (socket.pause) {
+      socket.pause()
+      this.#paused = socket
+      // The silence that follows is this client's: no keep-alive timeout while it is paused.
+      this.#armKeepAlive(this.#attempt)
+      return
+    }
+    this.#shed(this.#attempt, socket)
+  }
+
+  /** Enough events were handled after `#queueFull`: a paused socket reads again. */
+  #queueDrained(): void {
+    const socket = this.#paused
+    this.#paused = undefined
+    if (!socket || socket !== this.#socket || this.#ended) return
+    socket.resume?.()
+    this.#armKeepAlive(this.#attempt)
+  }
+
+  /** Closes the socket of `attempt` for a full queue; the next attempt starts once the queue drained. */
+  #shed(attempt: number, socket: RealtimeSocket): void {
+    this.#clearTimers()
+    this.#socket = undefined
+    try {
+      socket.close(QUEUE_FULL_CLOSE.code, QUEUE_FULL_CLOSE.reason)
+    } catch {
+      socket.terminate()
+    }
+    this.#queue.push(() => this.#afterShed(attempt))
+  }
+
+  /**
+   * Reconnects after `#shed`, at once and without spending the retry budget: nothing failed, and the
+   * events handled meanwhile moved the cursor, so the replay starts after them.
+   */
+  #afterShed(attempt: number): void {
+    if (this.#ended || attempt !== this.#attempt) return
+    this.#status = 'CLOSED'
+    this.#fire('closed')
+    void this.#connect()
   }
 
   /** The socket of `attempt` closed: reconnect, or end the subscription, as its close code says. */
@@ -313,7 +403,7 @@ export class RealtimeConnection<M> implements Connection {
     this.#socket = undefined
     // Decided once the events received before the close were handled: a reconnection's `since` must
     // be the cursor of the last of them.
-    this.#enqueue(() => this.#afterClose(code, reason))
+    this.#queue.push(() => this.#afterClose(code, reason))
   }
 
   #afterClose(code: number, reason: string): void {
@@ -340,7 +430,12 @@ export class RealtimeConnection<M> implements Connection {
           `The ${this.spec.entityType} subscription was lost (close code ${code}${serverMessage ? `: ${serverMessage}` : ''}); reconnecting`,
         ),
       )
-    if (!this.#retry.next(Date.now())) {
+    // The server closes a slow consumer (4409) after it sent more than the app handled: when the
+    // attempt moved the cursor, reconnecting makes progress and does not count against the budget
+    // (else a slow app replaying a long outage would give up before it ever went live).
+    const progressed = this.#cursor.value !== this.#cursorAtConnect
+    const free = code === REALTIME_CLOSE_CODES.slowConsumer && progressed
+    if (!free && !this.#retry.next(Date.now())) {
       return this.#end(
         new SdkError(
           'NETWORK',
@@ -376,6 +471,8 @@ export class RealtimeConnection<M> implements Connection {
   /** No message for `pingTimeoutMs` (the server pings every 20 s): the connection is dead; drop it. */
   #armKeepAlive(attempt: number): void {
     if (this.#keepAlive) clearTimeout(this.#keepAlive)
+    this.#keepAlive = undefined
+    if (this.#paused && this.#paused === this.#socket) return
     this.#keepAlive = setTimeout(() => {
       this.#keepAlive = undefined
       if (attempt !== this.#attempt || this.#ended) return

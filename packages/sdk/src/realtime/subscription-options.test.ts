@@ -5,12 +5,14 @@ import { checkEventTypes } from './subscribe.ts'
 import { realtimeUrl } from './realtime-url.ts'
 
 describe('resolveSubscriptionOptions', () => {
-  it("applies MedTech's defaults (5 retries, 1000 ms) and a 50 s keep-alive", () => {
+  it("applies MedTech's defaults (5 retries, 1000 ms), a 50 s keep-alive and 1000 queued events", () => {
     expect(resolveSubscriptionOptions()).toEqual({
       connectionMaxRetry: 5,
       connectionRetryIntervalMs: 1000,
       pingTimeoutMs: 50_000,
+      maxQueuedEvents: 1000,
     })
+    expect(resolveSubscriptionOptions({ maxQueuedEvents: 1 }).maxQueuedEvents).toBe(1)
     expect(resolveSubscriptionOptions({ connectionMaxRetry: 0 })).toEqual({
       ...DEFAULT_SUBSCRIPTION_OPTIONS,
       connectionMaxRetry: 0,
@@ -23,6 +25,8 @@ describe('resolveSubscriptionOptions', () => {
       { connectionMaxRetry: 1.5 },
       { connectionRetryIntervalMs: 2 ** 31 },
       { pingTimeoutMs: 0 },
+      { maxQueuedEvents: 0 },
+      { maxQueuedEvents: 2.5 },
       { pingTimeoutMs: '100' as unknown as number },
     ]) {
       expect(() => resolveSubscriptionOptions(bad), JSON.stringify(bad)).toThrow(SdkError)

@@ -1,6 +1,9 @@
 import { SdkError } from '../http/sdk-error.ts'
 
-/** Options of the `subscribeTo...Events` methods: MedTech's two, plus Cairn's keep-alive timeout. */
+/**
+ * Options of the `subscribeTo...Events` methods: MedTech's two, plus Cairn's keep-alive timeout and
+ * bound on the events waiting for the app.
+ */
 export interface SubscriptionOptions {
   /** Reconnections allowed after the subscription was lost (default 5); counted anew after a stable connection. */
   connectionMaxRetry?: number
@@ -12,16 +15,24 @@ export interface SubscriptionOptions {
    * closed, and reconnected.
    */
   pingTimeoutMs?: number
+  /**
+   * Cairn: the most events received and not yet handled by `eventFired` (default 1000, as the
+   * server's own queue limit). Past it the SDK stops reading the socket (Node) or closes it and
+   * reconnects from its cursor once they were handled (browsers, which cannot pause a WebSocket), so
+   * a slow app never holds a whole replay or burst in memory: the server sees a slow consumer instead.
+   */
+  maxQueuedEvents?: number
 }
 
 /** The options with their defaults applied. */
 export type ResolvedSubscriptionOptions = Required<SubscriptionOptions>
 
-/** MedTech's defaults, and a keep-alive of 2.5 ping intervals of 20 s. */
+/** MedTech's defaults, a keep-alive of 2.5 ping intervals of 20 s, and the server's queue limit. */
 export const DEFAULT_SUBSCRIPTION_OPTIONS: ResolvedSubscriptionOptions = {
   connectionMaxRetry: 5,
   connectionRetryIntervalMs: 1000,
   pingTimeoutMs: 50_000,
+  maxQueuedEvents: 1000,
 }
 
 /** Upper bound of the delays: setTimeout overflows past 2^31-1 ms (and fires at once). */
@@ -43,5 +54,6 @@ export function resolveSubscriptionOptions(options: SubscriptionOptions = {}): R
   check('connectionMaxRetry', 0, Number.MAX_SAFE_INTEGER)
   check('connectionRetryIntervalMs', 0, MAX_DELAY_MS)
   check('pingTimeoutMs', 1, MAX_DELAY_MS)
+  check('maxQueuedEvents', 1, Number.MAX_SAFE_INTEGER)
   return out
 }

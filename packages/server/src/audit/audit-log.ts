@@ -31,13 +31,13 @@ export interface AuditLogOptions {
  * Entries wait at most this long (ms) before a write. The cost of an entry is mostly the index pages
  * its insert dirties (four indexes, three of them at random positions): a transaction of 300 entries
  * costs about 38 µs per entry on SQLite, one of 1,500 about 22 µs, one of 5,000 about 16 µs (measured
- * on the 2-core benchmark machine, docs/performance.md). A tenth of a second keeps the log current
+ * on the 2-core benchmark machine, docs/performance.md). A quarter of a second keeps the log current
  * for any reader while a busy server writes thousands of entries per transaction.
  */
-const FLUSH_INTERVAL_MS = 100
+const FLUSH_INTERVAL_MS = 250
 
 /** This many queued entries are written at once, without waiting for the interval. */
-const FLUSH_AT = 2000
+const FLUSH_AT = 5000
 
 /** Most entries per append transaction: bounds how long one holds the chain's lock. */
 const MAX_BATCH = 5000
