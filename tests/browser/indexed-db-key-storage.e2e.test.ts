@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
-// esbuild comes with tsup, tsx and vite (devDependencies), as for bench/sdk-bundle-size.ts.
-import { build } from 'esbuild'
+import type { Server } from 'node:http'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { bundleSdkForBrowser, CHROMIUM, serveSdkPage } from '../support/browser-sdk-page.ts'
 
 /**
  * IndexedDbKeyStorage in a real browser (Debian's Chromium, driven by playwright-core): the SDK is
@@ -14,54 +11,8 @@ import { chromium, type Browser, type Page } from 'playwright-core'
  * key pair, is reloaded, and loads it again as the SDK does at login. The private keys must come back as
  * non-extractable CryptoKeys that decrypt and sign, and that no export can read.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const CHROMIUM = '/usr/bin/chromium'
 const ENTRY = 'cairn.rsa.device.6f9619ff-8b86-4011-b42d-00c04fc964ff.00112233445566778899aabbccddeeff'
 const LEGACY_ENTRY = 'cairn.rsa.device.6f9619ff-8b86-4011-b42d-00c04fc964ff.ffeeddccbbaa99887766554433221100'
-
-/** The SDK's browser bundle, plus the key-storage conversions the SDK's login uses (internal modules). */
-async function bundleSdk(): Promise<string> {
-  const result = await build({
-    stdin: {
-      contents: [
-        "export * from '@cairn/sdk'",
-        "export { loadStoredKeyPair, storeKeyPair } from './packages/sdk/src/crypto/stored-key-pair.ts'",
-        "export { keyPairToJwk } from './packages/sdk/src/crypto/key-format.ts'",
-      ].join('\n'),
-      resolveDir: ROOT,
-      loader: 'ts',
-      sourcefile: 'browser-entry.ts',
-    },
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    conditions: ['@cairn/source'],
-    write: false,
-    logLevel: 'silent',
-  })
-  return result.outputFiles[0].text
-}
-
-/** Serves the page and the bundle on 127.0.0.1 (a secure context: WebCrypto and IndexedDB work there). */
-async function serve(bundle: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    if (req.url === '/sdk.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle)
-    } else if (req.url === '/') {
-      res
-        .writeHead(200, { 'content-type': 'text/html' })
-        .end(
-          '<!doctype html><title>cairn key storage</title>' +
-            "<script type=module>import * as sdk from '/sdk.js'; window.sdk = sdk</script>",
-        )
-    } else {
-      res.writeHead(404).end()
-    }
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }
-}
 
 const hex2buf = (hex: string) => Buffer.from(hex, 'hex')
 
@@ -89,15 +40,18 @@ describe('IndexedDbKeyStorage in Chromium', () => {
       )
     }
     const [bundle, launched] = await Promise.all([
-      bundleSdk(),
+      bundleSdkForBrowser([
+        "export { loadStoredKeyPair, storeKeyPair } from './packages/sdk/src/crypto/stored-key-pair.ts'",
+        "export { keyPairToJwk } from './packages/sdk/src/crypto/key-format.ts'",
+      ]),
       chromium.launch({ executablePath: CHROMIUM, headless: true }),
     ])
     browser = launched
-    const served = await serve(bundle)
+    const served = await serveSdkPage(bundle, 'cairn key storage')
     server = served.server
     page = await browser.newPage()
     page.on('pageerror', (e) => console.error('page error:', e))
-    await open(page, served.url)
+    await open(page, `${served.url}/`)
   }, 60_000)
 
   afterAll(async () => {

@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
-// esbuild comes with tsup, tsx and vite (devDependencies), as for bench/sdk-bundle-size.ts.
-import { build } from 'esbuild'
+import type { Server } from 'node:http'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { bundleSdkForBrowser, CHROMIUM, serveSdkPage } from '../support/browser-sdk-page.ts'
 import { Patient } from '@cairn/sdk'
 import { disposeServer, startServer, type ServerProcess } from '../support/server-process.ts'
 import { login } from '../support/actors.ts'
@@ -18,45 +15,6 @@ import { createKeyedHcp, EVENT_TIMEOUT_MS, type KeyedHcp } from './realtime-supp
  * CAIRN_CORS_ORIGINS) logs in, subscribes to patient events through the browser's WebSocket and a
  * ticket, and receives, decrypted, a patient that Node creates. The bundle must not contain `ws`.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const CHROMIUM = '/usr/bin/chromium'
-
-/** The SDK's browser bundle. */
-async function bundleSdk(): Promise<string> {
-  const result = await build({
-    stdin: {
-      contents: "export * from '@cairn/sdk'",
-      resolveDir: ROOT,
-      loader: 'ts',
-      sourcefile: 'browser-entry.ts',
-    },
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    conditions: ['@cairn/source'],
-    write: false,
-    logLevel: 'silent',
-  })
-  return result.outputFiles[0].text
-}
-
-/** Serves the page and the bundle on 127.0.0.1 (a secure context: WebCrypto and IndexedDB work there). */
-async function serve(bundle: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    if (req.url === '/sdk.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle)
-    else if (req.url === '/')
-      res
-        .writeHead(200, { 'content-type': 'text/html' })
-        .end(
-          '<!doctype html><title>cairn realtime</title>' +
-            "<script type=module>import * as sdk from '/sdk.js'; window.sdk = sdk</script>",
-        )
-    else res.writeHead(404).end()
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
-}
 
 /** What the page keeps on `window`. */
 interface PageState {
@@ -81,12 +39,12 @@ describe('realtime subscription in Chromium', () => {
       )
     }
     const [built, launched] = await Promise.all([
-      bundleSdk(),
+      bundleSdkForBrowser(),
       chromium.launch({ executablePath: CHROMIUM, headless: true }),
     ])
     bundle = built
     browser = launched
-    const served = await serve(bundle)
+    const served = await serveSdkPage(bundle, 'cairn realtime')
     pageServer = served.server
     server = await startServer({ env: { CAIRN_CORS_ORIGINS: served.url } })
     hcp = await createKeyedHcp(server, 'browser')

@@ -104,6 +104,14 @@ export interface ResyncMessage {
 /** Keep-alive: the client answers `pong`; a client that hears no ping for a while reconnects. */
 export interface PingMessage {
   readonly type: 'ping'
+  /**
+   * Once `subscribed` was sent: the subscription's cursor, the position of the last event it handled
+   * (sent, or skipped because the subscriber may not see it or its filter left it out). Every event up
+   * to it was sent before this ping, so a client may adopt it as its cursor: the cursor of a quiet or
+   * filtered subscriber advances with the log, and its reconnection replays little instead of
+   * resyncing. Decimal digits, as every cursor.
+   */
+  readonly cursor?: string
 }
 
 /** A refusal or failure, sent just before the server closes the socket with the matching close code. */

@@ -7,6 +7,27 @@ import type { EventSignal } from './event-signal.ts'
 const RECONNECT_MIN_MS = 100
 const RECONNECT_MAX_MS = 10_000
 
+/**
+ * Idle time before the first TCP keep-alive probe (ms). Without it the OS default applies (two hours
+ * on Linux), so a connection cut by a firewall or NAT would go unnoticed for that long.
+ */
+const KEEPALIVE_INITIAL_DELAY_MS = 10_000
+
+/**
+ * The watchdog: every WATCHDOG_EVERY_MS the listening connection runs `select 1`, and one that does
+ * not answer within WATCHDOG_TIMEOUT_MS is taken as dead and replaced. A connection can die without
+ * an error (a silently dropped TCP flow): it then neither errors nor receives notifications, and only
+ * the poll would deliver events, CAIRN_REALTIME_POLL_MS late, until the keep-alive gives up.
+ */
+const WATCHDOG_EVERY_MS = 30_000
+const WATCHDOG_TIMEOUT_MS = 5_000
+
+/** Timing of the liveness checks (tests shorten them). */
+export interface SignalTiming {
+  readonly watchdogEveryMs?: number
+  readonly watchdogTimeoutMs?: number
+}
+
 /** What the signal logs (connection trouble, never data). */
 export interface SignalLog {
   warn(details: object, message: string): void
@@ -28,8 +49,10 @@ export function pgEventChannel(schema: string): string {
  * connection is handed to requests, and LISTEN belongs to one session). When that connection breaks,
  * it connects again with doubling back-off (RECONNECT_MIN_MS to RECONNECT_MAX_MS), and runs the
  * callbacks once listening again: whatever was signalled meanwhile is read then (and the poll would
- * read it anyway). `publish` sends NOTIFY on the same connection; when it is down the notification is
- * dropped (the instances' polls pick the events up).
+ * read it anyway). A watchdog replaces a connection that died silently (WATCHDOG_*). `publish`
+ * sends NOTIFY on the same connection, one at a time: while one is in flight, or the connection is
+ * down, a publish is skipped (a notification is a hint, the instances' polls pick the events up, and
+ * queueing them behind a stalled connection would only pile them up).
  */
 export class PgEventSignal implements EventSignal {
   readonly #callbacks: (() => void)[] = []
@@ -39,14 +62,21 @@ export class PgEventSignal implements EventSignal {
   #closed = false
   #delay = RECONNECT_MIN_MS
   #timer?: NodeJS.Timeout
+  #watchdog?: NodeJS.Timeout
+  #publishing = false
+  readonly #watchdogEveryMs: number
+  readonly #watchdogTimeoutMs: number
 
   constructor(
     private readonly databaseUrl: string,
     private readonly schema: string,
     private readonly log: SignalLog,
     private readonly connectTimeoutMs = 5_000,
+    timing: SignalTiming = {},
   ) {
     this.#channel = pgEventChannel(schema)
+    this.#watchdogEveryMs = timing.watchdogEveryMs ?? WATCHDOG_EVERY_MS
+    this.#watchdogTimeoutMs = timing.watchdogTimeoutMs ?? WATCHDOG_TIMEOUT_MS
   }
 
   /** Connects and listens; a failure here is retried in the background (the poll covers meanwhile). */
@@ -61,12 +91,14 @@ export class PgEventSignal implements EventSignal {
       application_name: pgApplicationName(this.schema),
       connectionTimeoutMillis: this.connectTimeoutMs,
       keepAlive: true,
+      keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
     })
     this.#client = client
     let lost = false
     const onLost = (error?: Error) => {
       if (lost) return
       lost = true
+      this.#stopWatchdog()
       this.#listening = false
       if (this.#client === client) this.#client = undefined
       client.removeAllListeners('notification')
@@ -96,8 +128,40 @@ export class PgEventSignal implements EventSignal {
     }
     this.#listening = true
     this.#delay = RECONNECT_MIN_MS
+    this.#startWatchdog(client, onLost)
     // Events may have been recorded while not listening.
     this.#fire()
+  }
+
+  #startWatchdog(client: pg.Client, onLost: (error?: Error) => void): void {
+    this.#stopWatchdog()
+    let checking = false
+    this.#watchdog = setInterval(() => {
+      if (checking) return
+      checking = true
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('no answer to the liveness check')),
+          this.#watchdogTimeoutMs,
+        )
+      })
+      Promise.race([client.query('select 1'), timeout])
+        .then(
+          () => undefined,
+          (error: unknown) => onLost(error as Error),
+        )
+        .finally(() => {
+          clearTimeout(timer)
+          checking = false
+        })
+    }, this.#watchdogEveryMs)
+    this.#watchdog.unref()
+  }
+
+  #stopWatchdog(): void {
+    if (this.#watchdog) clearInterval(this.#watchdog)
+    this.#watchdog = undefined
   }
 
   #schedule(): void {
@@ -115,11 +179,20 @@ export class PgEventSignal implements EventSignal {
     for (const cb of this.#callbacks) cb()
   }
 
-  /** NOTIFY with the head as payload; dropped (logged at most by the connection) when not connected. */
+  /**
+   * NOTIFY with the head as payload; skipped when not connected or while the previous NOTIFY has not
+   * been answered (a later poll or signal reads the events anyway).
+   */
   publish(head: bigint | string): void {
     const client = this.#client
-    if (this.#closed || !client || !this.#listening) return
-    client.query('select pg_notify($1, $2)', [this.#channel, String(head)]).catch(() => undefined)
+    if (this.#closed || !client || !this.#listening || this.#publishing) return
+    this.#publishing = true
+    client
+      .query('select pg_notify($1, $2)', [this.#channel, String(head)])
+      .catch(() => undefined)
+      .finally(() => {
+        this.#publishing = false
+      })
   }
 
   /** See EventSignal.onSignal. */
@@ -136,6 +209,7 @@ export class PgEventSignal implements EventSignal {
   async close(): Promise<void> {
     this.#closed = true
     this.#callbacks.length = 0
+    this.#stopWatchdog()
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = undefined
     const client = this.#client

@@ -1,5 +1,6 @@
 import type { EncryptedEntityDto, EntityType, RealtimeEntityType } from '@cairn/protocol'
 import { canReadEntity } from '../access/access-policy.ts'
+import type { AuditSink } from '../audit/audit-log.ts'
 import type { Caller } from '../auth/caller.ts'
 import type { EventLogRecord } from '../storage/event-log-store.ts'
 import type { Storage, StoredDoc, UserRow } from '../storage/storage.ts'
@@ -13,6 +14,12 @@ const PAGE = 500
 
 /** How often rows older than the replay window are deleted (ms). */
 const PRUNE_EVERY_MS = 60_000
+
+/**
+ * While the access log refuses entries, how often delivery checks whether it takes them again (ms):
+ * the log's own writer retries within tens of ms to 2 s, so a tenth of a second adds little delay.
+ */
+const AUDIT_RETRY_MS = 100
 
 /** Settings of the hub (config.ts: CAIRN_REALTIME_*). */
 export interface HubOptions {
@@ -34,28 +41,49 @@ export interface HubLog {
 export type DeliveredCounter = (entityType: RealtimeEntityType) => void
 
 /**
- * The documents of one batch of rows, read once for every subscription that needs them (per type:
- * one `getDocs`; users one by one, they have no batch read), each parsed at most once.
+ * The access log as realtime uses it (AuditLog): every delivered event is recorded as a `read`, and
+ * nothing is delivered (nor any socket opened) while it is `refusing` (fail closed, docs/audit.md).
+ */
+export interface RealtimeAudit extends AuditSink {
+  /** True while the log cannot keep up (queue full or writer failing): requests are refused. */
+  readonly refusing: boolean
+}
+
+/**
+ * The documents of one batch of rows, read once for every subscription that needs them (only those
+ * some subscription will be sent: one `getDocs` per subscription and batch for the ids not read yet;
+ * users one by one, they have no batch read), each parsed at most once.
  */
 class BatchDocs {
-  readonly #entities = new Map<string, Promise<Map<string, StoredDoc>>>()
+  /** By `type:id`: the document, or undefined when it no longer exists. */
+  readonly #entities = new Map<string, Promise<StoredDoc | undefined>>()
   readonly #users = new Map<string, Promise<UserRow | undefined>>()
   readonly #parsed = new Map<string, EncryptedEntityDto | null>()
 
-  constructor(
-    private readonly storage: Storage,
-    private readonly rows: readonly EventLogRecord[],
-  ) {}
+  constructor(private readonly storage: Storage) {}
 
-  /** The stored documents of the batch's rows of `type`, by id. */
-  entities(type: EntityType): Promise<Map<string, StoredDoc>> {
-    let docs = this.#entities.get(type)
-    if (!docs) {
-      const ids = [...new Set(this.rows.filter((r) => r.entityType === type).map((r) => r.entityId))]
-      docs = this.storage.getDocs(type, ids).then((list) => new Map(list.map((d) => [d.id, d])))
-      this.#entities.set(type, docs)
+  /**
+   * The stored documents of `ids` of `type`, by id (absent: no longer exists). Reads, in one query,
+   * only the ids no earlier call asked for: a batch of a thousand rows of which a subscriber receives
+   * one reads one document, not a thousand.
+   */
+  async entities(type: EntityType, ids: readonly string[]): Promise<Map<string, StoredDoc>> {
+    const missing = [...new Set(ids)].filter((id) => !this.#entities.has(`${type}:${id}`))
+    if (missing.length > 0) {
+      const read = this.storage.getDocs(type, missing).then((list) => new Map(list.map((d) => [d.id, d])))
+      for (const id of missing)
+        this.#entities.set(
+          `${type}:${id}`,
+          read.then((found) => found.get(id)),
+        )
     }
-    return docs
+    // Promise.all awaits every one, so a failed read never leaves a rejection unhandled.
+    const docs = await Promise.all(
+      ids.map((id) => this.#entities.get(`${type}:${id}`) ?? Promise.resolve(undefined)),
+    )
+    const byId = new Map<string, StoredDoc>()
+    for (const doc of docs) if (doc) byId.set(doc.id, doc)
+    return byId
   }
 
   /** The parsed document (null when it cannot be parsed as an encrypted entity). */
@@ -111,7 +139,14 @@ export function mayReceive(caller: Caller, row: EventLogRecord): boolean {
  * batch); deletions skip the filter (the index the filter reads no longer has the record) and reach
  * everyone that had access. The entity sent is the stored document as it is now (read once per batch
  * for every subscription), checked readable again (a modification or create whose record was
- * unshared since is not sent); users are sent as their user document (no hashes, no secrets).
+ * unshared since is not sent; a deletion sends the stored document only when it is a tombstone or
+ * still readable, else a stub `{id, rev, deletionDate}`); users are sent as their user document (no
+ * hashes, no secrets).
+ *
+ * With an access log (`audit`), every event delivered is recorded as a `read` by the subscriber (its
+ * socket's id as request id, its client address), and while the log refuses entries nothing is
+ * delivered: batches wait in the subscriptions' queues, where they count toward the slow-consumer
+ * limit, rather than go out unlogged.
  */
 export class RealtimeHub {
   readonly #subs = new Set<Subscription>()
@@ -122,6 +157,10 @@ export class RealtimeHub {
   #poll?: NodeJS.Timeout
   #prune?: NodeJS.Timeout
   #closed = false
+  /** Subscriptions with a `resync` queued and not sent yet: one is enough, however many losses. */
+  readonly #resyncQueued = new WeakSet<Subscription>()
+  /** Shared wait for the access log to take entries again (undefined while it does). */
+  #auditWait?: Promise<void>
 
   constructor(
     private readonly storage: Storage,
@@ -129,6 +168,7 @@ export class RealtimeHub {
     private readonly options: HubOptions,
     private readonly log: HubLog,
     private readonly delivered: DeliveredCounter = () => undefined,
+    private readonly audit?: RealtimeAudit,
   ) {}
 
   /** Starts from the current head (earlier events are for replays), listens and polls. */
@@ -196,7 +236,7 @@ export class RealtimeHub {
 
   #dispatch(rows: readonly EventLogRecord[]): void {
     if (this.#subs.size === 0) return
-    const docs = new BatchDocs(this.storage, rows)
+    const docs = new BatchDocs(this.storage)
     for (const sub of this.#subs) {
       const mine = rows.filter((r) => r.entityType === sub.spec.entityType).length
       sub.enqueue(mine, () => this.#deliver(sub, rows, docs, false))
@@ -218,6 +258,7 @@ export class RealtimeHub {
     sub.enqueue(0, async () => {
       if (since !== undefined && since !== head) await this.#replay(sub, since, head)
       sub.send({ type: 'subscribed', cursor: String(head) })
+      sub.live = true
     })
   }
 
@@ -241,7 +282,7 @@ export class RealtimeHub {
     while (!sub.closed && sub.lastSeq < head) {
       const rows = await log.readAfter(sub.lastSeq, PAGE, head)
       if (rows.length === 0) break
-      await this.#deliver(sub, rows, new BatchDocs(this.storage, rows), true)
+      await this.#deliver(sub, rows, new BatchDocs(this.storage), true)
       sub.lastSeq = Math.max(sub.lastSeq, rows[rows.length - 1].seq)
     }
     sub.lastSeq = Math.max(sub.lastSeq, head)
@@ -253,14 +294,21 @@ export class RealtimeHub {
     sub.markClosed()
   }
 
-  /** Sends `resync` to every local subscription (events were lost before reaching the log). */
+  /**
+   * Sends `resync` to every local subscription (events were lost before reaching the log). Coalesced:
+   * a subscription that has one queued and not sent yet gets no other (the recorder reports every
+   * dropped event, thousands in a burst; one resync covers them all).
+   */
   resyncAll(reason: string): void {
     for (const sub of this.#subs) {
-      sub.enqueue(0, () => {
+      if (this.#resyncQueued.has(sub)) continue
+      const queued = sub.enqueue(0, () => {
+        this.#resyncQueued.delete(sub)
         sub.lastSeq = Math.max(sub.lastSeq, this.#tailSeq)
         sub.send({ type: 'resync', cursor: String(sub.lastSeq), reason })
         return Promise.resolve()
       })
+      if (queued) this.#resyncQueued.add(sub)
     }
   }
 
@@ -283,10 +331,21 @@ export class RealtimeHub {
     if (candidates.length > 0) {
       const filterable = [...new Set(candidates.filter((r) => r.kind !== 'delete').map((r) => r.entityId))]
       const matched = matcher && filterable.length > 0 ? await matcher(filterable) : undefined
-      for (const row of candidates) {
+      const chosen = candidates.filter((r) => r.kind === 'delete' || !matcher || matched?.has(r.entityId))
+      // Fail closed: nothing goes out that the access log would not record.
+      if (chosen.length > 0 && !(await this.#auditAccepts(sub))) return
+      const stored =
+        entityType === 'user'
+          ? undefined
+          : await docs.entities(
+              entityType,
+              chosen.map((r) => r.entityId),
+            )
+      for (const row of chosen) {
         if (sub.closed) return
-        if (row.kind !== 'delete' && matcher && !matched?.has(row.entityId)) continue
-        const entity = await this.#entityText(caller, row, docs)
+        const entity = stored
+          ? this.#entityText(caller, row, stored.get(row.entityId), docs)
+          : await this.#userText(row, docs)
         if (entity === undefined) continue
         const head = {
           type: 'event',
@@ -297,6 +356,7 @@ export class RealtimeHub {
           ...(row.rev !== undefined ? { rev: row.rev } : {}),
           ...(replayed ? { replayed: true } : {}),
         }
+        this.#recordRead(sub, row)
         // The stored JSON text goes out as stored (no re-serialisation of large encrypted documents).
         sub.send(`${JSON.stringify(head).slice(0, -1)},"entity":${entity}}`)
         this.delivered(entityType)
@@ -305,22 +365,82 @@ export class RealtimeHub {
     if (last > sub.lastSeq) sub.lastSeq = last
   }
 
-  /** The JSON text of the entity to send with a row, or undefined when it must not be sent. */
-  async #entityText(caller: Caller, row: EventLogRecord, docs: BatchDocs): Promise<string | undefined> {
-    if (row.entityType === 'user') {
-      const user = await docs.user(row.entityId)
-      if (!user) return row.kind === 'delete' ? JSON.stringify({ id: row.entityId, rev: row.rev }) : undefined
-      return user.doc
+  /**
+   * Waits while the access log refuses entries; false when the subscription or the hub closed
+   * meanwhile. Without a log, or while it takes entries, true at once.
+   */
+  async #auditAccepts(sub: Subscription): Promise<boolean> {
+    while (this.audit?.refusing) {
+      this.#auditWait ??= new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (!this.#closed && this.audit?.refusing) return
+          clearInterval(timer)
+          this.#auditWait = undefined
+          resolve()
+        }, AUDIT_RETRY_MS)
+        timer.unref()
+      })
+      await this.#auditWait
+      if (sub.closed || this.#closed) return false
     }
+    return !sub.closed
+  }
+
+  /** Records in the access log that the subscriber was sent the entity of `row`. */
+  #recordRead(sub: Subscription, row: EventLogRecord): void {
+    if (!this.audit) return
+    const { caller, clientAddress } = sub.spec
+    this.audit.record([
+      {
+        at: Date.now(),
+        action: 'read',
+        actorUserId: caller.userId,
+        ...(caller.dataOwnerId !== undefined ? { actorDataOwnerId: caller.dataOwnerId } : {}),
+        entityType: row.entityType,
+        entityId: row.entityId,
+        requestId: caller.requestId,
+        ...(clientAddress !== undefined ? { clientAddress } : {}),
+      },
+    ])
+  }
+
+  /** The JSON text of the user of a row, or undefined when it must not be sent. */
+  async #userText(row: EventLogRecord, docs: BatchDocs): Promise<string | undefined> {
+    const user = await docs.user(row.entityId)
+    if (!user) return row.kind === 'delete' ? JSON.stringify({ id: row.entityId, rev: row.rev }) : undefined
+    return user.doc
+  }
+
+  /**
+   * The JSON text of the entity to send with a row of an encrypted entity (`doc`: its stored document
+   * now), or undefined when it must not be sent.
+   */
+  #entityText(
+    caller: Caller,
+    row: EventLogRecord,
+    doc: StoredDoc | undefined,
+    docs: BatchDocs,
+  ): string | undefined {
     const type = row.entityType as EntityType
-    const doc = (await docs.entities(type)).get(row.entityId)
-    if (row.kind === 'delete')
-      return doc ? doc.doc : JSON.stringify({ id: row.entityId, ...(row.rev ? { rev: row.rev } : {}) })
-    if (!doc) return undefined
-    // Deleted since (its DELETE follows): the tombstone, which holds no content, to those that had access.
-    if (doc.deleted) return doc.doc
+    // A tombstone holds no content: it goes to everyone that had access.
+    if (doc?.deleted) return doc.doc
+    if (row.kind === 'delete') {
+      // A soft-deleted record (notifications) keeps its content and can still be unshared after the
+      // deletion: it goes only to those that may read it now; the others learn the deletion only.
+      if (doc && this.#readable(caller, type, doc, docs)) return doc.doc
+      return JSON.stringify({
+        id: row.entityId,
+        ...(row.rev !== undefined ? { rev: row.rev } : {}),
+        deletionDate: row.at,
+      })
+    }
+    return doc && this.#readable(caller, type, doc, docs) ? doc.doc : undefined
+  }
+
+  /** Whether `caller` may read the stored document now. */
+  #readable(caller: Caller, type: EntityType, doc: StoredDoc, docs: BatchDocs): boolean {
     const parsed = docs.parsed(type, doc)
-    return parsed && canReadEntity(caller, type, parsed) ? doc.doc : undefined
+    return parsed !== null && canReadEntity(caller, type, parsed)
   }
 
   /** Deletes rows older than the replay window. */

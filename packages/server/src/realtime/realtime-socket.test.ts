@@ -319,6 +319,60 @@ describe('realtime socket (real server, SQLite)', () => {
     expect(closed.code).toBe(REALTIME_CLOSE_CODES.unauthorized)
   })
 
+  it("closes with 4401 once the user's rights changed (a demoted admin keeps no admin subscription)", async () => {
+    const created = await http<{ id: string; rev: string }>(
+      'POST',
+      API_PREFIX + routePath(ROUTES.createUser),
+      admin,
+      { id: randomUUID(), login: 'rt-admin2@example.org', password: HCP_PASSWORD, roles: ['ADMIN'] },
+    )
+    const token = await login('rt-admin2@example.org', HCP_PASSWORD)
+    const socket = await subscribe(token, { entityType: 'user' })
+    await untilSubscribed(socket)
+    // Another user's change reaches the admin.
+    await http('POST', `${API_PREFIX}/user/current/sharing/add`, b.token, {
+      dataOwnerIds: [a.hcpId],
+      type: 'administrativeData',
+    })
+    expect(await socket.next()).toMatchObject({ type: 'event', id: b.userId })
+    const stored = await http<Record<string, unknown>>('GET', `${API_PREFIX}/user/${created.id}`, admin)
+    await http('PUT', `${API_PREFIX}/user`, admin, { ...stored, roles: [] })
+    const closed = await Promise.race([
+      socket.closed,
+      new Promise<undefined>((r) => setTimeout(r, PING_MS * 5)),
+    ])
+    expect(closed?.code).toBe(REALTIME_CLOSE_CODES.unauthorized)
+  })
+
+  it("carries the subscription's cursor in pings, advancing past events a filter left out", async () => {
+    const socket = await subscribe(a.token, {
+      entityType: 'dataSample',
+      filter: {
+        $type: 'DataSampleByHealthcarePartyPatientFilter',
+        healthcarePartyId: a.hcpId,
+        patientSecretForeignKeys: ['never-used'],
+      },
+    })
+    await untilSubscribed(socket)
+    await createSamples(a, 2, 'other')
+    await createSamples(b, 1)
+    // Recorded a few ms after the answers: then the head is the last of these writes (or later).
+    await new Promise((r) => setTimeout(r, 200))
+    const other = createStorage({ dataDir, sqliteBusyTimeoutMs: 5_000 })
+    await other.init()
+    const head = await other.eventLog.head()
+    await other.close()
+    // A ping after the writes carries a cursor at or past them, though the subscriber was sent none.
+    const cursors = () =>
+      socket.messages.flatMap((m) => (m.type === 'ping' && m.cursor ? [BigInt(m.cursor)] : []))
+    const deadline = Date.now() + PING_MS * 6
+    while (Date.now() < deadline && !cursors().some((c) => c >= head))
+      await new Promise((r) => setTimeout(r, 50))
+    expect(cursors().some((c) => c >= head)).toBe(true)
+    expect(socket.messages.filter((m) => m.type === 'event')).toEqual([])
+    socket.ws.close()
+  })
+
   it('sends a user its own user events, and another user none', async () => {
     const mine = await subscribe(a.token, { entityType: 'user' })
     const others = await subscribe(b.token, { entityType: 'user' })

@@ -14,10 +14,12 @@ import type { Caller } from '../auth/caller.ts'
 import { AppError, forbidden, unauthorized } from '../http/app-error.ts'
 import { compileFilter } from '../filters/filter-registry.ts'
 import { compileUserFilter, withoutDataOwners } from '../entities/user/user-filter.ts'
+import type { TrustProxy } from '../http/trust-proxy.ts'
 import type { Storage } from '../storage/storage.ts'
-import type { RealtimeHub } from './realtime-hub.ts'
+import type { RealtimeAudit, RealtimeHub } from './realtime-hub.ts'
 import { SubscribeValidator } from './message-validation.ts'
 import { Subscription, type SubscriptionSpec } from './subscription.ts'
+import { upgradeClientAddress, upgradeTrust } from './upgrade-client-address.ts'
 
 /** How long a socket may stay open without its subscribe message (ms). */
 const SUBSCRIBE_TIMEOUT_MS = 10_000
@@ -31,6 +33,9 @@ const MAX_CLIENT_MESSAGE_BYTES = 1024 * 1024
 /** Longest setTimeout Node accepts (ms); a token expiring later is checked again then. */
 const MAX_TIMER_MS = 2_147_483_647
 
+/** Retry-After (s) of an upgrade refused while the access log cannot keep up (as its HTTP gate). */
+const AUDIT_REFUSAL_RETRY_AFTER_S = 2
+
 /** Settings of the sockets (config.ts: CAIRN_REALTIME_*, CAIRN_CORS_ORIGINS). */
 export interface SocketOptions {
   readonly pingMs: number
@@ -38,6 +43,8 @@ export interface SocketOptions {
   readonly queueLimit: number
   readonly maxBufferBytes: number
   readonly corsOrigins: readonly string[]
+  /** CAIRN_TRUST_PROXY: resolves the client address of an upgrade as Fastify resolves `request.ip`. */
+  readonly trustProxy: TrustProxy
 }
 
 /** What the sockets log: outcomes and causes, never tokens, tickets or content. */
@@ -87,9 +94,11 @@ function closeCodeOf(error: AppError): number {
  * an invalid one closes with 4400, a filter naming another data owner with 4403, more than
  * `maxSubscriptionsPerUser` sockets of one user on this instance with 4429. The server pings every
  * `pingMs` and closes with 4408 when the previous ping got no pong; it closes with 4401 when the
- * access token expires or the session or user is no longer active (checked at every ping), with
- * 4409 for a slow consumer, and with 1001 at shutdown. Every close but 1001 and 1000 follows an
- * `error` message with the reason.
+ * access token expires or the session or user is no longer active (checked at every ping), also
+ * when the user's rights changed since the subscription started (admin role, data owner: the client
+ * reconnects with a fresh token and is checked again), with 4409 for a slow consumer, and with 1001
+ * at shutdown. Every close but 1001 and 1000 follows an `error` message with the reason. While the
+ * access log refuses entries, upgrades are answered HTTP 503 with Retry-After, as API requests are.
  */
 export class RealtimeSockets {
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES })
@@ -98,13 +107,18 @@ export class RealtimeSockets {
   readonly #sockets = new Set<WebSocket>()
   #closed = false
   #log: SocketLog = { info: () => undefined, warn: () => undefined, error: () => undefined }
+  readonly #trust: ReturnType<typeof upgradeTrust>
 
   constructor(
     private readonly storage: Storage,
     private readonly auth: AuthService,
     private readonly hub: RealtimeHub,
     private readonly options: SocketOptions,
-  ) {}
+    /** The access log: upgrades are refused while it is refusing (fail closed). */
+    private readonly audit?: RealtimeAudit,
+  ) {
+    this.#trust = upgradeTrust(options.trustProxy)
+  }
 
   /** Logs through `log` from now on. */
   attachLog(log: SocketLog): void {
@@ -128,7 +142,11 @@ export class RealtimeSockets {
     const url = new URL(request.url ?? '/', 'http://localhost')
     if (url.pathname !== REALTIME_PATH || this.#closed) return refuse(socket, 404, 'Not Found')
     if (!this.#originAllowed(request)) return refuse(socket, 403, 'Forbidden')
-    const requestId = randomUUID()
+    if (this.audit?.refusing)
+      return refuse(socket, 503, 'Service Unavailable', `Retry-After: ${AUDIT_REFUSAL_RETRY_AFTER_S}\r\n`)
+    // The socket's id: the request id of every access-log entry of its deliveries.
+    const requestId = `ws-${randomUUID()}`
+    const clientAddress = upgradeClientAddress(request, this.#trust)
     let caller: Caller
     let notAfter: number | undefined
     try {
@@ -154,7 +172,9 @@ export class RealtimeSockets {
       return refuse(socket, error instanceof AppError ? error.status : 503, 'Unauthorized')
     }
     if (this.#closed) return refuse(socket, 503, 'Service Unavailable')
-    this.#wss.handleUpgrade(request, socket, head, (ws) => this.#connected(ws, caller, notAfter))
+    this.#wss.handleUpgrade(request, socket, head, (ws) =>
+      this.#connected(ws, caller, notAfter, clientAddress),
+    )
   }
 
   /**
@@ -174,7 +194,12 @@ export class RealtimeSockets {
     }
   }
 
-  #connected(ws: WebSocket, initialCaller: Caller, notAfter: number | undefined): void {
+  #connected(
+    ws: WebSocket,
+    initialCaller: Caller,
+    notAfter: number | undefined,
+    clientAddress: string | undefined,
+  ): void {
     this.#sockets.add(ws)
     let caller = initialCaller
     let subscription: Subscription | undefined
@@ -199,10 +224,26 @@ export class RealtimeSockets {
       if (awaitingPong)
         return fail(REALTIME_CLOSE_CODES.timeout, 'TIMEOUT', 'No pong within the keep-alive timeout')
       awaitingPong = true
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'ping' }))
+      // The cursor of everything handled so far (sent or filtered out): a quiet subscriber's cursor
+      // advances with the log, so that its reconnection replays little instead of resyncing.
+      const cursor = subscription?.live ? { cursor: String(subscription.lastSeq) } : {}
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'ping', ...cursor }))
       // The session or user may have ended since the upgrade (logout, password change, disabled).
       this.auth.callerOfSession(caller.userId, caller.sessionId ?? '', caller.requestId).then(
         (fresh) => {
+          // The subscription was checked, and is matched, with the caller of its start: rights that
+          // changed since (admin role removed, another data owner) end it rather than go on under the
+          // old ones. The client reconnects with a fresh token and subscribes under the new rights.
+          if (
+            fresh.isAdmin !== caller.isAdmin ||
+            fresh.dataOwnerId !== caller.dataOwnerId ||
+            fresh.dataOwnerType !== caller.dataOwnerType
+          )
+            return fail(
+              REALTIME_CLOSE_CODES.unauthorized,
+              'UNAUTHORIZED',
+              "The user's roles or data owner changed: reconnect",
+            )
           caller = fresh
         },
         (error: unknown) => {
@@ -238,7 +279,7 @@ export class RealtimeSockets {
         since = subscribe.since !== undefined ? Number(subscribe.since) : undefined
         if (since !== undefined && !Number.isSafeInteger(since))
           throw new AppError('BAD_REQUEST', 'Invalid cursor')
-        spec = this.#spec(caller, subscribe)
+        spec = { ...this.#spec(caller, subscribe), ...(clientAddress !== undefined ? { clientAddress } : {}) }
       } catch (error) {
         if (error instanceof AppError) return fail(closeCodeOf(error), error.code, error.message)
         // A failure of the server's own (never thrown out of a socket listener: it would end the process).
@@ -369,8 +410,8 @@ function closeWith(ws: WebSocket, code: number, error: { code: string; message: 
   ws.close(code, Buffer.from(error.message).subarray(0, 123).toString('utf8'))
 }
 
-/** Answers an upgrade with a bare HTTP error and ends the connection. */
-function refuse(socket: Duplex, status: number, text: string): void {
+/** Answers an upgrade with a bare HTTP error (`headers`: more header lines) and ends the connection. */
+function refuse(socket: Duplex, status: number, text: string, headers = ''): void {
   if (socket.destroyed) return
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+  socket.end(`HTTP/1.1 ${status} ${text}\r\n${headers}Connection: close\r\nContent-Length: 0\r\n\r\n`)
 }

@@ -34,6 +34,11 @@ export interface SubscriptionSpec {
    * it selects. Absent: every readable event.
    */
   readonly matcher?: (ids: string[]) => Promise<Set<string>>
+  /**
+   * The client address of the socket's upgrade (as the trust-proxy setting resolves it), recorded
+   * with every event delivered in the access log; `caller.requestId` is the socket's id (`ws-<uuid>`).
+   */
+  readonly clientAddress?: string
 }
 
 /**
@@ -48,6 +53,11 @@ export interface SubscriptionSpec {
 export class Subscription {
   /** Seq of the last event handled (sent or skipped); the cursor the client would send back. */
   lastSeq = 0
+  /**
+   * Whether `subscribed` was sent: from then on `lastSeq` is a cursor the client may adopt (the
+   * keep-alive ping carries it, so that quiet or filtered subscribers' cursors advance too).
+   */
+  live = false
   #pending = 0
   #chain: Promise<void> = Promise.resolve()
   #closed = false

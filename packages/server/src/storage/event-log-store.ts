@@ -45,8 +45,10 @@ export interface EventLogStore {
   /** The lowest seq still kept, undefined when the log is empty. */
   oldest(): Promise<number | undefined>
   /**
-   * Deletes rows recorded before `beforeAt` (epoch ms), always keeping the newest row so that the head
-   * survives a quiet period; returns how many were deleted.
+   * Deletes the oldest rows, those before the first row (in seq order) recorded at or after `beforeAt`
+   * (epoch ms): only ever a prefix of the stream, never a hole that a replay could not see (a row
+   * recorded with an older time after younger ones waits for them). Always keeps the newest row so
+   * that the head survives a quiet period; returns how many were deleted.
    */
   prune(beforeAt: number): Promise<number>
 }

@@ -115,12 +115,20 @@ export class KyselyEventLogStore implements EventLogStore {
 
   /** See EventLogStore.prune. */
   async prune(beforeAt: number): Promise<number> {
+    // Only a prefix of the stream, up to the first row recorded at or after `beforeAt` in seq order:
+    // deleting by time alone would punch holes (a row appended late, or by an instance whose clock is
+    // behind, sits after younger ones), and a replay cannot tell a hole from no event. Reading the
+    // first young row walks the primary key from the oldest row, so it costs about the rows deleted.
     const head = await this.head()
-    const result = await this.db()
-      .deleteFrom('event_log')
-      .where('at', '<', beforeAt)
-      .where('seq', '<', head)
+    const young = await this.db()
+      .selectFrom('event_log')
+      .select('seq')
+      .where('at', '>=', beforeAt)
+      .orderBy('seq')
+      .limit(1)
       .executeTakeFirst()
+    const bound = young === undefined ? head : Math.min(Number(young.seq), head)
+    const result = await this.db().deleteFrom('event_log').where('seq', '<', bound).executeTakeFirst()
     return Number(result.numDeletedRows)
   }
 }
