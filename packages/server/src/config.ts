@@ -135,6 +135,11 @@ export interface ServerConfig {
   realtimePingMs: number
   /** Realtime: most subscriptions of one user on one instance (4429 beyond). */
   realtimeMaxSubscriptions: number
+  /**
+   * Realtime: `redis://` or `rediss://` URL of a Redis that carries the signal between instances
+   * instead of PostgreSQL LISTEN/NOTIFY (PostgreSQL only). Never logged: it may hold a password.
+   */
+  realtimeRedisUrl?: string
 }
 
 /**
@@ -214,6 +219,7 @@ export function loadConfig(
     realtimeReplaySeconds: int('CAIRN_REALTIME_REPLAY_SECONDS', 86_400),
     realtimePingMs: int('CAIRN_REALTIME_PING_MS', 20_000),
     realtimeMaxSubscriptions: int('CAIRN_REALTIME_MAX_SUBSCRIPTIONS', 20),
+    realtimeRedisUrl: env.CAIRN_REALTIME_REDIS_URL || undefined,
     ...overrides,
   }
   // A metrics token (from the environment or an override) turns metrics on: it is only useful then.
@@ -284,6 +290,30 @@ function checkRealtimeConfig(config: ServerConfig): void {
   ]
   for (const [key, name] of atLeastOne)
     if ((config[key] as number) < 1) throw new Error(`${name} must be at least 1`)
+  if (config.realtimeRedisUrl !== undefined) checkRealtimeRedisUrl(config)
+}
+
+/**
+ * CAIRN_REALTIME_REDIS_URL: a redis:// or rediss:// URL with a host and at most a database number,
+ * and PostgreSQL as the database (one SQLite file is one instance: there is no other instance to
+ * signal). The messages never repeat the URL, which may hold a password.
+ */
+function checkRealtimeRedisUrl(config: ServerConfig): void {
+  let url: URL
+  try {
+    url = new URL(config.realtimeRedisUrl!)
+  } catch {
+    throw new Error('CAIRN_REALTIME_REDIS_URL must be a URL such as redis://:password@redis.example.org:6379')
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new Error(`CAIRN_REALTIME_REDIS_URL must start with redis:// or rediss://, got "${url.protocol}//"`)
+  if (!url.hostname) throw new Error('CAIRN_REALTIME_REDIS_URL must name a host')
+  if (url.search || !/^\/?\d*$/.test(url.pathname))
+    throw new Error('CAIRN_REALTIME_REDIS_URL takes a host, a port, credentials and a database number only')
+  if (!config.databaseUrl)
+    throw new Error(
+      'CAIRN_REALTIME_REDIS_URL needs PostgreSQL (DATABASE_URL): with SQLite there is one instance and nothing to signal',
+    )
 }
 
 /**

@@ -143,8 +143,9 @@ export class CairnServer {
     // Sealed with a key derived from the JWT secret, which every instance sharing the database has.
     const outbox = new Outbox(storage.outbox, jwtSecret.secret, this.config)
     this.outbox = outbox
-    // Realtime subscriptions: recorder, tailer and sockets (docs/realtime.md).
-    const realtime = new RealtimeService(this.config, storage, events, auth, this.metrics)
+    // Realtime subscriptions: recorder, tailer and sockets (docs/realtime.md); deliveries are logged
+    // as reads in the access log, and held while it refuses.
+    const realtime = new RealtimeService(this.config, storage, events, auth, this.metrics, audit)
     this.realtime = realtime
     this.app = await buildApp(
       this.config,

@@ -12,7 +12,8 @@ import type { Storage } from '../storage/storage.ts'
 import { EventRecorder } from './event-recorder.ts'
 import { InProcessEventSignal, type EventSignal } from './event-signal.ts'
 import { PgEventSignal } from './pg-event-signal.ts'
-import { RealtimeHub } from './realtime-hub.ts'
+import { RedisEventSignal, redisEventChannel } from './redis-event-signal.ts'
+import { RealtimeHub, type RealtimeAudit } from './realtime-hub.ts'
 import { RealtimeSockets, ticketHash, verifiedTokenExpiry } from './realtime-socket.ts'
 
 /** How long a ticket opens a socket (ms): enough to open the socket right after asking for it. */
@@ -29,10 +30,12 @@ class LateLog {
 /**
  * Realtime subscriptions of one server instance (docs/realtime.md): the recorder that writes the
  * subscribable write events to the event log, the signal between instances (PostgreSQL LISTEN/NOTIFY
- * on PostgreSQL, in process on SQLite), the hub that tails the log and dispatches to subscriptions,
- * the sockets, and the ticket route. Lifecycle: `register` (with the app's routes), `init` (after
- * the app is built), `closeSockets` (first at shutdown: 1001 to every client) and `close` (before
- * storage closes: flushes the recorder, stops the tailer and the signal).
+ * on PostgreSQL, or Redis with CAIRN_REALTIME_REDIS_URL; in process on SQLite), the hub that tails
+ * the log and dispatches to subscriptions, the sockets, and the ticket route. Lifecycle: `register`
+ * (with the app's routes), `init` (after the app is built), `closeSockets` (first at shutdown: 1001
+ * to every client) and `close` (before storage closes: flushes the recorder, stops the tailer and
+ * the signal). With the access log (`audit`), deliveries are recorded as reads and held, and
+ * upgrades refused, while it refuses.
  */
 export class RealtimeService {
   readonly hub: RealtimeHub
@@ -46,16 +49,26 @@ export class RealtimeService {
     events: EventBus,
     auth: AuthService,
     metrics?: Metrics,
+    audit?: RealtimeAudit,
   ) {
+    // With CAIRN_REALTIME_REDIS_URL (PostgreSQL only, checked by loadConfig), Redis carries the
+    // signal instead of LISTEN/NOTIFY; the event rows and the poll stay as they are.
     const signal: EventSignal =
-      storage.dialect === 'postgres' && config.databaseUrl
-        ? new PgEventSignal(
-            config.databaseUrl,
-            config.pgSchema ?? 'public',
+      storage.dialect === 'postgres' && config.databaseUrl && config.realtimeRedisUrl
+        ? new RedisEventSignal(
+            config.realtimeRedisUrl,
+            redisEventChannel(config.databaseUrl, config.pgSchema ?? 'public'),
             this.#log,
             config.pgTimeouts.connectMs,
           )
-        : new InProcessEventSignal()
+        : storage.dialect === 'postgres' && config.databaseUrl
+          ? new PgEventSignal(
+              config.databaseUrl,
+              config.pgSchema ?? 'public',
+              this.#log,
+              config.pgTimeouts.connectMs,
+            )
+          : new InProcessEventSignal()
     let delivered: Counter<'entity_type'> | undefined
     if (metrics) {
       delivered = new Counter({
@@ -75,6 +88,7 @@ export class RealtimeService {
       },
       this.#log,
       (type) => delivered?.inc({ entity_type: type }),
+      audit,
     )
     if (metrics) {
       const hub = this.hub
@@ -90,13 +104,20 @@ export class RealtimeService {
     this.#recorder = new EventRecorder(events, storage.eventLog, signal, this.#log, {}, () =>
       this.hub.resyncAll('events were lost before they were recorded'),
     )
-    this.sockets = new RealtimeSockets(storage, auth, this.hub, {
-      pingMs: config.realtimePingMs,
-      maxSubscriptionsPerUser: config.realtimeMaxSubscriptions,
-      queueLimit: config.realtimeQueueLimit,
-      maxBufferBytes: config.realtimeMaxBufferBytes,
-      corsOrigins: config.corsOrigins,
-    })
+    this.sockets = new RealtimeSockets(
+      storage,
+      auth,
+      this.hub,
+      {
+        pingMs: config.realtimePingMs,
+        maxSubscriptionsPerUser: config.realtimeMaxSubscriptions,
+        queueLimit: config.realtimeQueueLimit,
+        maxBufferBytes: config.realtimeMaxBufferBytes,
+        corsOrigins: config.corsOrigins,
+        trustProxy: config.trustProxy,
+      },
+      audit,
+    )
   }
 
   /**
