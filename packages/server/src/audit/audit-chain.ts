@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash as oneShotHash } from 'node:crypto'
 import type { AuditChainPoint, AuditRecord, AuditStore, StoredAuditEntry } from '../storage/audit-store.ts'
 import { AUDIT_GENESIS_HASH } from '../storage/audit-migration.ts'
 
@@ -29,9 +29,8 @@ export function canonicalAuditEntry(prevHash: string, seq: number, entry: AuditR
 
 /** The hash of an entry: SHA-256, in lowercase hex, of its canonical encoding (UTF-8). */
 export function auditEntryHash(prevHash: string, seq: number, entry: AuditRecord): string {
-  return createHash('sha256')
-    .update(canonicalAuditEntry(prevHash, seq, entry), 'utf8')
-    .digest('hex')
+  // The one-shot hash (Node 20.12+) costs less than half of a createHash object per entry.
+  return oneShotHash('sha256', canonicalAuditEntry(prevHash, seq, entry), 'hex')
 }
 
 /** Gives `entries` the seqs and hashes that extend the chain whose newest point is `head`. */
