@@ -5,6 +5,7 @@ import pg from 'pg'
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import { migrateTo, migrateToLatest } from './migrations.ts'
 import { dropPgSchema } from './drop-pg-schema.ts'
+import { withAuditAttached } from './sqlite-backend.ts'
 
 const databaseUrl = process.env.DATABASE_URL
 
@@ -76,7 +77,9 @@ describe('migration 0004 (accounts) on a database of the previous version', () =
   })
 
   it('SQLite', async () => {
-    const db: AnyDb = new Kysely({ dialect: new SqliteDialect({ database: new Database(':memory:') }) })
+    const db: AnyDb = new Kysely({
+      dialect: new SqliteDialect({ database: withAuditAttached(new Database(':memory:')) }),
+    })
     cleanups.push(() => db.destroy())
     await checkAccountsMigration(db, 'sqlite')
   })

@@ -40,6 +40,22 @@ function withStatementCache(database: BetterSqlite3.Database) {
 /** Name of the access log's SQLite file, next to `cairn.db` in the data directory. */
 export const AUDIT_FILE = 'audit.db'
 
+/**
+ * Attaches the access log's file (`:memory:` for a database built in memory by a test) as schema
+ * `audit`, where migration 0014 creates the log's tables; returns the same connection.
+ */
+export function withAuditAttached(
+  database: BetterSqlite3.Database,
+  file = ':memory:',
+): BetterSqlite3.Database {
+  database.prepare('ATTACH DATABASE ? AS audit').run(file)
+  if (file !== ':memory:') {
+    database.pragma('audit.journal_mode = WAL')
+    database.pragma('audit.synchronous = FULL')
+  }
+  return database
+}
+
 /** Settings of the embedded SQLite backend. */
 export interface SqliteBackendOptions {
   /** Folder of `cairn.db`, created on first use. */
@@ -75,9 +91,7 @@ export function sqliteBackend(options: SqliteBackendOptions): StorageBackend {
         // writer thread (audit/audit-writer-thread.ts) appends to it with a connection of its own and
         // never takes the write lock of the data, while this connection still joins the log to the
         // access indexes in one query. Its tables are found by their unqualified names.
-        database.prepare('ATTACH DATABASE ? AS audit').run(join(dataDir, AUDIT_FILE))
-        database.pragma('audit.journal_mode = WAL')
-        database.pragma('audit.synchronous = FULL')
+        withAuditAttached(database, join(dataDir, AUDIT_FILE))
         opened = database
         return Promise.resolve(withStatementCache(database))
       },
