@@ -1,6 +1,6 @@
 import type { UserDto } from '@cairn/protocol'
 import type { ServerConfig } from '../config.ts'
-import { createStorage } from '../storage/create-storage.ts'
+import { withOperatorStorage } from '../storage/with-operator-storage.ts'
 import { StorageConflict, type Storage } from '../storage/storage.ts'
 import { hashSecret } from '../auth/password.ts'
 import { generatePassword } from '../auth/generate-password.ts'
@@ -33,16 +33,7 @@ export async function resetPassword(
   login: string,
   password?: string,
 ): Promise<PasswordResetResult> {
-  const storage = createStorage({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    pgSchema: config.pgSchema,
-    pgPoolSize: 1,
-    pgTimeouts: config.pgTimeouts,
-    sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs,
-  })
-  try {
-    await storage.init()
+  return withOperatorStorage(config, async (storage) => {
     const secret = password ?? generatePassword()
     const userId = await setPassword(storage, login, await hashSecret(secret))
     const revoked = await storage.revokeSessions({ userId }, Date.now())
@@ -55,9 +46,7 @@ export async function resetPassword(
       generatedPassword: password === undefined ? secret : undefined,
       sessionsRevoked: revoked.length,
     }
-  } finally {
-    await storage.close()
-  }
+  })
 }
 
 /** Writes the new password hash and the ACTIVE status over the current revision; the user's id. */

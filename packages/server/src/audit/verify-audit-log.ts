@@ -1,5 +1,5 @@
 import type { ServerConfig } from '../config.ts'
-import { createStorage } from '../storage/create-storage.ts'
+import { withOperatorStorage } from '../storage/with-operator-storage.ts'
 import { verifyAuditChain, type AuditChainResult } from './audit-chain.ts'
 
 /**
@@ -8,22 +8,9 @@ import { verifyAuditChain, type AuditChainResult } from './audit-chain.ts'
  * verify`. Opens the storage (migrating it, as every start does), verifies, closes. See
  * verifyAuditChain for what is checked and `onProgress`.
  */
-export async function verifyAuditLog(
+export function verifyAuditLog(
   config: ServerConfig,
   onProgress?: (checked: number) => void,
 ): Promise<AuditChainResult> {
-  const storage = createStorage({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    pgSchema: config.pgSchema,
-    pgPoolSize: 1,
-    pgTimeouts: config.pgTimeouts,
-    sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs,
-  })
-  try {
-    await storage.init()
-    return await verifyAuditChain(storage.audit, onProgress)
-  } finally {
-    await storage.close()
-  }
+  return withOperatorStorage(config, (storage) => verifyAuditChain(storage.audit, onProgress))
 }
