@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { API_PREFIX, ROUTES, routePath, type EventMessage } from '@cairn/protocol'
+import type { EventMessage } from '@cairn/protocol'
 import { disposeServer, startServer, type ServerProcess } from '../support/server-process.ts'
 import { entityDoc } from '../../packages/server/src/testing/in-process-server.ts'
 import { openTestSocket, type TestSocket } from '../../packages/server/src/testing/realtime-test-client.ts'
+import { professionalOnBoth, rawHttp } from './two-instance-support.ts'
 
 /*
  * Two server processes on one PostgreSQL schema, as a multi-instance deployment runs them: a write
@@ -22,26 +23,6 @@ describe.skipIf(!databaseUrl)('realtime across two server processes on one Postg
     CAIRN_REALTIME_POLL_MS: '60000',
   }
 
-  async function http<T>(
-    server: ServerProcess,
-    method: string,
-    path: string,
-    token?: string,
-    body?: unknown,
-  ) {
-    const res = await fetch(`${server.url}${API_PREFIX}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    })
-    const text = await res.text()
-    if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${text}`)
-    return JSON.parse(text) as T
-  }
-
   beforeAll(async () => {
     first = await startServer({ databaseUrl, env })
     // The second one on the same schema (migrated by the first).
@@ -56,22 +37,7 @@ describe.skipIf(!databaseUrl)('realtime across two server processes on one Postg
   })
 
   it('a write through one instance reaches a subscriber of the other, and a reconnection there gets what it missed', async () => {
-    const login = (server: ServerProcess, username: string, password: string) =>
-      http<{ token: string }>(server, 'POST', routePath(ROUTES.login), undefined, {
-        username,
-        password,
-      }).then((r) => r.token)
-    const admin = await login(first, 'admin', first.adminPassword)
-    const hcpId = randomUUID()
-    await http(first, 'POST', routePath(ROUTES.healthcareProfessional.create), admin, { id: hcpId })
-    await http(first, 'POST', routePath(ROUTES.createUser), admin, {
-      id: randomUUID(),
-      login: 'two@example.org',
-      password: 'two-instances-password',
-      healthcarePartyId: hcpId,
-    })
-    const onFirst = await login(first, 'two@example.org', 'two-instances-password')
-    const onSecond = await login(second, 'two@example.org', 'two-instances-password')
+    const { hcpId, onFirst, onSecond } = await professionalOnBoth(first, second, 'two@example.org')
 
     const socket = await openTestSocket(second.url, { token: onSecond })
     sockets.push(socket)
@@ -80,7 +46,7 @@ describe.skipIf(!databaseUrl)('realtime across two server processes on one Postg
 
     const id = randomUUID()
     const started = Date.now()
-    await http(first, 'POST', '/patient', onFirst, entityDoc(id, hcpId, [hcpId]))
+    await rawHttp(first, 'POST', '/patient', onFirst, entityDoc(id, hcpId, [hcpId]))
     const event = (await socket.next(10_000)) as EventMessage
     expect(event).toMatchObject({ type: 'event', eventType: 'CREATE', entityType: 'patient', id })
     // Through the notification, not the minute-long poll.
@@ -89,7 +55,7 @@ describe.skipIf(!databaseUrl)('realtime across two server processes on one Postg
 
     // Missed while disconnected, written through the first, replayed by the second from the cursor.
     const missed = randomUUID()
-    await http(first, 'POST', '/patient', onFirst, entityDoc(missed, hcpId, [hcpId]))
+    await rawHttp(first, 'POST', '/patient', onFirst, entityDoc(missed, hcpId, [hcpId]))
     const again = await openTestSocket(second.url, { token: onSecond })
     sockets.push(again)
     again.send({ type: 'subscribe', entityType: 'patient', eventTypes: ['CREATE'], since: event.cursor })

@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { API_PREFIX, ROUTES, routePath } from '@cairn/protocol'
 import { disposeServer, startServer, type ServerProcess } from '../support/server-process.ts'
 import { entityDoc } from '../../packages/server/src/testing/in-process-server.ts'
 import { openTestSocket, type TestSocket } from '../../packages/server/src/testing/realtime-test-client.ts'
 import { startRedis, type RedisProcess } from '../../packages/server/src/testing/redis-process.ts'
 import { redisEventChannel } from '../../packages/server/src/realtime/redis-event-signal.ts'
+import { professionalOnBoth, rawHttp } from './two-instance-support.ts'
 
 /*
  * CAIRN_REALTIME_REDIS_URL: two server processes on one PostgreSQL schema signal each other through a
@@ -17,20 +17,6 @@ import { redisEventChannel } from '../../packages/server/src/realtime/redis-even
 
 const databaseUrl = process.env.DATABASE_URL
 const PASSWORD = 'e2e-redis-secret-81c2'
-
-async function http<T>(server: ServerProcess, method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(`${server.url}${API_PREFIX}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  })
-  const text = await res.text()
-  if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${text}`)
-  return JSON.parse(text) as T
-}
 
 describe('realtime through Redis', () => {
   let redis: RedisProcess
@@ -79,22 +65,7 @@ describe('realtime through Redis', () => {
       probe.destroy()
       expect(subscribers[channel]).toBe(2)
 
-      const login = (server: ServerProcess, username: string, password: string) =>
-        http<{ token: string }>(server, 'POST', routePath(ROUTES.login), undefined, {
-          username,
-          password,
-        }).then((r) => r.token)
-      const admin = await login(first, 'admin', first.adminPassword)
-      const hcpId = randomUUID()
-      await http(first, 'POST', routePath(ROUTES.healthcareProfessional.create), admin, { id: hcpId })
-      await http(first, 'POST', routePath(ROUTES.createUser), admin, {
-        id: randomUUID(),
-        login: 'redis@example.org',
-        password: 'redis-instances-password',
-        healthcarePartyId: hcpId,
-      })
-      const onFirst = await login(first, 'redis@example.org', 'redis-instances-password')
-      const onSecond = await login(second, 'redis@example.org', 'redis-instances-password')
+      const { hcpId, onFirst, onSecond } = await professionalOnBoth(first, second, 'redis@example.org')
 
       const socket = await openTestSocket(second.url, { token: onSecond })
       sockets.push(socket)
@@ -103,7 +74,7 @@ describe('realtime through Redis', () => {
 
       const id = randomUUID()
       const started = Date.now()
-      await http(first, 'POST', '/patient', onFirst, entityDoc(id, hcpId, [hcpId]))
+      await rawHttp(first, 'POST', '/patient', onFirst, entityDoc(id, hcpId, [hcpId]))
       expect(await socket.next(10_000)).toMatchObject({
         type: 'event',
         eventType: 'CREATE',
