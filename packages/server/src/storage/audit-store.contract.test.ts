@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createStorage, dropPgSchema } from './index.ts'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Storage } from './index.ts'
 import type { AuditRecord } from './audit-store.ts'
 import { AUDIT_GENESIS_HASH, auditEntryHash, verifyAuditChain } from '../audit/audit-chain.ts'
+import { describeOnBothBackends, type TwoStorages } from '../testing/two-storages.ts'
 
 /*
  * The contract of storage.audit, against embedded SQLite and, when DATABASE_URL is set, PostgreSQL in
@@ -40,7 +37,7 @@ async function holdEntity(
   return id
 }
 
-function contract(open: () => { first: Storage; second: Storage; cleanup: () => Promise<void> }): void {
+function contract(open: () => TwoStorages): void {
   let first: Storage
   let second: Storage
   let cleanup: () => Promise<void>
@@ -188,25 +185,4 @@ function contract(open: () => { first: Storage; second: Storage; cleanup: () => 
   })
 }
 
-describe('audit store contract (SQLite)', () => {
-  contract(() => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'cairn-audit-'))
-    return {
-      first: createStorage({ dataDir }),
-      second: createStorage({ dataDir, sqliteBusyTimeoutMs: 5_000 }),
-      cleanup: () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })),
-    }
-  })
-})
-
-const databaseUrl = process.env.DATABASE_URL
-describe.skipIf(!databaseUrl)('audit store contract (PostgreSQL)', () => {
-  contract(() => {
-    const pgSchema = `cairn_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`
-    return {
-      first: createStorage({ databaseUrl: databaseUrl!, dataDir: 'unused', pgSchema }),
-      second: createStorage({ databaseUrl: databaseUrl!, dataDir: 'unused', pgSchema }),
-      cleanup: () => dropPgSchema(databaseUrl!, pgSchema),
-    }
-  })
-})
+describeOnBothBackends('audit store contract', contract)

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createStorage, dropPgSchema } from './index.ts'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Storage } from './index.ts'
 import type { NewEventLogRow } from './event-log-store.ts'
+import { describeOnBothBackends, type TwoStorages } from '../testing/two-storages.ts'
 
 /*
  * The contract of storage.eventLog and storage.realtimeTickets, against embedded SQLite and, when
@@ -26,7 +23,7 @@ function row(extra: Partial<NewEventLogRow> = {}): NewEventLogRow {
   }
 }
 
-function contract(open: () => { first: Storage; second: Storage; cleanup: () => Promise<void> }): void {
+function contract(open: () => TwoStorages): void {
   let first: Storage
   let second: Storage
   let cleanup: () => Promise<void>
@@ -124,25 +121,4 @@ function contract(open: () => { first: Storage; second: Storage; cleanup: () => 
   })
 }
 
-describe('event log store contract (SQLite)', () => {
-  contract(() => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'cairn-eventlog-'))
-    return {
-      first: createStorage({ dataDir }),
-      second: createStorage({ dataDir, sqliteBusyTimeoutMs: 5_000 }),
-      cleanup: () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })),
-    }
-  })
-})
-
-const databaseUrl = process.env.DATABASE_URL
-describe.skipIf(!databaseUrl)('event log store contract (PostgreSQL)', () => {
-  contract(() => {
-    const pgSchema = `cairn_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`
-    return {
-      first: createStorage({ databaseUrl: databaseUrl!, dataDir: 'unused', pgSchema }),
-      second: createStorage({ databaseUrl: databaseUrl!, dataDir: 'unused', pgSchema }),
-      cleanup: () => dropPgSchema(databaseUrl!, pgSchema),
-    }
-  })
-})
+describeOnBothBackends('event log store contract', contract)

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createStorage, dropPgSchema } from './index.ts'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import type { Storage } from './index.ts'
 import type { NewOutboxMessage, OutboxStore } from './outbox-store.ts'
+import { describeOnBothBackends, type TwoStorages } from '../testing/two-storages.ts'
 
 /*
  * The contract of storage.outbox, against embedded SQLite and, when DATABASE_URL is set, PostgreSQL
@@ -40,7 +37,7 @@ async function drain(outbox: OutboxStore): Promise<void> {
   }
 }
 
-function contract(open: () => { first: Storage; second: Storage; cleanup: () => Promise<void> }): void {
+function contract(open: () => TwoStorages): void {
   let first: Storage
   let second: Storage
   let cleanup: () => Promise<void>
@@ -217,25 +214,4 @@ function contract(open: () => { first: Storage; second: Storage; cleanup: () => 
   })
 }
 
-describe('outbox store contract (SQLite)', () => {
-  contract(() => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'cairn-outbox-'))
-    return {
-      first: createStorage({ dataDir }),
-      second: createStorage({ dataDir, sqliteBusyTimeoutMs: 5_000 }),
-      cleanup: () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })),
-    }
-  })
-})
-
-const databaseUrl = process.env.DATABASE_URL
-describe.skipIf(!databaseUrl)('outbox store contract (PostgreSQL)', () => {
-  contract(() => {
-    const pgSchema = `cairn_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`
-    return {
-      first: createStorage({ databaseUrl: databaseUrl!, dataDir: 'unused', pgSchema }),
-      second: createStorage({ databaseUrl: databaseUrl!, dataDir: 'unused', pgSchema }),
-      cleanup: () => dropPgSchema(databaseUrl!, pgSchema),
-    }
-  })
-})
+describeOnBothBackends('outbox store contract', contract)
