@@ -22,7 +22,11 @@ import {
 import { BACKENDS } from '../support/backends.ts'
 import { disposeServer, startServer, type ServerProcess } from '../support/server-process.ts'
 import { newHcp, type Actor } from '../support/actors.ts'
-import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink.ts'
+import {
+  startSmtpSink,
+  type ReceivedMail,
+  type SmtpSink,
+} from '../../packages/server/src/testing/smtp-sink.ts'
 import { call } from '../access/http.ts'
 
 /**

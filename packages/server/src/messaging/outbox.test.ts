@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http'
-import { createServer as createTcpServer, type Server as TcpServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { SMTPServer } from 'smtp-server'
-import { simpleParser } from 'mailparser'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AppError } from '../http/app-error.ts'
 import { createStorage, dropPgSchema, type KyselyStorage } from '../storage/index.ts'
 import { Outbox, type OutboxConfig, type OutboxLog, type OutboxOptions } from './outbox.ts'
+import { startSmtpSink as startSmtp, unusedPort, type SmtpSink } from '../testing/smtp-sink.ts'
 
 /*
  * The outbox with real parts: storage on SQLite and PostgreSQL (DATABASE_URL), a real SMTP server
@@ -20,79 +18,6 @@ import { Outbox, type OutboxConfig, type OutboxLog, type OutboxOptions } from '.
 
 const SECRET = 'jwt-secret-of-the-outbox-tests-0123456789'
 const FROM = 'noreply@cairn.test'
-
-/** One email as the test SMTP server received it. */
-interface Mail {
-  envelopeFrom: string
-  to: string[]
-  from: string
-  subject: string
-  html: string
-  text: string
-}
-
-/** A real SMTP server on a local port, which may reject some recipients (and logs every RCPT TO). */
-interface Smtp {
-  port: number
-  url: string
-  mails: Mail[]
-  rcpt: { address: string; at: number }[]
-  close(): Promise<void>
-}
-
-async function startSmtp(port = 0, reject: (address: string) => boolean = () => false): Promise<Smtp> {
-  const mails: Mail[] = []
-  const rcpt: { address: string; at: number }[] = []
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    closeTimeout: 200,
-    onRcptTo(address, _session, callback) {
-      rcpt.push({ address: address.address, at: Date.now() })
-      if (reject(address.address))
-        callback(Object.assign(new Error('5.1.1 Mailbox unavailable'), { responseCode: 550 }))
-      else callback()
-    },
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((parsed) => {
-          mails.push({
-            envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            to: session.envelope.rcptTo.map((r) => r.address),
-            from: parsed.from?.text ?? '',
-            subject: parsed.subject ?? '',
-            html: typeof parsed.html === 'string' ? parsed.html : '',
-            text: parsed.text ?? '',
-          })
-          callback()
-        })
-        .catch((error: Error) => callback(error))
-    },
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => resolve())
-  })
-  const address = (server as unknown as { server: TcpServer }).server.address()
-  const bound = typeof address === 'object' && address ? address.port : port
-  return {
-    port: bound,
-    url: `smtp://127.0.0.1:${bound}`,
-    mails,
-    rcpt,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }
-}
-
-/** A local TCP port nobody listens on (a mail server that is down), free when returned. */
-async function unusedPort(): Promise<number> {
-  const probe = createTcpServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()))
-  const address = probe.address()
-  await new Promise<void>((resolve) => probe.close(() => resolve()))
-  return typeof address === 'object' && address ? address.port : 0
-}
 
 /** A local HTTP server standing for a Twilio-style SMS provider; records what it accepted. */
 interface SmsProvider {
@@ -212,7 +137,7 @@ const BACKENDS: { name: string; enabled: boolean; make: () => Backend }[] = [
 for (const { name, enabled, make } of BACKENDS) {
   describe.skipIf(!enabled)(`outbox with real transports (${name})`, () => {
     let backend: Backend
-    let smtp: Smtp | undefined
+    let smtp: SmtpSink | undefined
     let sms: SmsProvider | undefined
     /** What each test opened, closed at its end (outboxes first, then storage). */
     let opened: { outbox: Outbox; storage: KyselyStorage }[] = []
@@ -273,9 +198,9 @@ for (const { name, enabled, make } of BACKENDS) {
       const id = await outbox.enqueue(email('jane@example.org', '735194'))
       const mail = await waitFor('the email', () => smtp!.mails[0])
       expect(mail).toEqual({
-        envelopeFrom: FROM,
-        to: ['jane@example.org'],
         from: FROM,
+        to: ['jane@example.org'],
+        fromHeader: FROM,
         subject: 'Your code is 735194',
         html: '<p>Enter <b>735194</b> to sign in.</p>',
         text: 'Enter 735194 to sign in.',
@@ -316,8 +241,8 @@ for (const { name, enabled, make } of BACKENDS) {
       const { outbox } = await open(config({ smtpUrl: smtp.url }))
       await outbox.enqueue({ ...email('bob@example.org', '111111'), from: 'My Clinic <clinic@example.org>' })
       const mail = await waitFor('the email', () => smtp!.mails[0])
-      expect(mail.envelopeFrom).toBe('clinic@example.org')
-      expect(mail.from).toBe('"My Clinic" <clinic@example.org>')
+      expect(mail.from).toBe('clinic@example.org')
+      expect(mail.fromHeader).toBe('"My Clinic" <clinic@example.org>')
     })
 
     it('keeps the content sealed at rest until it is sent', async () => {
