@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely'
+import { sql, type ExpressionBuilder, type Kysely, type Updateable } from 'kysely'
 import type { Database, OutboxMessageRow } from './database-schema.ts'
 import type {
   ClaimedOutboxMessage,
@@ -129,47 +129,41 @@ export class KyselyOutboxStore implements OutboxStore {
   }
 
   /** See OutboxStore.markSent. */
-  async markSent(id: string, leaseToken: string, now: number, keepPayload: boolean): Promise<boolean> {
-    const result = await this.db()
-      .updateTable('outbox_message')
-      .set({
-        status: 'sent',
-        sent: now,
-        lease_until: null,
-        lease_token: null,
-        last_error: null,
-        ...(keepPayload ? {} : { payload: null }),
-      })
-      .where('id', '=', id)
-      .where('lease_token', '=', leaseToken)
-      .where('status', '=', 'pending')
-      .executeTakeFirst()
-    return result.numUpdatedRows > 0n
+  markSent(id: string, leaseToken: string, now: number, keepPayload: boolean): Promise<boolean> {
+    return this.settle(id, leaseToken, {
+      status: 'sent',
+      sent: now,
+      last_error: null,
+      ...(keepPayload ? {} : { payload: null }),
+    })
   }
 
   /** See OutboxStore.markRetry. */
-  async markRetry(id: string, leaseToken: string, nextAttempt: number, error: string): Promise<boolean> {
-    const result = await this.db()
-      .updateTable('outbox_message')
-      .set({ next_attempt: nextAttempt, lease_until: null, lease_token: null, last_error: error })
-      .where('id', '=', id)
-      .where('lease_token', '=', leaseToken)
-      .where('status', '=', 'pending')
-      .executeTakeFirst()
-    return result.numUpdatedRows > 0n
+  markRetry(id: string, leaseToken: string, nextAttempt: number, error: string): Promise<boolean> {
+    return this.settle(id, leaseToken, { next_attempt: nextAttempt, last_error: error })
   }
 
   /** See OutboxStore.markFailed. */
-  async markFailed(id: string, leaseToken: string, error: string, keepPayload: boolean): Promise<boolean> {
+  markFailed(id: string, leaseToken: string, error: string, keepPayload: boolean): Promise<boolean> {
+    return this.settle(id, leaseToken, {
+      status: 'failed',
+      last_error: error,
+      ...(keepPayload ? {} : { payload: null }),
+    })
+  }
+
+  /**
+   * Records the outcome of an attempt and releases its lease, only while the caller still holds it:
+   * a message whose lease expired (and was claimed by another worker) is not touched. True when it was.
+   */
+  private async settle(
+    id: string,
+    leaseToken: string,
+    outcome: Updateable<OutboxMessageRow>,
+  ): Promise<boolean> {
     const result = await this.db()
       .updateTable('outbox_message')
-      .set({
-        status: 'failed',
-        lease_until: null,
-        lease_token: null,
-        last_error: error,
-        ...(keepPayload ? {} : { payload: null }),
-      })
+      .set({ ...outcome, lease_until: null, lease_token: null })
       .where('id', '=', id)
       .where('lease_token', '=', leaseToken)
       .where('status', '=', 'pending')
