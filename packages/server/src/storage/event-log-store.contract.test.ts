@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Storage } from './index.ts'
+import { expect, it } from 'vitest'
 import type { NewEventLogRow } from './event-log-store.ts'
-import { describeOnBothBackends, type TwoStorages } from '../testing/two-storages.ts'
+import { describeOnBothBackends, type OpenStorages } from '../testing/two-storages.ts'
 
 /*
  * The contract of storage.eventLog and storage.realtimeTickets, against embedded SQLite and, when
@@ -23,30 +22,15 @@ function row(extra: Partial<NewEventLogRow> = {}): NewEventLogRow {
   }
 }
 
-function contract(open: () => TwoStorages): void {
-  let first: Storage
-  let second: Storage
-  let cleanup: () => Promise<void>
-
-  beforeAll(async () => {
-    ;({ first, second, cleanup } = open())
-    await first.init()
-    await second.init()
-  })
-  afterAll(async () => {
-    await second?.close()
-    await first?.close()
-    await cleanup?.()
-  })
-
+function contract(s: OpenStorages): void {
   it('starts empty, appends in order and reads back from the other instance', async () => {
-    expect(await first.eventLog.head()).toBe(0)
-    expect(await first.eventLog.oldest()).toBeUndefined()
+    expect(await s.first.eventLog.head()).toBe(0)
+    expect(await s.first.eventLog.oldest()).toBeUndefined()
     const rows = [row(), row({ kind: 'modify', rev: undefined }), row({ kind: 'delete', delegates: [] })]
-    const head = await first.eventLog.append(rows)
+    const head = await s.first.eventLog.append(rows)
     expect(head).toBeGreaterThan(0)
-    expect(await second.eventLog.head()).toBe(head)
-    const read = await second.eventLog.readAfter(0, 10)
+    expect(await s.second.eventLog.head()).toBe(head)
+    const read = await s.second.eventLog.readAfter(0, 10)
     expect(read.map((r) => r.entityId)).toEqual(rows.map((r) => r.entityId))
     expect(read[2].seq).toBe(head)
     expect(read[0].seq).toBeLessThan(read[1].seq)
@@ -54,20 +38,20 @@ function contract(open: () => TwoStorages): void {
     expect(read[1]).not.toHaveProperty('rev')
     expect(read[1].kind).toBe('modify')
     expect(read[2].delegates).toEqual([])
-    expect(await second.eventLog.readAfter(read[0].seq, 1)).toEqual([read[1]])
-    expect(await second.eventLog.readAfter(0, 10, read[1].seq)).toEqual(read.slice(0, 2))
-    expect(await second.eventLog.countBetween(read[0].seq, head)).toBe(2)
-    expect(await second.eventLog.oldest()).toBe(read[0].seq)
-    expect(await first.eventLog.append([])).toBe(head)
+    expect(await s.second.eventLog.readAfter(read[0].seq, 1)).toEqual([read[1]])
+    expect(await s.second.eventLog.readAfter(0, 10, read[1].seq)).toEqual(read.slice(0, 2))
+    expect(await s.second.eventLog.countBetween(read[0].seq, head)).toBe(2)
+    expect(await s.second.eventLog.oldest()).toBe(read[0].seq)
+    expect(await s.first.eventLog.append([])).toBe(head)
   })
 
   it('appends of both instances at once keep seq order equal to the order of each batch, nothing lost', async () => {
-    const start = await first.eventLog.head()
+    const start = await s.first.eventLog.head()
     const batches = Array.from({ length: 20 }, (_, i) =>
       Array.from({ length: 5 }, (_, j) => row({ entityId: `b${i}-${j}` })),
     )
-    await Promise.all(batches.map((b, i) => (i % 2 === 0 ? first : second).eventLog.append(b)))
-    const read = await first.eventLog.readAfter(start, 1000)
+    await Promise.all(batches.map((b, i) => (i % 2 === 0 ? s.first : s.second).eventLog.append(b)))
+    const read = await s.first.eventLog.readAfter(start, 1000)
     expect(read).toHaveLength(100)
     for (const b of batches) {
       const seqs = b.map((r) => read.find((x) => x.entityId === r.entityId)!.seq)
@@ -78,24 +62,24 @@ function contract(open: () => TwoStorages): void {
 
   it('prunes only a prefix: the rows before the first one recorded after the time, never the newest', async () => {
     const old = Date.now() - 100_000
-    const start = await first.eventLog.head()
+    const start = await s.first.eventLog.head()
     // The earlier tests' rows were recorded now: old rows appended after them (a delayed append, an
     // instance whose clock is behind) are not pruned before them, which would leave a hole.
-    await first.eventLog.append([row({ at: old }), row({ at: old })])
-    const head = await first.eventLog.head()
-    expect(await second.eventLog.prune(Date.now() - 50_000)).toBe(0)
-    expect(await first.eventLog.countBetween(start, head)).toBe(2)
-    const everything = await first.eventLog.prune(Date.now() + 1000)
+    await s.first.eventLog.append([row({ at: old }), row({ at: old })])
+    const head = await s.first.eventLog.head()
+    expect(await s.second.eventLog.prune(Date.now() - 50_000)).toBe(0)
+    expect(await s.first.eventLog.countBetween(start, head)).toBe(2)
+    const everything = await s.first.eventLog.prune(Date.now() + 1000)
     expect(everything).toBeGreaterThan(0)
-    expect(await first.eventLog.oldest()).toBe(head)
-    expect(await first.eventLog.head()).toBe(head)
+    expect(await s.first.eventLog.oldest()).toBe(head)
+    expect(await s.first.eventLog.head()).toBe(head)
     // Old, young, old: the prefix up to the young row goes, the old row after it stays.
-    const last = await first.eventLog.append([row({ at: old }), row(), row({ at: old })])
-    expect(await second.eventLog.prune(Date.now() - 50_000)).toBe(2)
-    expect(await first.eventLog.oldest()).toBe(last - 1)
-    expect((await first.eventLog.readAfter(0, 10)).map((r) => r.seq)).toEqual([last - 1, last])
+    const last = await s.first.eventLog.append([row({ at: old }), row(), row({ at: old })])
+    expect(await s.second.eventLog.prune(Date.now() - 50_000)).toBe(2)
+    expect(await s.first.eventLog.oldest()).toBe(last - 1)
+    expect((await s.first.eventLog.readAfter(0, 10)).map((r) => r.seq)).toEqual([last - 1, last])
     // Numbers are never reused after a prune.
-    expect(await first.eventLog.append([row()])).toBeGreaterThan(last)
+    expect(await s.first.eventLog.append([row()])).toBeGreaterThan(last)
   })
 
   it('consumes a ticket once, from either instance, and never an expired one', async () => {
@@ -107,17 +91,17 @@ function contract(open: () => TwoStorages): void {
       expires: now + 30_000,
       notAfter: now + 60_000,
     }
-    await first.realtimeTickets.insert(ticket, now)
+    await s.first.realtimeTickets.insert(ticket, now)
     const results = await Promise.all([
-      first.realtimeTickets.consume(ticket.hash, now),
-      second.realtimeTickets.consume(ticket.hash, now),
+      s.first.realtimeTickets.consume(ticket.hash, now),
+      s.second.realtimeTickets.consume(ticket.hash, now),
     ])
     expect(results.filter((r) => r !== undefined)).toEqual([ticket])
-    expect(await first.realtimeTickets.consume(ticket.hash, now)).toBeUndefined()
+    expect(await s.first.realtimeTickets.consume(ticket.hash, now)).toBeUndefined()
     const expired = { ...ticket, hash: randomUUID(), expires: now + 10 }
-    await second.realtimeTickets.insert(expired, now)
-    expect(await first.realtimeTickets.consume(expired.hash, now + 11)).toBeUndefined()
-    expect(await first.realtimeTickets.consume(randomUUID(), now)).toBeUndefined()
+    await s.second.realtimeTickets.insert(expired, now)
+    expect(await s.first.realtimeTickets.consume(expired.hash, now + 11)).toBeUndefined()
+    expect(await s.first.realtimeTickets.consume(randomUUID(), now)).toBeUndefined()
   })
 }
 

@@ -2,27 +2,33 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe } from 'vitest'
+import { afterAll, beforeAll, describe } from 'vitest'
 import { createStorage } from '../storage/create-storage.ts'
 import { dropPgSchema } from '../storage/drop-pg-schema.ts'
 import type { Storage } from '../storage/storage.ts'
 
 /** Two storages on one database, as two server instances open it, and what removes that database. */
-export interface TwoStorages {
+interface TwoStorages {
   first: Storage
   second: Storage
   cleanup: () => Promise<void>
 }
 
+/** The two initialised storages a contract runs against (set before its first test). */
+export interface OpenStorages {
+  readonly first: Storage
+  readonly second: Storage
+}
+
 /**
  * Runs a store's contract against embedded SQLite and, when DATABASE_URL is set, PostgreSQL in a
- * random schema dropped at the end; `contract` receives the function that opens (not yet inits) two
- * storages on one fresh database. The second SQLite storage waits longer for the write lock, since
- * both take it in turn.
+ * random schema dropped at the end: two storages on one fresh database, initialised before the
+ * contract's first test and closed after its last, as two server instances would use it. The second
+ * SQLite storage waits longer for the write lock, since both take it in turn.
  */
-export function describeOnBothBackends(name: string, contract: (open: () => TwoStorages) => void): void {
+export function describeOnBothBackends(name: string, contract: (storages: OpenStorages) => void): void {
   describe(`${name} (SQLite)`, () => {
-    contract(() => {
+    lifecycle(contract, () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'cairn-contract-'))
       return {
         first: createStorage({ dataDir }),
@@ -33,7 +39,7 @@ export function describeOnBothBackends(name: string, contract: (open: () => TwoS
   })
   const databaseUrl = process.env.DATABASE_URL
   describe.skipIf(!databaseUrl)(`${name} (PostgreSQL)`, () => {
-    contract(() => {
+    lifecycle(contract, () => {
       const pgSchema = `cairn_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`
       return {
         first: createStorage({ databaseUrl: databaseUrl!, dataDir: 'unused', pgSchema }),
@@ -42,4 +48,28 @@ export function describeOnBothBackends(name: string, contract: (open: () => TwoS
       }
     })
   })
+}
+
+/** Opens and initialises the storages before the contract's tests, closes and removes them after. */
+function lifecycle(contract: (storages: OpenStorages) => void, open: () => TwoStorages): void {
+  let opened: TwoStorages | undefined
+  const storages: OpenStorages = {
+    get first() {
+      return opened!.first
+    },
+    get second() {
+      return opened!.second
+    },
+  }
+  beforeAll(async () => {
+    opened = open()
+    await opened.first.init()
+    await opened.second.init()
+  })
+  afterAll(async () => {
+    await opened?.second.close()
+    await opened?.first.close()
+    await opened?.cleanup()
+  })
+  contract(storages)
 }
