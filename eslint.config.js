@@ -10,6 +10,8 @@ import tseslint from 'typescript-eslint'
 /** The files of the root tsconfig.json program. */
 const typeScriptFiles = [
   'packages/*/src/**/*.ts',
+  'packages/console/src/**/*.tsx',
+  'packages/console/vite.config.ts',
   'tests/**/*.ts',
   'bench/**/*.ts',
   'vitest.config.ts',

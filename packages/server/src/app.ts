@@ -41,6 +41,7 @@ import type { RealtimeService } from './realtime/realtime-service.ts'
 import type { AuditLog } from './audit/audit-log.ts'
 import { installRequestContext } from './audit/request-context.ts'
 import { registerAuditRoutes } from './audit/audit-routes.ts'
+import { registerConsole } from './http/console-static.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -67,6 +68,8 @@ export async function buildApp(
   realtime?: RealtimeService,
   /** The access log's writer (absent: CAIRN_AUDIT_LOG=off, nothing is recorded). */
   audit?: AuditLog,
+  /** On PostgreSQL, whether this instance still signs with the secret the others use (auth/secret-agreement.ts). */
+  secretAgreement?: { readonly agreed: boolean },
 ): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: config.bodyLimit,
@@ -147,7 +150,9 @@ export async function buildApp(
   servePublicRoute(app, ROUTES.health, () =>
     Promise.resolve({ status: 'ok' as const, database: storage.dialect }),
   )
-  servePublicRoute(app, ROUTES.ready, () => checkReadiness(storage, faults, config.readyTimeoutMs))
+  servePublicRoute(app, ROUTES.ready, () =>
+    checkReadiness(storage, faults, config.readyTimeoutMs, secretAgreement),
+  )
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, () => app.swagger())
 
   registerAuthRoutes(app, auth)
@@ -167,5 +172,7 @@ export async function buildApp(
   // Realtime subscriptions (docs/realtime.md): POST /realtime/ticket and the socket at REALTIME_PATH.
   realtime?.register(app)
   registerAuditRoutes(app, storage)
+  // The web console (packages/console) at `/`, when built and not turned off (CAIRN_CONSOLE_DIR).
+  if (config.consoleDir) await registerConsole(app, config.consoleDir)
   return app
 }

@@ -70,6 +70,11 @@ export interface ServerConfig {
    */
   attachmentDir?: string
   /**
+   * Folder of the built web console (CAIRN_CONSOLE_DIR; `cairn serve` defaults it to the console
+   * package's dist/), served at `/`; absent, or CAIRN_CONSOLE_DIR=off: no console, `/` answers 404.
+   */
+  consoleDir?: string
+  /**
    * Failed logins of one account allowed without delay (a client address gets ten times more); after
    * them each failure doubles the wait before the next try, from 1 s up to `loginMaxDelaySeconds`.
    */
@@ -192,6 +197,7 @@ export function loadConfig(
     bodyLimit: int('CAIRN_BODY_LIMIT', DEFAULT_BODY_LIMIT),
     attachmentMaxBytes: int('CAIRN_ATTACHMENT_MAX_BYTES', DEFAULT_ATTACHMENT_MAX_BYTES),
     attachmentDir: env.CAIRN_ATTACHMENT_DIR || undefined,
+    consoleDir: env.CAIRN_CONSOLE_DIR && env.CAIRN_CONSOLE_DIR !== 'off' ? env.CAIRN_CONSOLE_DIR : undefined,
     loginMaxFailures: int('CAIRN_LOGIN_MAX_FAILURES', 10),
     loginWindowSeconds: int('CAIRN_LOGIN_WINDOW_SECONDS', 900),
     loginMaxDelaySeconds: int('CAIRN_LOGIN_MAX_DELAY_SECONDS', 300),

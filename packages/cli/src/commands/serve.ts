@@ -1,4 +1,7 @@
 import { parseArgs } from 'node:util'
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { printPasswordNotice } from '../password-notice.ts'
 
 const HELP = `Usage: cairn serve [--port N] [--host H] [--data-dir DIR]
@@ -9,7 +12,21 @@ CAIRN_ADMIN_LOGIN (admin), CAIRN_ADMIN_PASSWORD (generated and printed once if u
 CAIRN_SHUTDOWN_GRACE_MS (10000), CAIRN_READY_TIMEOUT_MS (2000), CAIRN_PG_POOL_SIZE (10),
 CAIRN_PG_CONNECT_TIMEOUT_MS, CAIRN_PG_STATEMENT_TIMEOUT_MS, CAIRN_PG_QUERY_TIMEOUT_MS,
 CAIRN_CORS_ORIGINS (none), CAIRN_TRUST_PROXY (false), CAIRN_HSTS_MAX_AGE (31536000),
-CAIRN_LOG_FORMAT (auto: pretty on a terminal, JSON otherwise) (see docs/operations.md).`
+CAIRN_LOG_FORMAT (auto: pretty on a terminal, JSON otherwise), CAIRN_CONSOLE_DIR (the built web
+console; off: none) (see docs/operations.md).`
+
+/**
+ * The web console's build folder when the console package is installed next to the CLI and built
+ * (its dist/index.html exists); undefined otherwise, so that a server without it still starts.
+ */
+function builtConsoleDir(): string | undefined {
+  try {
+    const dir = join(dirname(createRequire(import.meta.url).resolve('@cairn/console/package.json')), 'dist')
+    return existsSync(join(dir, 'index.html')) ? dir : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * `cairn serve`: starts the server and stops it gracefully on SIGINT/SIGTERM. On first start on an
@@ -42,6 +59,9 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   if (values.host) overrides.host = values.host
   if (values['data-dir']) overrides.dataDir = values['data-dir']
+  // The web console built with the project (packages/console/dist), unless CAIRN_CONSOLE_DIR says
+  // where it is or turns it off.
+  if (process.env.CAIRN_CONSOLE_DIR === undefined) overrides.consoleDir = builtConsoleDir()
   const server = new CairnServer(loadConfig(process.env, overrides))
   await server.init()
   let url: string

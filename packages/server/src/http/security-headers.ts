@@ -4,8 +4,8 @@ import helmet, { type HelmetOptions } from 'helmet'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Which set of security headers a route gets: the API's (default) or Swagger UI's. */
-    securityHeaders?: 'api' | 'docs'
+    /** Which set of security headers a route gets: the API's (default), Swagger UI's or the console's. */
+    securityHeaders?: 'api' | 'docs' | 'console'
   }
 }
 
@@ -33,6 +33,29 @@ const DOCS_CSP = {
   'form-action': ["'self'"],
   'frame-ancestors': ["'none'"],
 }
+
+/**
+ * Content-Security-Policy of the web console (served at `/`): scripts only from the server (Vite's
+ * bundles, no inline script), the API and its WebSocket on the same origin (CSP Level 3 lets 'self'
+ * match ws:/wss: of the page's host), inline styles because Mantine writes its CSS variables in a
+ * `<style>` element, never framed. Decrypted records live in this page: nothing may load code from
+ * anywhere else.
+ */
+const CONSOLE_CSP = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:', 'blob:'],
+  'font-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+}
+
+/** Route options of the web console's routes: their own CSP (see CONSOLE_CSP). */
+export const CONSOLE_ROUTE_CONFIG: FastifyContextConfig = { securityHeaders: 'console' }
 
 /** Route options of the Swagger UI routes: their own CSP (see DOCS_CSP). */
 export const DOCS_ROUTE_CONFIG: FastifyContextConfig = { securityHeaders: 'docs' }
@@ -112,9 +135,17 @@ export function registerSecurityHeaders(app: FastifyInstance, hstsMaxAge: number
     ...helmetHeaders({ ...API_HELMET, contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP } }),
     'cache-control': 'no-store',
   }
+  const consolePage = {
+    ...helmetHeaders({
+      ...API_HELMET,
+      contentSecurityPolicy: { useDefaults: false, directives: CONSOLE_CSP },
+    }),
+    'cache-control': 'no-store',
+  }
+  const byKind = { api, docs, console: consolePage }
   const hsts = `max-age=${hstsMaxAge}`
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(request.routeOptions.config?.securityHeaders === 'docs' ? docs : api)
+    reply.headers(byKind[request.routeOptions.config?.securityHeaders ?? 'api'])
     if (hstsMaxAge > 0 && request.protocol === 'https') reply.header('strict-transport-security', hsts)
     done()
   })

@@ -1,0 +1,35 @@
+import { useState } from 'react'
+import { adminRoutes } from './admin/admin-routes.tsx'
+import { doctorRoutes } from './doctor/doctor-routes.tsx'
+import { patientRoutes } from './patient/patient-routes.tsx'
+import type { ConsoleRole, ConsoleSession } from './session/console-session.ts'
+import { LoginPage } from './session/login-page.tsx'
+import { SessionContext } from './session/session-context.tsx'
+import type { ConsoleRoute } from './shell/console-route.ts'
+import { ConsoleShell } from './shell/console-shell.tsx'
+
+/** The screens of each role; the first is the start screen. */
+const ROUTES: Readonly<Record<ConsoleRole, readonly ConsoleRoute[]>> = {
+  admin: adminRoutes,
+  hcp: doctorRoutes,
+  patient: patientRoutes,
+}
+
+/**
+ * The console: the sign-in form until a session is open, then the role's screens. The session lives
+ * in this page's memory only: a reload signs out (keys stay in the browser's IndexedDB).
+ */
+export function App() {
+  const [session, setSession] = useState<ConsoleSession>()
+  if (!session) return <LoginPage onSignedIn={setSession} />
+  const signOut = () => {
+    void session.rest.logout()
+    window.location.hash = ''
+    setSession(undefined)
+  }
+  return (
+    <SessionContext.Provider value={session}>
+      <ConsoleShell session={session} routes={ROUTES[session.role]} onSignOut={signOut} />
+    </SessionContext.Provider>
+  )
+}
