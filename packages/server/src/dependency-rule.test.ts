@@ -9,7 +9,7 @@ async function sources(dir: string): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name)
     if (entry.isDirectory()) out.push(...(await sources(path)))
-    else if (entry.name.endsWith('.ts')) out.push(path)
+    else if (/\.tsx?$/.test(entry.name)) out.push(path)
   }
   return out
 }
@@ -17,13 +17,15 @@ async function sources(dir: string): Promise<string[]> {
 /**
  * docs/architecture.md: the server depends on the protocol only — it must never import the crypto
  * package or the SDK (it has nothing to decrypt); crypto never imports the SDK; protocol imports
- * neither.
+ * neither; the web console uses the SDK, never the server's or the CLI's code.
  */
 describe('package dependency rule', () => {
   const forbidden: Record<string, RegExp> = {
     server: /from '(@cairn\/(crypto|sdk|cli)|[./]*\/(crypto|sdk|cli)\/src)/,
     crypto: /from '(@cairn\/(sdk|server|cli))/,
     protocol: /from '(@cairn\/(crypto|sdk|server|cli))/,
+    // The web console runs in browsers on the SDK alone: it never reaches into the server or the CLI.
+    console: /from '(@cairn\/(server|cli)|[./]*\/(server|cli)\/src)/,
   }
   for (const [pkg, pattern] of Object.entries(forbidden)) {
     it(`${pkg} imports none of the packages it must not depend on`, async () => {
