@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs'
 
-/** CPU time so far (ms) of the machine, the server process, PostgreSQL and this process. */
+/** CPU time so far (ms) of the machine, the server process(es), PostgreSQL and this process. */
 export interface CpuSample {
   machineMs: number
   serverMs: number
@@ -21,7 +21,8 @@ function statCpuMs(stat: string): number {
  * the server for the 2 cores and must be visible next to each figure). Synchronous and taken only at
  * the edges of a measured window.
  */
-export function sampleCpu(serverPid: number | undefined): CpuSample {
+export function sampleCpu(serverPids: number | readonly number[] | undefined): CpuSample {
+  const servers = new Set(typeof serverPids === 'number' ? [serverPids] : (serverPids ?? []))
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1, 9).map(Number)
   const [user, nice, system, , , irq, softirq, steal] = line
   let serverMs = 0
@@ -30,7 +31,7 @@ export function sampleCpu(serverPid: number | undefined): CpuSample {
     if (!/^\d+$/.test(entry)) continue
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      if (Number(entry) === serverPid) serverMs = statCpuMs(stat)
+      if (servers.has(Number(entry))) serverMs += statCpuMs(stat)
       // Every PostgreSQL process counts, including those serving other clients of the same cluster.
       else if (stat.includes('(postgres)')) postgresMs += statCpuMs(stat)
     } catch {

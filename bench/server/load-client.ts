@@ -45,6 +45,13 @@ export interface LoadSpec {
   request: RequestSpec
   /** The server's pid, to read its CPU time at the edges of the measured window. */
   serverPid?: number
+  /**
+   * Several servers instead of `host`/`port` (bench/scale-out): connection i goes to target
+   * i mod n, as a layer-4 load balancer spreads keep-alive connections round robin.
+   */
+  targets?: { host: string; port: number }[]
+  /** The pids of every server of `targets` (their CPU times add up in `cores.server`). */
+  serverPids?: number[]
 }
 
 /** Outcome of one load run (counted in the measured window only). */
@@ -151,8 +158,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     }
   }
 
-  const runConnection = () =>
+  const targets = spec.targets ?? [{ host: spec.host, port: spec.port }]
+  const runConnection = (index: number) =>
     new Promise<void>((resolve) => {
+      const target = targets[index % targets.length]
       let socket: Socket
       let buffered: Buffer = Buffer.alloc(0)
       let sentAt = 0
@@ -166,7 +175,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
         socket.write(next())
       }
       const open = () => {
-        socket = connect({ host: spec.host, port: spec.port, noDelay: true })
+        socket = connect({ host: target.host, port: target.port, noDelay: true })
         buffered = Buffer.alloc(0)
         expected = undefined
         socket.on('connect', send)
@@ -207,14 +216,15 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 
   // CPU counters at the edges of the measured window (the warm-up and process start are left out).
   type Timed = CpuSample & { atUs: number }
-  const sample = (): Timed => ({ ...sampleCpu(spec.serverPid), atUs: nowUs() })
+  const pids = spec.serverPids ?? (spec.serverPid === undefined ? [] : [spec.serverPid])
+  const sample = (): Timed => ({ ...sampleCpu(pids), atUs: nowUs() })
   let first: Timed | undefined
   let last: Timed | undefined
   const edges = [
     setTimeout(() => (first = sample()), spec.warmupMs),
     setTimeout(() => (last = sample()), spec.warmupMs + spec.durationMs),
   ]
-  await Promise.all(Array.from({ length: spec.connections }, runConnection))
+  await Promise.all(Array.from({ length: spec.connections }, (_, i) => runConnection(i)))
   edges.forEach(clearTimeout)
   first ??= sample()
   last ??= sample()

@@ -10,7 +10,6 @@
  *   npm run bench:server -- --compare /tmp/old-tree   # A/B: also a server from another checkout, runs interleaved
  *   npm run bench:server -- --audit-off --scenarios mixed   # also a server with CAIRN_AUDIT_LOG=off: the log's cost
  */
-import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,6 +17,7 @@ import { parseArgs } from 'node:util'
 import { disposeServer, startServer, type ServerProcess } from '../../tests/support/server-process.ts'
 import { readCpuProfile, sliceProfile } from '../profile.ts'
 import type { LoadResult, LoadSpec } from './load-client.ts'
+import { runLoadProcess, serverPid } from './load-runner.ts'
 import { prepareData, type Prepared } from './prepare-data.ts'
 import { summariseServerProfile, type ServerHotSpots } from './server-profile.ts'
 
@@ -89,44 +89,6 @@ const warmupMs = Number(args.warmup ?? (args.quick ? 1 : 2)) * 1000
 const maxOtherCores = Number(args['max-other'])
 const attempts = Number(args.attempts)
 const databaseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test'
-
-/** The pid of the server process that startServer spawned (a child of this process running `serve`). */
-async function serverPid(known: Set<number>): Promise<number | undefined> {
-  const { readdir, readFile } = await import('node:fs/promises')
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8')
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (ppid !== process.pid || known.has(Number(entry))) continue
-      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8')
-      if (cmdline.includes('packages/cli/src/main.ts\0serve')) return Number(entry)
-    } catch {
-      // The process ended while we looked: not ours.
-    }
-  }
-  return undefined
-}
-
-/** Runs the load generator in its own process and returns what it measured. */
-function runLoadProcess(spec: LoadSpec): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/server/load-process.ts')], {
-      cwd: ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`load generator exited with ${code}: ${err}`))
-      resolve(JSON.parse(out) as LoadResult)
-    })
-    // The spec (with the bearer token) goes through stdin, never argv.
-    child.stdin.end(JSON.stringify(spec))
-  })
-}
 
 /** The request each scenario sends, from the prepared data. */
 function requestOf(scenario: Scenario, data: Prepared): LoadSpec['request'] {

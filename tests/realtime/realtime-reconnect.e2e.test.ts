@@ -169,7 +169,12 @@ for (const backend of BACKENDS) {
     // Only on PostgreSQL (one SQLite file is one instance): not registered at all on SQLite.
     if (backend.databaseUrl)
       it('two server processes on one PostgreSQL database: written through one, received through the other', async () => {
-        const second = await startServer({ databaseUrl: backend.databaseUrl, pgSchema: server.pgSchema })
+        // The same data dir: its signing secret (instances of one database must share it).
+        const second = await startServer({
+          databaseUrl: backend.databaseUrl,
+          pgSchema: server.pgSchema,
+          dataDir: server.dataDir,
+        })
         try {
           const elsewhere = await login(second, hcp.login, hcp.password, [hcp.keyPair])
           const log = new EventLog<Patient>()

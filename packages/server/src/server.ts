@@ -12,6 +12,7 @@ import { JwtService } from './auth/jwt.ts'
 import { LoginThrottle } from './auth/login-throttle.ts'
 import { SessionService } from './auth/session-service.ts'
 import { loadJwtSecret } from './auth/jwt-secret.ts'
+import { SecretAgreement, type SecretClaim } from './auth/secret-agreement.ts'
 import { AuthService } from './auth/auth-service.ts'
 import { bootstrapAdmin, type BootstrapResult } from './auth/bootstrap.ts'
 import { buildApp } from './app.ts'
@@ -39,6 +40,7 @@ export class CairnServer {
   private outbox?: Outbox
   private realtime?: RealtimeService
   private audit?: AuditLog
+  private secretAgreement?: SecretAgreement
   private auditWriter?: AuditWriterThread
   /** Where the token signing secret came from (for the start-up log; never the secret). */
   jwtSecretSource?: { source: string; path?: string }
@@ -90,6 +92,21 @@ export class CairnServer {
     this.events = events
     const jwtSecret = await loadJwtSecret(this.config.jwtSecret, this.config.dataDir)
     this.jwtSecretSource = jwtSecret
+    // Several instances may share a PostgreSQL database: they must sign with one secret, which never
+    // goes to the database; its fingerprint does, and a start with another one is refused while an
+    // instance with the old one runs. SQLite has one instance, whose secret is its data dir's.
+    let secretClaim: SecretClaim | undefined
+    if (storage.dialect === 'postgres') {
+      const agreement = new SecretAgreement(storage, jwtSecret.secret)
+      try {
+        secretClaim = await agreement.claim()
+      } catch (error) {
+        this.storage = undefined
+        await storage.close().catch(() => {})
+        throw error
+      }
+      this.secretAgreement = agreement
+    }
     const jwt = new JwtService(jwtSecret.secret)
     const throttle = new LoginThrottle(
       storage,
@@ -157,7 +174,13 @@ export class CairnServer {
       outbox,
       realtime,
       audit,
+      this.secretAgreement,
     )
+    if (secretClaim === 'replaced')
+      this.app.log.warn(
+        'the signing secret (CAIRN_JWT_SECRET) differs from the one this database was used with: earlier sessions, pending validation codes and queued messages no longer open',
+      )
+    this.secretAgreement?.start(this.app.log)
     if (audit) {
       audit.attach(this.app.log)
       audit.init()
@@ -253,6 +276,7 @@ export class CairnServer {
       // Requests still running past the grace period: cut their sockets so that the HTTP server closes.
       if (!clean) app.server.closeAllConnections()
     }
+    this.secretAgreement?.stop()
     this.metrics?.close()
     this.metrics = undefined
     // Before the bus closes and before storage: the events queued are recorded, the tailer stops.

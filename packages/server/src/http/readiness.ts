@@ -10,7 +10,7 @@ const pending = new WeakMap<Storage, Promise<void>>()
 
 /**
  * Answers /ready: the database committed a heartbeat write (and, on SQLite, has free space) within
- * `timeoutMs`. Otherwise an AppError: 507 when the disk is full, 503 for any other fault or when the
+ * `timeoutMs`, and (`secretAgreement`) this instance signs with the secret of the others. Otherwise an AppError: 507 when the disk is full, 503 for any other fault or when the
  * database does not answer in time (the check goes on in the background; the next call waits for it
  * rather than starting another).
  */
@@ -18,7 +18,16 @@ export async function checkReadiness(
   storage: Storage,
   faults: StorageFaultLog,
   timeoutMs: number,
+  secretAgreement?: { readonly agreed: boolean },
 ): Promise<Static<typeof ReadySchema>> {
+  // Another instance took the database over with another signing secret: tokens of this one are
+  // refused there and the reverse, so the load balancer must stop routing here (auth/secret-agreement.ts).
+  if (secretAgreement && !secretAgreement.agreed)
+    throw new AppError(
+      'UNAVAILABLE',
+      'Not ready: the other instances of this database sign tokens with a different CAIRN_JWT_SECRET',
+      30,
+    )
   const started = performance.now()
   let check = pending.get(storage)
   if (!check) {

@@ -1013,6 +1013,38 @@ export class KyselyStorage implements Storage {
     return row.value
   }
 
+  /** See Storage.getSetting. */
+  async getSetting(key: string): Promise<string | undefined> {
+    const row = await this.#db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', key)
+      .executeTakeFirst()
+    return row?.value
+  }
+
+  /**
+   * See Storage.compareAndSetSetting: one conditional statement, so that of two instances racing from
+   * the same value only one changes it (PostgreSQL re-checks the condition on the row it waited for).
+   */
+  async compareAndSetSetting(key: string, expected: string | undefined, next: string): Promise<boolean> {
+    if (expected === undefined) {
+      const result = await this.#db
+        .insertInto('settings')
+        .values({ key, value: next })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .executeTakeFirst()
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
+    }
+    const result = await this.#db
+      .updateTable('settings')
+      .set({ value: next })
+      .where('key', '=', key)
+      .where('value', '=', expected)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) > 0
+  }
+
   /**
    * Locks the rows of `ids` in id order before the bulk update, which would lock them in whatever order
    * its plan visits them: two overlapping batches then queue behind each other instead of deadlocking.

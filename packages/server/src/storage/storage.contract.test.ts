@@ -631,6 +631,23 @@ function contract(makeTarget: () => Target): void {
     expect(await storage.setSettingIfAbsent(key, 'later')).toBe(values[0])
   })
 
+  it('changes a setting only from the value the writer saw, even under concurrent writers', async () => {
+    const key = `cas-${prefix()}`
+    expect(await storage.getSetting(key)).toBeUndefined()
+    const created = await Promise.all(
+      Array.from({ length: 6 }, (_, n) => storage.compareAndSetSetting(key, undefined, `v${n}`)),
+    )
+    expect(created.filter(Boolean)).toHaveLength(1)
+    const first = await storage.getSetting(key)
+    expect(first).toBe(`v${created.indexOf(true)}`)
+    const moved = await Promise.all(
+      Array.from({ length: 6 }, (_, n) => storage.compareAndSetSetting(key, first, `w${n}`)),
+    )
+    expect(moved.filter(Boolean)).toHaveLength(1)
+    expect(await storage.getSetting(key)).toBe(`w${moved.indexOf(true)}`)
+    expect(await storage.compareAndSetSetting(key, first, 'stale')).toBe(false)
+  })
+
   it('round-trips a batch of 1000 documents with several index rows each', { timeout: 60_000 }, async () => {
     const p = prefix()
     const [hcp, sfk] = [`hcp-${p}`, `sfk-${p}`]

@@ -332,6 +332,13 @@ export interface Storage {
 
   /** Stores `value` under `key` unless already set; returns the value in force (first writer wins). */
   setSettingIfAbsent(key: string, value: string): Promise<string>
+  /** The value of a setting, undefined when it was never set. */
+  getSetting(key: string): Promise<string | undefined>
+  /**
+   * Sets `key` to `next` only if its value is still `expected` (undefined: only if it is not set);
+   * true when this call changed it. What instances sharing the database agree on goes through it.
+   */
+  compareAndSetSetting(key: string, expected: string | undefined, next: string): Promise<boolean>
 
   /** The rows of the database blob store of attachments (see attachment-chunk-storage.ts). */
   readonly attachments: AttachmentChunkStorage
