@@ -11,6 +11,8 @@ Commands:
   auth-process Sign-up and login processes by email or SMS code: "cairn auth-process create|list|delete" (admin)
   invite-hcp   Invite a healthcare professional by email; its key pair is made on its own device (admin)
   audit        The access log: "cairn audit list" (admin, over HTTP), "cairn audit verify" (the hash chain, in the database)
+  backup       Online backup of the embedded SQLite database (data, access log, attachment files) into a folder
+  restore      Restores a "cairn backup" folder into an empty data directory, checking hashes and the access log
 
 Options:
   -h, --help     Show this help
@@ -68,6 +70,14 @@ async function main(argv: string[]): Promise<number> {
     case 'audit': {
       const { runAudit } = await import('./commands/audit.ts')
       return runAudit(rest)
+    }
+    case 'backup': {
+      const { runBackup } = await import('./commands/backup.ts')
+      return runBackup(rest)
+    }
+    case 'restore': {
+      const { runRestore } = await import('./commands/restore.ts')
+      return runRestore(rest)
     }
     case '--version':
     case '-v':

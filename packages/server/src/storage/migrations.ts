@@ -370,6 +370,14 @@ const migrations = (dialect: 'sqlite' | 'postgres'): Record<string, Migration> =
 })
 
 /**
+ * Names of every migration this version knows, oldest first: what a backup's schema version is
+ * compared with before a restore (a backup made by a newer version names one missing here).
+ */
+export function migrationNames(): string[] {
+  return Object.keys(migrations('sqlite')).sort()
+}
+
+/**
  * Migrates up to (and including) the migration named `target`, and no further: how tests build a
  * database as an older version left it, to check what the next migrations do to its data.
  */

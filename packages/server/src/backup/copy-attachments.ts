@@ -1,0 +1,45 @@
+import { copyFile, mkdir, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+
+/** Prefix of an upload's temporary file in the attachment folder (storage/directory-blob-store.ts). */
+const UPLOAD_PREFIX = '.upload-'
+
+/**
+ * Copies the attachment folder `from` (`<dataSampleId>/<documentId>` files) into `to`, folders mode
+ * 0700 and files mode 0600 as the server makes them, and returns the paths copied (relative,
+ * `/`-separated). Uploads in progress (their temporary files) are left out: they are not attachments
+ * yet. A file or folder deleted while the copy runs (its data sample was deleted) is skipped, not an
+ * error: the server never changes a file in place (an upload is renamed over it), so each file copied
+ * is a whole attachment.
+ */
+export async function copyAttachments(from: string, to: string): Promise<string[]> {
+  const copied: string[] = []
+  await mkdir(to, { recursive: true, mode: 0o700 })
+  for (const folder of (await listOrNone(from)).sort()) {
+    if (folder.startsWith('.')) continue
+    const names = (await listOrNone(join(from, folder))).filter((n) => !n.startsWith(UPLOAD_PREFIX)).sort()
+    if (names.length === 0) continue
+    await mkdir(join(to, folder), { recursive: true, mode: 0o700 })
+    for (const name of names) {
+      try {
+        await copyFile(join(from, folder, name), join(to, folder, name))
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
+        throw error
+      }
+      copied.push(`${folder}/${name}`)
+    }
+  }
+  return copied
+}
+
+/** The entries of a folder, or none when it does not exist (or vanished meanwhile). */
+async function listOrNone(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return []
+    throw error
+  }
+}
