@@ -3,8 +3,8 @@ import { adminRoutes } from './admin/admin-routes.tsx'
 import { doctorRoutes } from './doctor/doctor-routes.tsx'
 import { patientRoutes } from './patient/patient-routes.tsx'
 import type { ConsoleRole, ConsoleSession } from './session/console-session.ts'
-import { LoginPage } from './session/login-page.tsx'
 import { SessionContext } from './session/session-context.tsx'
+import { SignedOutConsole } from './session/signed-out-console.tsx'
 import type { ConsoleRoute } from './shell/console-route.ts'
 import { ConsoleShell } from './shell/console-shell.tsx'
 
@@ -21,7 +21,7 @@ const ROUTES: Readonly<Record<ConsoleRole, readonly ConsoleRoute[]>> = {
  */
 export function App() {
   const [session, setSession] = useState<ConsoleSession>()
-  if (!session) return <LoginPage onSignedIn={setSession} />
+  if (!session) return <SignedOutConsole onSignedIn={setSession} />
   const signOut = () => {
     void session.rest.logout()
     window.location.hash = ''

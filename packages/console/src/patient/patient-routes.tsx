@@ -1,16 +1,19 @@
-import { Text, Title } from '@mantine/core'
 import type { ConsoleRoute } from '../shell/console-route.ts'
+import { AccessLogPage } from './access-log-page.tsx'
+import { MyDataPage } from './my-data-page.tsx'
+import { PatientInboxPage } from './patient-inbox-page.tsx'
 
-/** A patient's screens (their own records, who read them, notifications). */
+/** A patient's screens: their own records, who accessed them, their notifications. */
 export const patientRoutes: readonly ConsoleRoute[] = [
+  { path: '/my-data', label: 'My data', render: (session) => <MyDataPage session={session} /> },
   {
-    path: '/my-data',
-    label: 'My data',
-    render: () => (
-      <>
-        <Title order={2}>My data</Title>
-        <Text>Your records will be listed here.</Text>
-      </>
-    ),
+    path: '/access-log',
+    label: 'Who accessed my data',
+    render: (session) => <AccessLogPage session={session} />,
+  },
+  {
+    path: '/notifications',
+    label: 'Notifications',
+    render: (session) => <PatientInboxPage session={session} />,
   },
 ]

@@ -1,78 +1,109 @@
 import { useState, type FormEvent } from 'react'
-import {
-  Alert,
-  Button,
-  Center,
-  Loader,
-  Paper,
-  PasswordInput,
-  Stack,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core'
+import { Alert, Button, PasswordInput, Text, TextInput } from '@mantine/core'
+import { ConsoleCryptoStrategies } from './console-crypto-strategies.ts'
 import { messageOf } from './console-error.ts'
 import type { ConsoleSession } from './console-session.ts'
-import { openSession } from './open-session.ts'
+import { KeyProgress, type BusyStep } from './key-progress.tsx'
+import { KeysNotOnThisDevice } from './keys-not-on-this-device.ts'
+import { MissingKeysPage } from './missing-keys-page.tsx'
+import { openSession, type Credentials } from './open-session.ts'
+import { RecoveryKeyOffer } from './recovery-key-offer.tsx'
+import { SignedOutFrame } from './signed-out-frame.tsx'
+
+type Screen =
+  | { screen: 'form' }
+  | { screen: 'missing-keys'; credentials: Credentials }
+  | { screen: 'offer'; session: ConsoleSession; strategies: ConsoleCryptoStrategies }
 
 /**
- * The sign-in form: a login (or email) and a password. Opening a session also opens the user's keys
- * in this browser, which takes a few seconds on a first sign-in: the button shows it.
+ * Sign-in: a login (or email) and a password, then the keys. A data owner with no key yet gets a key
+ * pair made in this browser (with progress shown) and is offered a recovery key; one whose keys are
+ * published but not in this browser chooses between the recovery key and a new key
+ * (MissingKeysPage). `onSignedIn` gets the session once all of that is done.
  */
 export function LoginPage({ onSignedIn }: { onSignedIn: (session: ConsoleSession) => void }) {
   const [username, setUsername] = useState('')
   const [password, setPassword] = useState('')
   const [error, setError] = useState<string>()
-  const [busy, setBusy] = useState(false)
+  const [busy, setBusy] = useState<BusyStep>()
+  const [screen, setScreen] = useState<Screen>({ screen: 'form' })
+
+  /** A key pair made now is offered a recovery key before the console opens. */
+  const opened = (session: ConsoleSession, strategies: ConsoleCryptoStrategies) => {
+    setPassword('')
+    if (strategies.madeKeyPair) setScreen({ screen: 'offer', session, strategies })
+    else onSignedIn(session)
+  }
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
-    setBusy(true)
+    setBusy('signing-in')
     setError(undefined)
+    const credentials = { username: username.trim(), password }
+    const strategies = new ConsoleCryptoStrategies({ lostKey: 'ask', onStep: setBusy })
     try {
-      onSignedIn(await openSession(window.location.origin, { username: username.trim(), password }))
+      opened(await openSession(window.location.origin, credentials, { strategies }), strategies)
     } catch (e) {
-      setError(messageOf(e))
-      setBusy(false)
+      if (e instanceof KeysNotOnThisDevice) setScreen({ screen: 'missing-keys', credentials })
+      else setError(messageOf(e))
+    } finally {
+      setBusy(undefined)
     }
   }
 
+  if (screen.screen === 'missing-keys')
+    return (
+      <MissingKeysPage
+        credentials={screen.credentials}
+        onSession={opened}
+        onCancel={() => {
+          setPassword('')
+          setScreen({ screen: 'form' })
+        }}
+      />
+    )
+  if (screen.screen === 'offer')
+    return (
+      <RecoveryKeyOffer
+        session={screen.session}
+        strategies={screen.strategies}
+        onDone={() => onSignedIn(screen.session)}
+      />
+    )
   return (
-    <Center mih="100vh" p="md">
-      <Paper component="main" withBorder shadow="sm" p="lg" w="100%" maw={420}>
-        <form onSubmit={(e) => void submit(e)} aria-describedby={error ? 'login-error' : undefined}>
-          <Stack>
-            <Title order={1} size="h2">
-              Cairn console
-            </Title>
-            <Text size="sm" c="dimmed">
-              Records are decrypted in this page with keys kept in this browser; the server never sees them.
-            </Text>
-            <TextInput
-              label="Login or email"
-              autoComplete="username"
-              required
-              value={username}
-              onChange={(e) => setUsername(e.currentTarget.value)}
-            />
-            <PasswordInput
-              label="Password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.currentTarget.value)}
-            />
-            {error && (
-              <Alert id="login-error" color="red" role="alert" title="Sign-in failed">
-                {error}
-              </Alert>
-            )}
-            <Button type="submit" disabled={busy} leftSection={busy ? <Loader size="xs" /> : undefined}>
-              {busy ? 'Signing in…' : 'Sign in'}
-            </Button>
-          </Stack>
-        </form>
-      </Paper>
-    </Center>
+    <SignedOutFrame title="Cairn console">
+      <form
+        onSubmit={(e) => void submit(e)}
+        aria-describedby={error ? 'login-error' : undefined}
+        style={{ display: 'flex', flexDirection: 'column', gap: 'var(--mantine-spacing-md)' }}
+      >
+        <Text size="sm" c="dimmed">
+          Records are decrypted in this page with keys kept in this browser; the server never sees them.
+        </Text>
+        <TextInput
+          label="Login or email"
+          autoComplete="username"
+          required
+          value={username}
+          onChange={(e) => setUsername(e.currentTarget.value)}
+        />
+        <PasswordInput
+          label="Password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.currentTarget.value)}
+        />
+        {error && (
+          <Alert id="login-error" color="red" role="alert" title="Sign-in failed">
+            {error}
+          </Alert>
+        )}
+        {busy && <KeyProgress step={busy} />}
+        <Button type="submit" disabled={busy !== undefined}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </Button>
+      </form>
+    </SignedOutFrame>
   )
 }

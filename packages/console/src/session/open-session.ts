@@ -1,4 +1,5 @@
-import { MedTechApiBuilder, SimpleMedTechCryptoStrategies, type User } from '@cairn/sdk'
+import { MedTechApiBuilder, type User } from '@cairn/sdk'
+import { ConsoleCryptoStrategies } from './console-crypto-strategies.ts'
 import { ConsoleError } from './console-error.ts'
 import type { ConsoleRole, ConsoleSession } from './console-session.ts'
 import { loginRest } from './rest-client.ts'
@@ -8,6 +9,14 @@ export interface Credentials {
   username: string
   /** A password, or the single-use token of an invitation. */
   password: string
+}
+
+/** How the keys are opened at sign-in (see ConsoleCryptoStrategies). */
+export interface KeyOptions {
+  /** The key decisions; default: ask before any lost-key path, no progress reports. */
+  strategies?: ConsoleCryptoStrategies
+  /** A recovery key the person typed: restores the keys missing in this browser before anything else. */
+  recoveryCode?: string
 }
 
 /** The console's role for a user: by the data owner it acts as, else admin by role. */
@@ -21,30 +30,42 @@ export function roleOf(user: User): ConsoleRole | undefined {
 /**
  * Signs in: the server's password login for the administration routes, and a MedTechApi built in
  * this page (keys in IndexedDB, records decrypted here). Rejects with the server's or the SDK's
- * message (wrong password, locked account, key problems), or when the account is a medical device's,
- * which has nothing to do in the console.
+ * message (wrong password, locked account, wrong recovery key), with KeysNotOnThisDevice when the
+ * person must choose between the recovery key and a new key, or when the account is a medical
+ * device's, which has nothing to do in the console.
  */
-export async function openSession(origin: string, credentials: Credentials): Promise<ConsoleSession> {
+export async function openSession(
+  origin: string,
+  credentials: Credentials,
+  keys: KeyOptions = {},
+): Promise<ConsoleSession> {
   const rest = await loginRest(origin, credentials.username, credentials.password)
-  const api = await new MedTechApiBuilder()
-    .withICureBaseUrl(origin)
-    .withUserName(credentials.username)
-    .withPassword(credentials.password)
-    .withCryptoStrategies(new SimpleMedTechCryptoStrategies())
-    .build()
-  const user = await api.userApi.getLoggedUser()
-  const role = roleOf(user)
-  if (!role) {
+  try {
+    const builder = new MedTechApiBuilder()
+      .withICureBaseUrl(origin)
+      .withUserName(credentials.username)
+      .withPassword(credentials.password)
+      .withCryptoStrategies(keys.strategies ?? new ConsoleCryptoStrategies({ lostKey: 'ask' }))
+    if (keys.recoveryCode) builder.withRecoveryKey(keys.recoveryCode)
+    const api = await builder.build()
+    const user = await api.userApi.getLoggedUser()
+    const role = roleOf(user)
+    if (!role) {
+      await api.logout().catch(() => undefined)
+      throw new ConsoleError(
+        'This account is neither a healthcare professional, a patient nor an administrator.',
+      )
+    }
+    return {
+      role,
+      user,
+      api,
+      dataOwnerId: user.healthcarePartyId ?? user.patientId,
+      rest,
+    }
+  } catch (e) {
+    // No half-open session: the REST login ends when the keys could not be opened.
     await rest.logout()
-    throw new ConsoleError(
-      'This account is neither a healthcare professional, a patient nor an administrator.',
-    )
-  }
-  return {
-    role,
-    user,
-    api,
-    dataOwnerId: user.healthcarePartyId ?? user.patientId,
-    rest,
+    throw e
   }
 }
