@@ -23,7 +23,9 @@ export function App() {
   const [session, setSession] = useState<ConsoleSession>()
   if (!session) return <SignedOutConsole onSignedIn={setSession} />
   const signOut = () => {
+    // Both sessions end on the server: the REST one and the SDK's own.
     void session.rest.logout()
+    void session.api.logout().catch(() => undefined)
     window.location.hash = ''
     setSession(undefined)
   }
