@@ -1,3 +1,4 @@
+import { PendingBadge } from '../ui/pending-badge.tsx'
 import type { ConsoleRoute } from '../shell/console-route.ts'
 import { AccessLogPage } from './access-log-page.tsx'
 import { DataSampleFormPage } from './data-sample-form-page.tsx'
@@ -15,7 +16,7 @@ import { PatientsPage } from './patients-page.tsx'
  */
 export const doctorRoutes: readonly ConsoleRoute[] = [
   { path: '/patients', label: 'Patients', render: () => <PatientsPage /> },
-  { path: '/notifications', label: 'Notifications', render: () => <InboxPage /> },
+  { path: '/notifications', label: 'Notifications', badge: PendingBadge, render: () => <InboxPage /> },
   { path: '/patients/new', render: () => <PatientFormPage key="new" /> },
   { path: '/patients/:id', render: (_s, p) => <PatientPage key={p.id} patientId={p.id} /> },
   { path: '/patients/:id/edit', render: (_s, p) => <PatientFormPage key={p.id} patientId={p.id} /> },

@@ -1,3 +1,4 @@
+import { PendingBadge } from '../ui/pending-badge.tsx'
 import type { ConsoleRoute } from '../shell/console-route.ts'
 import { AccessLogPage } from './access-log-page.tsx'
 import { MyDataPage } from './my-data-page.tsx'
@@ -14,6 +15,7 @@ export const patientRoutes: readonly ConsoleRoute[] = [
   {
     path: '/notifications',
     label: 'Notifications',
+    badge: PendingBadge,
     render: (session) => <PatientInboxPage session={session} />,
   },
 ]

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react'
+import type { ComponentType, ReactNode } from 'react'
 import type { ConsoleSession } from '../session/console-session.ts'
 
 /** Values of a route's `:name` segments, e.g. `{ id: '...' }` for `/patients/:id`. */
@@ -13,6 +13,8 @@ export interface ConsoleRoute {
   readonly path: string
   /** Navigation label; absent: not in the navigation. */
   readonly label?: string
+  /** Shown after the label in the navigation (a count of pending notifications). */
+  readonly badge?: ComponentType<{ session: ConsoleSession }>
   readonly render: (session: ConsoleSession, params: RouteParams) => ReactNode
 }
 

@@ -96,6 +96,7 @@ export function ConsoleShell(props: {
                 key={r.path}
                 href={`#${r.path}`}
                 label={r.label}
+                rightSection={r.badge ? <r.badge session={session} /> : undefined}
                 active={active === r}
                 aria-current={active === r ? 'page' : undefined}
                 onClick={close}
