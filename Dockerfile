@@ -5,7 +5,8 @@
 # console's: the console is static files); the final image holds those, the built packages and the
 # console, and runs `cairn serve` as an unprivileged user.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 22 (LTS): Node 20 reached its end of life in April 2026. The engines field (>=20.19) allows it.
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 # --- build: every dependency, then `npm run build` ---------------------------------------------
 FROM ${NODE_IMAGE} AS build

@@ -517,7 +517,9 @@ describe('bad input (one real server)', () => {
       'NOT_FOUND',
       `No route PATCH /rest/v1/patient/${me}`,
     )
-    expectError(await http.get('/', token), 404, 'NOT_FOUND', 'No route GET /')
+    // `/` is the web console's page; any other path outside the API is still the API's JSON 404.
+    expectError(await http.get('/nothing-here', token), 404, 'NOT_FOUND', 'No route GET /nothing-here')
+    expectError(await http.post('/', {}, token), 404, 'NOT_FOUND', 'No route POST /')
     expectError(await http.post('/rest/v2/patient', newDoc(), token), 404, 'NOT_FOUND')
   })
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { User } from '@cairn/sdk'
+import { User, medTechApi } from '@cairn/sdk'
 import type { AuthResponseDto, UserDto } from '@cairn/protocol'
 import { BACKENDS } from '../support/backends.ts'
 import { disposeServer, startServer, type ServerProcess } from '../support/server-process.ts'
@@ -187,6 +187,28 @@ describe.each(BACKENDS.filter((b) => b.enabled))('accounts and sessions ($name)'
     // Usable again: the next call opens a new session with the builder's credentials... which are
     // the old password now, so it is refused as a wrong password would be.
     await expect(sdk.userApi.getLoggedUser()).rejects.toThrow(/^401 - Invalid username or password/)
+  })
+
+  it('a disposed SDK ends its session and never logs in again: every later call rejects', async () => {
+    const u = await newUser()
+    const sdk = await login(server, u.login, u.password)
+    // The session's access token, read through the client's internal accessor, to show it ends.
+    const http = (sdk as unknown as { ctx: { http: { accessToken(): Promise<string> } } }).ctx.http
+    const token = await http.accessToken()
+    expect((await api.get('/rest/v1/user/current', token)).status).toBe(200)
+    const running = sdk.userApi.getLoggedUser()
+    await sdk.dispose()
+    // A call sent before dispose may still be answered; any call after it is refused by the SDK itself.
+    await running.catch((e: Error) => expect(e.message).toMatch(/disposed/))
+    expectError(await api.get('/rest/v1/user/current', token), 401, 'UNAUTHORIZED', /session was ended/)
+    expect(sdk.disposed).toBe(true)
+    expect(sdk.password).toBe('')
+    await expect(sdk.userApi.getLoggedUser()).rejects.toThrow(/This API was disposed: sign in again/)
+    await expect(http.accessToken()).rejects.toThrow(/disposed/)
+    // Nothing to rebuild from: the credentials are gone.
+    expect(() => medTechApi(sdk)).toThrow(/disposed/)
+    await sdk.dispose()
+    await sdk.logout()
   })
 
   it('parallel guesses get no more tries than one at a time', async () => {

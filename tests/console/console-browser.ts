@@ -68,6 +68,33 @@ export async function signIn(page: Page, login: string, password: string): Promi
   await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 60_000 })
 }
 
+/**
+ * Resizes an open page to PHONE and waits for the phone layout: the AppShell moves its main region
+ * with a CSS transition when the navigation becomes a drawer, so a screenshot taken at once would be
+ * shifted. Waits until the main region's content starts near the left edge and stays put.
+ */
+export async function atPhoneSize(page: Page): Promise<void> {
+  await page.setViewportSize(PHONE)
+  const settled = () =>
+    page.evaluate(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const main = document.getElementById('main-content')
+          const left = () => main?.firstElementChild?.getBoundingClientRect().left
+          const before = left()
+          // Two frames later: unchanged means no transition is running.
+          requestAnimationFrame(() =>
+            requestAnimationFrame(() => resolve(before !== undefined && before < 40 && left() === before)),
+          )
+        }),
+    )
+  const deadline = Date.now() + 10_000
+  while (!(await settled())) {
+    if (Date.now() > deadline) throw new Error('the phone layout did not settle in 10 s')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
 /** Saves a full-page screenshot as test-artifacts/console/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(SCREENSHOT_DIR, { recursive: true })

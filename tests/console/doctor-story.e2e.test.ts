@@ -13,7 +13,7 @@ import { disposeServer, startServer, type ServerProcess } from '../support/serve
 import { newHcp, type Actor } from '../support/actors.ts'
 import { startSmtpSink, type SmtpSink } from '../../packages/server/src/testing/smtp-sink.ts'
 import { call } from '../access/http.ts'
-import { PHONE, launchConsoleBrowser, openConsole, screenshot } from './console-browser.ts'
+import { atPhoneSize, launchConsoleBrowser, openConsole, screenshot } from './console-browser.ts'
 import {
   KEY_STEP_TIMEOUT,
   acceptInvitation,
@@ -126,13 +126,16 @@ describe('web console: the doctor (seed 004 story)', () => {
     await skipRecoveryKey(page)
     await page.getByRole('heading', { name: 'Patients' }).waitFor(WAIT)
 
-    // A colleague shares eleven patients with it: more than a page of the list.
-    for (let i = 1; i <= 11; i++) {
-      const p = await colleague.api.patientApi.createOrModifyPatient(
-        new Patient({ firstName: `Referral${String(i).padStart(2, '0')}`, lastName: 'Smith' }),
-      )
-      await colleague.api.patientApi.giveAccessTo(p, doctorId)
-    }
+    // A colleague shares eleven patients with it (more than a page of the list), from its own app while
+    // the doctor works: awaited before the list is read.
+    const referrals = Promise.all(
+      Array.from({ length: 11 }, async (_, i) => {
+        const p = await colleague.api.patientApi.createOrModifyPatient(
+          new Patient({ firstName: `Referral${String(i + 1).padStart(2, '0')}`, lastName: 'Smith' }),
+        )
+        await colleague.api.patientApi.giveAccessTo(p, doctorId)
+      }),
+    )
 
     // It creates its patient.
     await page.getByRole('link', { name: 'New patient' }).click()
@@ -186,6 +189,7 @@ describe('web console: the doctor (seed 004 story)', () => {
     await page.getByText('Seen at the practice on Monday; allergic to pollen').waitFor(WAIT)
 
     // The patients list: twelve patients, ten per page, and the search by name.
+    await referrals
     await nav(page, 'Patients')
     await page.getByText('1–10 of 12').waitFor(WAIT)
     await screenshot(page, 'doctor-patients')
@@ -272,7 +276,7 @@ describe('web console: the doctor (seed 004 story)', () => {
       .first()
       .waitFor(WAIT)
     await screenshot(page, 'doctor-access-log')
-    await page.setViewportSize(PHONE)
+    await atPhoneSize(page)
     await screenshot(page, 'doctor-access-log-phone')
     await nav(page, 'Patients')
     await page.getByText('1–10 of 12').waitFor(WAIT)
@@ -297,7 +301,17 @@ describe('web console: the doctor (seed 004 story)', () => {
       .getByRole('listitem')
       .filter({ hasText: 'Fever Hay (patient) has a new key and asks for access back' })
     await keyRequest.waitFor(WAIT)
-    await keyRequest.getByRole('button', { name: 'Give access back' }).click()
+    // The new key's full fingerprint is shown, to compare with the patient's; "Give access back" waits
+    // for the doctor to say it did.
+    const giveBack = keyRequest.getByRole('button', { name: 'Give access back' })
+    expect(await giveBack.isDisabled()).toBe(true)
+    const shown = (await keyRequest.getByTestId('key-fingerprint').textContent())!.trim()
+    expect(shown).toMatch(/^[0-9a-f]{4}( [0-9a-f]{4}){7}$/)
+    const published = await colleague.api.dataOwnerApi.getFingerprints(patientId)
+    expect(published.map((k) => k.fingerprint)).toContain(shown.replaceAll(' ', ''))
+    await screenshot(page, 'doctor-inbox-key-request')
+    await keyRequest.getByLabel("I compared this fingerprint with Fever Hay (patient)'s").check()
+    await giveBack.click()
     await page.getByText('Nothing pending.').waitFor({ timeout: KEY_STEP_TIMEOUT })
     await patientDevice.page.getByRole('button', { name: 'Refresh' }).click()
     await patientDevice.page.getByText('The patient has fatigue').waitFor(WAIT)

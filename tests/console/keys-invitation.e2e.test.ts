@@ -90,7 +90,7 @@ describe('console: a doctor accepts an invitation, keeps a recovery key, restore
         ],
       }),
     )
-    await admin.userApi.createAndInviteUser(
+    const invited = await admin.userApi.createAndInviteUser(
       hcp,
       consoleInvitation(server.url, hcp, new Patient({ firstName: 'Gregory', lastName: 'House' })),
     )
@@ -137,6 +137,12 @@ describe('console: a doctor accepts an invitation, keeps a recovery key, restore
     // Sign out, then in again with the password: the keys are found in this browser, nothing is asked.
     await first.page.getByRole('button', { name: 'Sign out' }).click()
     await signIn(first.page, email, PASSWORD)
+    // An invitation link pasted while signed in leaves the address bar at once; the session goes on.
+    await first.page.evaluate(() => {
+      window.location.hash = '#/accept-invitation?login=someone&token=not-for-this-session'
+    })
+    await expect.poll(() => first.page.url()).not.toContain('token=')
+    await first.page.getByRole('button', { name: 'Sign out' }).waitFor()
     expect(first.problems).toEqual([])
     await first.context.close()
 
@@ -158,5 +164,28 @@ describe('console: a doctor accepts an invitation, keeps a recovery key, restore
     expect(await publishedKeys(hcp.id!)).toEqual(keys)
     expect(second.problems).toEqual([])
     await second.context.close()
+
+    // A new user for this data owner, which has keys (its user was deleted, then invited again): the
+    // token sets the password only, then the keys are restored with the recovery key, none is made.
+    await admin.userApi.deleteUser(invited.id!)
+    await admin.userApi.createAndInviteUser(
+      hcp,
+      consoleInvitation(server.url, hcp, new Patient({ firstName: 'Gregory', lastName: 'House' })),
+    )
+    const again = linkIn(await smtp.waitFor(email, (m) => linkIn(m) !== link))
+    const third = await openConsole(browser, server.url)
+    await third.page.goto(again)
+    await third.page.getByLabel('New password', { exact: false }).first().fill(`${PASSWORD} 2`)
+    await third.page.getByLabel('Repeat the password').fill(`${PASSWORD} 2`)
+    await third.page.getByRole('button', { name: 'Accept and create my key pair' }).click()
+    await third.page
+      .getByRole('heading', { name: 'Your keys are not in this browser' })
+      .waitFor({ timeout: KEY_STEP_TIMEOUT })
+    await third.page.getByLabel('Recovery key').fill(code)
+    await third.page.getByRole('button', { name: 'Restore my keys' }).click()
+    await third.page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: KEY_STEP_TIMEOUT })
+    expect(await publishedKeys(hcp.id!)).toEqual(keys)
+    expect(third.problems).toEqual([])
+    await third.context.close()
   }, 120_000)
 })

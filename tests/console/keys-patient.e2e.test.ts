@@ -17,7 +17,7 @@ import { disposeServer, startServer, type ServerProcess } from '../support/serve
 import { newHcp } from '../support/actors.ts'
 import { startSmtpSink, type SmtpSink } from '../../packages/server/src/testing/smtp-sink.ts'
 import { call } from '../access/http.ts'
-import { PHONE, launchConsoleBrowser, openConsole, screenshot } from './console-browser.ts'
+import { PHONE, atPhoneSize, launchConsoleBrowser, openConsole, screenshot } from './console-browser.ts'
 import {
   KEY_STEP_TIMEOUT,
   acceptInvitation,
@@ -150,9 +150,9 @@ describe('console: the patient view, recovery key and lost key', () => {
     await main.getByText('SNOMEDCT 84229001').waitFor()
     await main.getByText('SNOMEDCT 21719001').waitFor()
     await main.getByText('2024-03-12 10:30').waitFor()
-    expect(await main.getByText('Not readable yet').count()).toBe(0)
+    expect(await main.getByText('Content not readable on this device').count()).toBe(0)
     await screenshot(first.page, 'keys-patient-my-data')
-    await first.page.setViewportSize(PHONE)
+    await atPhoneSize(first.page)
     await screenshot(first.page, 'keys-patient-my-data-phone')
     await first.page.setViewportSize({ width: 1280, height: 720 })
 
@@ -192,7 +192,9 @@ describe('console: the patient view, recovery key and lost key', () => {
     await skipRecoveryKey(third.page)
     // What the doctor shared is listed, as not readable yet: never as an empty record.
     await myData(third.page, 'Data sample')
-    await expect.poll(() => third.page.getByText('Not readable yet').count()).toBeGreaterThan(0)
+    await expect
+      .poll(() => third.page.getByText('Content not readable on this device').count())
+      .toBeGreaterThan(0)
     await screenshot(third.page, 'keys-patient-withheld-phone')
 
     // The doctor gives the new key access back (from its app: the SDK here), and the records read again.

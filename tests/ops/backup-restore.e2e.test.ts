@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -21,7 +22,9 @@ import { createHcp, type HcpCredentialsFile } from '../../packages/cli/src/comma
  * new server on it reading back (and the SDK decrypting) what was written before the backup, the
  * access log intact and holding an entry for every record of the restored data; and the refusals,
  * each with its exit code: a corrupted backup, a folder that is none, a data directory that holds a
- * database, one a running server has open, PostgreSQL.
+ * database, one a running server has open, PostgreSQL, a backup without the server's attachment
+ * folder; and --force, which swaps only after every check passed and moves the old files aside
+ * (a newer backup, a broken access log or a wrong head leave the old database as it was).
  */
 
 const ROOT = new URL('../..', import.meta.url).pathname
@@ -129,11 +132,18 @@ describe('cairn backup and cairn restore (SQLite)', () => {
       cairnVersion: string
       schema: { latestMigration: string }
       attachmentFiles: number
+      attachmentStore: string
+      secretFingerprint: string
       audit: { head: { seq: number; hash: string } }
       files: { path: string; bytes: number; sha256: string }[]
     }
     expect(manifest.schema.latestMigration).toMatch(/^\d{4}_/)
     expect(manifest.attachmentFiles).toBe(1)
+    expect(manifest.attachmentStore).toBe('directory')
+    // A fingerprint of the signing secret (an HMAC), never the secret.
+    expect(manifest.secretFingerprint).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    const secret = (await readFile(join(server!.dataDir, 'jwt-secret'), 'utf8')).trim()
+    expect(await readFile(join(backupDir, 'manifest.json'), 'utf8')).not.toContain(secret)
     expect(manifest.files.map((f) => f.path)).toEqual([
       'cairn.db',
       'audit.db',
@@ -185,7 +195,8 @@ describe('cairn backup and cairn restore (SQLite)', () => {
     const verify = await cairn(['audit', 'verify'], { CAIRN_DATA_DIR: dataDir })
     expect(verify.code, verify.stderr).toBe(0)
     expect(verify.stdout).toContain('Audit log intact')
-  })
+    // Three `cairn` processes from the sources and two servers: on a loaded 2-core machine, over a minute.
+  }, 180_000)
 
   it('refuses a data directory that holds a database, and replaces none that a running server has open', async () => {
     const env = {
@@ -239,4 +250,169 @@ describe('cairn backup and cairn restore (SQLite)', () => {
     expect(restore.code).toBe(2)
     expect(restore.stderr).toMatch(/PostgreSQL.*pg_restore.*docs\/production\.md/)
   })
+  it("refuses a backup run without the server's attachment folder, and a restore set up for another store", async () => {
+    // The restored server records that it keeps attachment files in its folder: a backup without it
+    // would silently lack them.
+    const without = await cairn(['backup', join(root, 'no-attachments')], {
+      CAIRN_DATA_DIR: restored!.dataDir,
+    })
+    expect(without.code).toBe(2)
+    expect(without.stderr).toMatch(
+      /keeps the attachment files in .*restored-attachments.*without CAIRN_ATTACHMENT_DIR/,
+    )
+    expect(existsSync(join(root, 'no-attachments'))).toBe(false)
+    const elsewhere = await cairn(['backup', join(root, 'no-attachments')], {
+      CAIRN_DATA_DIR: restored!.dataDir,
+      CAIRN_ATTACHMENT_DIR: join(root, 'some-other-folder'),
+    })
+    expect(elsewhere.code).toBe(2)
+    expect(elsewhere.stderr).toMatch(/this command was given .*some-other-folder/)
+    // A backup whose server kept attachments in the database, restored with an attachment folder.
+    const inDatabase = await tamper('in-database', async (dir, manifest) => {
+      manifest.attachmentStore = 'database'
+      manifest.files = manifest.files.filter((f) => !f.path.startsWith('attachments/'))
+      await rm(join(dir, 'attachments'), { recursive: true })
+    })
+    const target = join(root, 'never-restored-store')
+    const refused = await cairn(['restore', inDatabase], {
+      CAIRN_DATA_DIR: target,
+      CAIRN_ATTACHMENT_DIR: join(root, 'never-restored-store-attachments'),
+    })
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toMatch(/kept its attachments in the database.*unset CAIRN_ATTACHMENT_DIR/)
+    expect(existsSync(target)).toBe(false)
+  })
+
+  it('--force replaces nothing when a check fails: a newer backup, a broken access log, a wrong head', async () => {
+    await restored!.stop()
+    const dataDir = restored!.dataDir
+    const attachmentDir = join(root, 'restored-attachments')
+    const env = { CAIRN_DATA_DIR: dataDir, CAIRN_ATTACHMENT_DIR: attachmentDir }
+    const before = await snapshot(dataDir, attachmentDir)
+
+    const newer = await tamper('newer', (_dir, manifest) => {
+      manifest.schema.latestMigration = '9999_from_the_future'
+      manifest.cairnVersion = '9.9.9'
+    })
+    const refusedNewer = await cairn(['restore', newer, '--force'], env)
+    expect(refusedNewer.code).toBe(3)
+    expect(refusedNewer.stderr).toMatch(
+      /9999_from_the_future\) is unknown to this Cairn .*newer version \(9\.9\.9\)/,
+    )
+    expect(await snapshot(dataDir, attachmentDir)).toEqual(before)
+
+    // An entry of the access log altered, the manifest's hashes made to match: only the chain tells.
+    const broken = await tamper('broken-chain', (dir) => {
+      const db = new Database(join(dir, 'audit.db'))
+      try {
+        const { seq } = db.prepare('select min(seq) as seq from audit_log').get() as { seq: number }
+        db.prepare("update audit_log set entity_id = 'someone-else' where seq = ?").run(seq)
+      } finally {
+        db.close()
+      }
+    })
+    const refusedBroken = await cairn(['restore', broken, '--force'], env)
+    expect(refusedBroken.code, refusedBroken.stderr).toBe(6)
+    expect(refusedBroken.stderr).toMatch(
+      /access log does not verify: broken at seq \d+.*nothing was replaced/,
+    )
+    expect(await snapshot(dataDir, attachmentDir)).toEqual(before)
+
+    const wrongHead = await tamper('wrong-head', (_dir, manifest) => {
+      manifest.audit.head.hash = 'f'.repeat(64)
+    })
+    const refusedHead = await cairn(['restore', wrongHead, '--force'], env)
+    expect(refusedHead.code).toBe(6)
+    expect(refusedHead.stderr).toMatch(/the manifest recorded seq \d+ \(hash f{64}\); nothing was replaced/)
+    expect(await snapshot(dataDir, attachmentDir)).toEqual(before)
+  })
+
+  it("--force replaces a stopped server's database and attachment files, moving the old ones aside", async () => {
+    const dataDir = restored!.dataDir
+    const attachmentDir = join(root, 'restored-attachments')
+    const before = await snapshot(dataDir, attachmentDir)
+    const restore = await cairn(['restore', backupDir, '--force'], {
+      CAIRN_DATA_DIR: dataDir,
+      CAIRN_ATTACHMENT_DIR: attachmentDir,
+    })
+    expect(restore.code, restore.stderr).toBe(0)
+    expect(restore.stdout).toContain('replacing the database that was there')
+    expect(restore.stdout).toMatch(
+      /moved aside, not deleted: .*audit\.db\.replaced-.*cairn\.db\.replaced-.*\.replaced-/,
+    )
+    // The restored server made its own signing secret: not the backed-up one.
+    expect(restore.stdout).toContain('Warning: the token signing secret here')
+
+    // The old files, whole, under their new names; no staging folder left.
+    const entries = await readdir(dataDir)
+    expect(entries.filter((n) => n.startsWith('.restore-'))).toEqual([])
+    const asideData = entries.find((n) => /^cairn\.db\.replaced-[0-9TZ-]+$/.test(n))!
+    const asideAudit = entries.find((n) => /^audit\.db\.replaced-[0-9TZ-]+$/.test(n))!
+    expect(await sha256(join(dataDir, asideData))).toBe(before['cairn.db'])
+    expect(await sha256(join(dataDir, asideAudit))).toBe(before['audit.db'])
+    const attachmentEntries = await readdir(attachmentDir)
+    const asideAttachments = attachmentEntries.find((n) => n.startsWith('.replaced-'))!
+    expect(asideAttachments).toBeDefined()
+    expect(attachmentEntries.filter((n) => n.startsWith('.restoring-'))).toEqual([])
+    const file = join(sample.id, sample.documentId)
+    expect(await sha256(join(attachmentDir, asideAttachments, file))).toBe(before[`attachments/${file}`])
+    expect(await sha256(join(attachmentDir, file))).toBe(await sha256(join(backupDir, 'attachments', file)))
+
+    // The data is the backup's, and its access log verifies in place.
+    const count = (dir: string) =>
+      query<{ n: number }>(join(dir, 'cairn.db'), 'select count(*) as n from patient')[0].n
+    expect(count(dataDir)).toBe(count(backupDir))
+    const verify = await cairn(['audit', 'verify'], { CAIRN_DATA_DIR: dataDir })
+    expect(verify.code, verify.stderr).toBe(0)
+  })
+
+  /** SHA-256 of a file, hex. */
+  async function sha256(file: string): Promise<string> {
+    return createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex')
+  }
+
+  /**
+   * The content of a data directory and attachment folder: the hash of each file (hidden ones
+   * included, so that a staging or moved-aside folder shows), to tell that a refused restore changed
+   * nothing.
+   */
+  async function snapshot(dataDir: string, attachmentDir: string): Promise<Record<string, string>> {
+    const out: Record<string, string> = {}
+    for (const name of await readdir(dataDir)) out[name] = await sha256(join(dataDir, name))
+    for (const entry of await readdir(attachmentDir, { recursive: true, withFileTypes: true }))
+      if (entry.isFile()) {
+        const path = join(entry.parentPath, entry.name)
+        out[`attachments/${path.slice(attachmentDir.length + 1)}`] = await sha256(path)
+      }
+    return out
+  }
+
+  /** A copy of the backup changed by `change`, its manifest's sizes and hashes made to match again. */
+  async function tamper(
+    name: string,
+    change: (dir: string, manifest: TamperedManifest) => void | Promise<void>,
+  ): Promise<string> {
+    const dir = join(root, name)
+    await cp(backupDir, dir, { recursive: true })
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as TamperedManifest
+    await change(dir, manifest)
+    for (const file of manifest.files) {
+      const path = join(dir, ...file.path.split('/'))
+      file.bytes = (await readFile(path)).length
+      file.sha256 = await sha256(path)
+    }
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest))
+    return dir
+  }
 })
+
+/** The parts of a manifest the tests change. */
+interface TamperedManifest {
+  cairnVersion: string
+  attachmentStore: string
+  schema: { latestMigration: string }
+  audit: { head: { seq: number; hash: string } }
+  files: { path: string; bytes: number; sha256: string }[]
+}

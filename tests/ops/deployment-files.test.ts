@@ -56,7 +56,7 @@ describe('deployment files', () => {
       expect(known).toContain(name)
   })
 
-  it('Dockerfile: multi-stage from node 20 slim, non-root, a data volume, a health check, cairn serve', () => {
+  it('Dockerfile: multi-stage from node 22 slim, non-root, a data volume, a health check, cairn serve', () => {
     const steps = dockerInstructions()
     const froms = steps.filter((s) => s.op === 'FROM')
     expect(froms.length).toBeGreaterThanOrEqual(2)
@@ -65,7 +65,8 @@ describe('deployment files', () => {
     )
     for (const from of froms) {
       const image = from.args.split(/\s+/)[0].replace(/^\$\{(\w+)\}$/, (_m, name: string) => args[name])
-      expect(image).toMatch(/^node:20[.\d]*-[a-z]+-slim$/)
+      // Node 22 (LTS; Node 20's support ended in April 2026), allowed by the engines field.
+      expect(image).toMatch(/^node:22[.\d]*-[a-z]+-slim$/)
     }
     // The final stage is the image: its USER (the last one) is neither root nor uid 0.
     const final = steps.slice(steps.lastIndexOf(froms.at(-1)!))

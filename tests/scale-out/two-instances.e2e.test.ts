@@ -7,6 +7,7 @@ import { cairn, eventually, runSql } from '../audit/audit-support.ts'
 import { entityDoc } from '../../packages/server/src/testing/in-process-server.ts'
 import { startSmtpSink, type SmtpSink } from '../../packages/server/src/testing/smtp-sink.ts'
 import { SESSION_TTL_MS } from '../../packages/server/src/auth/session-service.ts'
+import { SealedPayload } from '../../packages/server/src/messaging/sealed-payload.ts'
 
 /*
  * Scale-out (docs/scaling.md): two server processes on one PostgreSQL schema, as a deployment behind a
@@ -14,7 +15,9 @@ import { SESSION_TTL_MS } from '../../packages/server/src/auth/session-service.t
  * is good on the other, a logout or a deactivation through one ends it on the other within the session
  * cache's second), the login throttle, the message gateway's sending limits, the outbox (every message
  * queued through either is delivered exactly once while both workers run) and the access log's hash
- * chain. A third instance with another signing secret is refused. Realtime events across instances:
+ * chain. A third instance with another signing secret is refused while they run, and starts at once
+ * once they stopped cleanly; an instance overtaken by one with another secret (it stalled) stops its
+ * outbox worker and refuses API requests. Realtime events across instances:
  * tests/realtime/two-instances-*.e2e.test.ts.
  */
 
@@ -258,4 +261,92 @@ describe.skipIf(!databaseUrl)('several stateless instances on one PostgreSQL sch
     ).rejects.toThrow(/signs tokens with a different secret: give every instance the same CAIRN_JWT_SECRET/)
     for (const server of [a, b]) expect((await call(server.url, 'GET', '/ready')).status).toBe(200)
   })
+
+  it('starts an instance with a new secret at once after a clean stop; an instance overtaken after a stall stops its outbox and refuses API requests', async () => {
+    const env = (secret: string) => ({
+      CAIRN_JWT_SECRET: secret,
+      CAIRN_TRUST_PROXY: '1',
+      CAIRN_SMTP_URL: smtp.url,
+      CAIRN_SMTP_FROM: 'cairn@example.org',
+    })
+    const [first, second, third] = [0, 1, 2].map(() => randomBytes(32).toString('hex'))
+    // A schema of its own: this scenario stops and replaces its instances.
+    const original = await startServer({ databaseUrl, env: env(first) })
+    const started: ServerProcess[] = []
+    const start = async (secret: string) => {
+      const server = await startServer({ databaseUrl, pgSchema: original.pgSchema, env: env(secret) })
+      started.push(server)
+      return server
+    }
+    const adminLogin = (server: ServerProcess) => login(server, 'admin', original.adminPassword)
+    try {
+      // The emergency rotation of a leaked secret: stopped cleanly, the instance released its claim,
+      // and the new secret starts at once (no liveness window to wait for).
+      await original.stop()
+      const stalled = await start(second)
+      expect(stalled.stdout()).toMatch(/differs from the one this database was used with/)
+      const token = (await adminLogin(stalled)).body.token
+      expect((await on(stalled, 'GET', '/rest/v1/user/current', { token })).status).toBe(200)
+
+      // It stalls past the liveness window (its row ages as if it had not confirmed for a minute), and
+      // an instance with yet another secret takes the database over.
+      await runSql(original, 'update server_instance set seen = seen - 60000')
+      const overtaking = await start(third)
+      // Its next confirmation (every 10 s) finds the other secret: overtaken, out of service at once.
+      const deadline = Date.now() + 15_000
+      while ((await call(stalled.url, 'GET', '/ready')).status !== 503) {
+        if (Date.now() > deadline) throw new Error('never overtaken')
+        await sleep(200)
+      }
+      expect(stalled.stdout()).toMatch(/took this database over with a different CAIRN_JWT_SECRET/)
+      expect((await call(stalled.url, 'GET', '/health')).status).toBe(200)
+      expectError(
+        await on(stalled, 'GET', '/rest/v1/user/current', { token }),
+        503,
+        'UNAVAILABLE',
+        /sign tokens with a different secret/,
+      )
+      expectError(await adminLogin(stalled), 503, 'UNAVAILABLE')
+      expect((await adminLogin(overtaking)).status).toBe(200)
+
+      // Messages the instances with the new secret queued and had not sent when they stopped: the
+      // overtaken instance, alone on the database, must leave them alone (it cannot open them, and
+      // its worker would fail them for good) until an instance with the right secret sends them.
+      await overtaking.stop()
+      const seal = new SealedPayload(third)
+      const recipients = [0, 1, 2].map((n) => uniqueEmail(`queued-${n}`))
+      const ids = recipients.map(() => randomUUID())
+      for (const [n, email] of recipients.entries())
+        await runSql(
+          original,
+          `insert into outbox_message (id, channel, recipient, kind, payload, status, attempts, next_attempt, created)
+           values (?, 'email', ?, 'invitation', ?, 'pending', 0, ?, ?)`,
+          [
+            ids[n],
+            email,
+            seal.seal(ids[n], JSON.stringify({ subject: 'Queued', html: '<p>Queued</p>', text: 'Queued' })),
+            Date.now(),
+            Date.now(),
+          ],
+        )
+      // Longer than a worker's poll (5 s).
+      await sleep(7_000)
+      const rows = await runSql<{ status: string; attempts: number }>(
+        original,
+        `select status, attempts from outbox_message where id in (?, ?, ?)`,
+        ids,
+      )
+      expect(rows.map((r) => `${r.status}:${r.attempts}`)).toEqual(ids.map(() => 'pending:0'))
+      expect(stalled.output()).not.toMatch(/cannot be opened/)
+      await start(third)
+      for (const email of recipients) await smtp.waitFor(email, undefined, 20_000)
+
+      // Restarted with its old secret while the new one runs, the stalled instance is refused.
+      await stalled.stop()
+      await expect(start(second)).rejects.toThrow(/signs tokens with a different secret/)
+    } finally {
+      for (const server of started) await server.stop()
+      await disposeServer(original)
+    }
+  }, 120_000)
 })

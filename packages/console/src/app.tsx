@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useCallback, useState } from 'react'
 import { adminRoutes } from './admin/admin-routes.tsx'
 import { doctorRoutes } from './doctor/doctor-routes.tsx'
 import { patientRoutes } from './patient/patient-routes.tsx'
@@ -21,17 +21,26 @@ const ROUTES: Readonly<Record<ConsoleRole, readonly ConsoleRoute[]>> = {
  */
 export function App() {
   const [session, setSession] = useState<ConsoleSession>()
+  // Stable for the shell's failure reporter; disposing twice does nothing.
+  const endSession = useCallback(() => {
+    // One server session (the REST client uses the SDK's): disposing ends it and forgets the password,
+    // so loops still running (a share, a paged load) fail instead of signing in again.
+    void session?.api.dispose().catch(() => undefined)
+  }, [session])
   if (!session) return <SignedOutConsole onSignedIn={setSession} />
   const signOut = () => {
-    // Both sessions end on the server: the REST one and the SDK's own.
-    void session.rest.logout()
-    void session.api.logout().catch(() => undefined)
+    endSession()
     window.location.hash = ''
     setSession(undefined)
   }
   return (
     <SessionContext.Provider value={session}>
-      <ConsoleShell session={session} routes={ROUTES[session.role]} onSignOut={signOut} />
+      <ConsoleShell
+        session={session}
+        routes={ROUTES[session.role]}
+        onSignOut={signOut}
+        onSessionEnded={endSession}
+      />
     </SessionContext.Provider>
   )
 }

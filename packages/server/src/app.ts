@@ -42,6 +42,7 @@ import type { AuditLog } from './audit/audit-log.ts'
 import { installRequestContext } from './audit/request-context.ts'
 import { registerAuditRoutes } from './audit/audit-routes.ts'
 import { registerConsole } from './http/console-static.ts'
+import { AppError } from './http/app-error.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -49,6 +50,9 @@ declare module 'fastify' {
     public?: boolean
   }
 }
+
+/** What an instance overtaken by others with another signing secret still answers: its probes. */
+const OVERTAKEN_SERVED = new Set(['/health', '/ready', '/metrics'])
 
 /**
  * Builds the Fastify instance: logging that never carries secrets or payloads, the central error
@@ -139,6 +143,20 @@ export async function buildApp(
     reply.header('x-request-id', request.id)
     done(null, payload)
   })
+  // An instance overtaken by others with another signing secret (auth/secret-agreement.ts) answers
+  // only its probes: the tokens it would issue or accept, the codes it would check and the messages it
+  // would queue no longer match those of the instances that hold the database.
+  if (secretAgreement)
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (secretAgreement.agreed || OVERTAKEN_SERVED.has(request.routeOptions.url ?? '')) return done()
+      done(
+        new AppError(
+          'UNAVAILABLE',
+          'This server instance is out of service: the other instances of its database sign tokens with a different secret. Try again (another instance answers)',
+          30,
+        ),
+      )
+    })
   app.addHook('onRequest', async (request) => {
     if (!request.routeOptions.url || request.routeOptions.config.public) return
     request.caller = await auth.authenticate(request.headers.authorization, request.id)

@@ -94,7 +94,8 @@ export class CairnServer {
     this.jwtSecretSource = jwtSecret
     // Several instances may share a PostgreSQL database: they must sign with one secret, which never
     // goes to the database; its fingerprint does, and a start with another one is refused while an
-    // instance with the old one runs. SQLite has one instance, whose secret is its data dir's.
+    // instance with the old one runs (a clean shutdown releases at once, a crash blocks for at most
+    // SECRET_LIVE_MS). SQLite has one instance, whose secret is its data dir's.
     let secretClaim: SecretClaim | undefined
     if (storage.dialect === 'postgres') {
       const agreement = new SecretAgreement(storage, jwtSecret.secret)
@@ -157,8 +158,15 @@ export class CairnServer {
       new ValidationCodeHasher(jwtSecret.secret),
       audit,
     )
-    // Sealed with a key derived from the JWT secret, which every instance sharing the database has.
-    const outbox = new Outbox(storage.outbox, jwtSecret.secret, this.config)
+    // Sealed with a key derived from the JWT secret, which every instance sharing the database has;
+    // the worker claims only while this instance's secret is still the others' (see below).
+    const agreement = this.secretAgreement
+    const outbox = new Outbox(
+      storage.outbox,
+      jwtSecret.secret,
+      this.config,
+      agreement ? { mayClaim: () => agreement.current() } : {},
+    )
     this.outbox = outbox
     // Realtime subscriptions: recorder, tailer and sockets (docs/realtime.md); deliveries are logged
     // as reads in the access log, and held while it refuses.
@@ -180,7 +188,15 @@ export class CairnServer {
       this.app.log.warn(
         'the signing secret (CAIRN_JWT_SECRET) differs from the one this database was used with: earlier sessions, pending validation codes and queued messages no longer open',
       )
-    this.secretAgreement?.start(this.app.log)
+    // Overtaken by instances with another secret (auth/secret-agreement.ts): stop at once everything
+    // that works in the background under the old secret. The outbox worker would fail every message
+    // the others sealed ("cannot be opened"); the sockets' clients reconnect to another instance. API
+    // requests are refused by app.ts, /ready answers 503; a restart with the right secret brings it back.
+    agreement?.onOvertaken(() => {
+      void outbox.close()
+      void realtime.closeSockets()
+    })
+    agreement?.start(this.app.log)
     if (audit) {
       audit.attach(this.app.log)
       audit.init()
@@ -276,6 +292,7 @@ export class CairnServer {
       // Requests still running past the grace period: cut their sockets so that the HTTP server closes.
       if (!clean) app.server.closeAllConnections()
     }
+    // No more confirmations; the row goes once the outbox worker stopped (below).
     this.secretAgreement?.stop()
     this.metrics?.close()
     this.metrics = undefined
@@ -295,6 +312,11 @@ export class CairnServer {
     const outbox = this.outbox
     this.outbox = undefined
     if (outbox) clean = (await inTime(outbox.close())) && clean
+    // Once nothing here opens sealed data any more: an instance with a new secret may start at once
+    // (see auth/secret-agreement.ts). Not deleted, the row blocks such a start until it is stale.
+    const agreement = this.secretAgreement
+    this.secretAgreement = undefined
+    if (agreement && storage) clean = (await inTime(agreement.release().catch(() => undefined))) && clean
     if (storage) clean = (await inTime(storage.close())) && clean
     return clean
   }

@@ -7,7 +7,9 @@ Online backup of the embedded SQLite database while the server runs and writes (
   cairn.db        the data, copied with SQLite's online backup API in one read (a consistent snapshot)
   audit.db        the access log, copied last (at least 1 s after the data), so that it holds an entry
                   for every write in cairn.db
-  attachments/    the attachment files, when the server keeps them in CAIRN_ATTACHMENT_DIR
+  attachments/    the attachment files, when the server keeps them in CAIRN_ATTACHMENT_DIR (the server
+                  records where it keeps them: a backup run without the same CAIRN_ATTACHMENT_DIR
+                  is refused, and files deleted during the copy are reported)
   manifest.json   time, Cairn version, schema version, access-log head, size and SHA-256 of each file
 The folder appears only once complete (it is written under a temporary name first). The token
 signing secret (jwt-secret) is never copied: keep it, or CAIRN_JWT_SECRET, in your secret store.
@@ -17,8 +19,8 @@ With DATABASE_URL (PostgreSQL) it refuses: use pg_dump, as docs/production.md ex
   --data-dir DIR   the data directory (default CAIRN_DATA_DIR, ./.cairn)
   --json           print the manifest as JSON instead of a summary
 
-Exit codes: 0 done; 1 bad command line; 2 PostgreSQL, no database in the data directory, or the
-folder exists and is not empty.`
+Exit codes: 0 done; 1 bad command line; 2 PostgreSQL, no database in the data directory, the
+folder exists and is not empty, or CAIRN_ATTACHMENT_DIR is not the server's.`
 
 /** `cairn backup <folder>`: see HELP. */
 export async function runBackup(argv: string[]): Promise<number> {
@@ -52,6 +54,11 @@ export async function runBackup(argv: string[]): Promise<number> {
     const manifest = await backupSqlite(config, positionals[0], (step) =>
       process.stderr.write(`cairn backup: ${steps[step]}...\n`),
     )
+    const vanished = manifest.attachmentsVanished ?? []
+    if (vanished.length > 0)
+      process.stderr.write(
+        `cairn backup: warning: ${vanished.length} attachment file(s) were deleted while the backup ran, after the data was copied, and are not in it: ${vanished.join(', ')}. The backup's data may still reference them (their download would answer 404); run the backup again for a copy without this gap. They are listed in manifest.json (attachmentsVanished).\n`,
+      )
     if (values.json) {
       console.log(JSON.stringify(manifest))
       return 0
@@ -62,7 +69,9 @@ export async function runBackup(argv: string[]): Promise<number> {
         `Backup written to ${positionals[0]}: data as of ${manifest.createdAt}, ${manifest.files.length} files, ${bytes} bytes.`,
         `Schema ${manifest.schema.latestMigration} (${manifest.schema.migrations} migrations), Cairn ${manifest.cairnVersion}.`,
         `Access log: ${manifest.audit.entries} entries, head seq ${manifest.audit.head.seq}, hash ${manifest.audit.head.hash}`,
-        ...(manifest.attachmentFiles > 0 ? [`Attachment files: ${manifest.attachmentFiles}.`] : []),
+        manifest.attachmentStore === 'directory'
+          ? `Attachment files (CAIRN_ATTACHMENT_DIR): ${manifest.attachmentFiles}.`
+          : 'Attachments: in the database (cairn.db).',
         'Keep the head with your records of this backup; "cairn restore" checks that it finds it again.',
         'Not included: the token signing secret (jwt-secret / CAIRN_JWT_SECRET): keep it apart, in your secret store.',
       ].join('\n'),

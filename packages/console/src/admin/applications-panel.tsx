@@ -17,7 +17,7 @@ import type { ConsoleSession } from '../session/console-session.ts'
 import { FailureAlert } from './failure-alert.tsx'
 import { formatTime } from './format.ts'
 import { useAction } from './use-action.ts'
-import type { AsyncState } from './use-async.ts'
+import type { Loaded } from '../ui/use-load.ts'
 
 type Captcha = AuthApplicationWriteDto['captcha']
 const CAPTCHAS: { value: Captcha; label: string }[] = [
@@ -36,7 +36,7 @@ export function ApplicationsPanel({
   apps,
 }: {
   session: ConsoleSession
-  apps: AsyncState<AuthApplicationDto[]>
+  apps: Loaded<AuthApplicationDto[]>
 }) {
   const [specId, setSpecId] = useState('')
   const [name, setName] = useState('')
@@ -72,7 +72,7 @@ export function ApplicationsPanel({
   return (
     <Stack>
       <Title order={3}>Applications</Title>
-      <FailureAlert error={apps.error} title="Could not list the applications" />
+      <FailureAlert error={apps.message} title="Could not list the applications" />
       <Table.ScrollContainer minWidth={560}>
         <Table striped captionSide="top">
           <Table.Caption>

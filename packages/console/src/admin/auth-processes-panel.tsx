@@ -17,7 +17,7 @@ import type { ConsoleSession } from '../session/console-session.ts'
 import { ConfirmButton } from './confirm-button.tsx'
 import { FailureAlert } from './failure-alert.tsx'
 import { useAction } from './use-action.ts'
-import { useAsync } from './use-async.ts'
+import { useLoad } from '../ui/use-load.ts'
 
 /**
  * The authentication processes (sign-up and login by code, docs/messaging.md): their list, a form
@@ -31,7 +31,7 @@ export function AuthProcessesPanel({
   session: ConsoleSession
   applications: AuthApplicationDto[]
 }) {
-  const processes = useAsync(
+  const processes = useLoad(
     () => session.rest.request<AuthProcessDto[]>('GET', '/msggw/authprocess'),
     [session],
   )
@@ -77,7 +77,7 @@ export function AuthProcessesPanel({
   return (
     <Stack>
       <Title order={3}>Authentication processes</Title>
-      <FailureAlert error={processes.error} title="Could not list the processes" />
+      <FailureAlert error={processes.message} title="Could not list the processes" />
       <Table.ScrollContainer minWidth={640}>
         <Table striped captionSide="top">
           <Table.Caption>How codes are sent, and what a sign-up creates</Table.Caption>

@@ -16,7 +16,7 @@ import {
 import type { ConsoleSession } from '../session/console-session.ts'
 import { FailureAlert } from './failure-alert.tsx'
 import { readServerHealth, type MetricsState, type Probe } from './server-health.ts'
-import { useAsync } from './use-async.ts'
+import { useLoad } from '../ui/use-load.ts'
 
 function ProbeCard({ title, probe, what }: { title: string; probe: Probe; what: string }) {
   return (
@@ -102,7 +102,7 @@ function Metrics({ state, onToken }: { state: MetricsState; onToken: (token: str
 /** Server health: liveness, readiness and database latency, version, and the main metrics. */
 export function HealthPage({ session }: { session: ConsoleSession }) {
   const [metricsToken, setMetricsToken] = useState<string>()
-  const health = useAsync(() => readServerHealth(session, metricsToken), [session, metricsToken])
+  const health = useLoad(() => readServerHealth(session, metricsToken), [session, metricsToken])
   const data = health.data
   return (
     <Stack>
@@ -113,7 +113,7 @@ export function HealthPage({ session }: { session: ConsoleSession }) {
         </Button>
       </Group>
       {health.loading && !data && <Loader aria-label="Checking the server" />}
-      <FailureAlert error={health.error} />
+      <FailureAlert error={health.message} />
       {data && (
         <>
           <Text>

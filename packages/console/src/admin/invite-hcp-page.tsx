@@ -17,7 +17,7 @@ import type { ConsoleSession } from '../session/console-session.ts'
 import { FailureAlert } from './failure-alert.tsx'
 import { inviteHcp, type InvitationStep, type InvitedHcp } from './invite-hcp.ts'
 import { useAction } from './use-action.ts'
-import { useAsync } from './use-async.ts'
+import { useLoad } from '../ui/use-load.ts'
 
 const STEP_TEXT: Record<InvitationStep, string> = {
   record: 'Creating the professional’s record…',
@@ -30,7 +30,7 @@ const STEP_TEXT: Record<InvitationStep, string> = {
  * console's "accept invitation" screen, where the professional makes its own key pair.
  */
 export function InviteHcpPage({ session }: { session: ConsoleSession }) {
-  const apps = useAsync(
+  const apps = useLoad(
     () => session.rest.request<AuthApplicationDto[]>('GET', '/msggw/application'),
     [session],
   )
@@ -82,9 +82,9 @@ export function InviteHcpPage({ session }: { session: ConsoleSession }) {
         The professional receives an email with a single-use link to this console. Its key pair is made in its
         own browser when it accepts: no private key is ever made here.
       </Text>
-      <FailureAlert error={apps.error} title="Could not list the applications" />
+      <FailureAlert error={apps.message} title="Could not list the applications" />
       {apps.loading && <Loader size="sm" aria-label="Loading the applications" />}
-      {!apps.loading && !apps.error && applications.length === 0 && (
+      {!apps.loading && !apps.message && applications.length === 0 && (
         <Alert color="yellow" role="status" title="No application yet">
           An invitation is sent in the name of an application.{' '}
           <Anchor href="#/admin/messaging">Create one</Anchor> first.

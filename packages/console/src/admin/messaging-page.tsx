@@ -4,11 +4,11 @@ import type { ConsoleSession } from '../session/console-session.ts'
 import { ApplicationsPanel } from './applications-panel.tsx'
 import { AuthProcessesPanel } from './auth-processes-panel.tsx'
 import { OutboxPanel } from './outbox-panel.tsx'
-import { useAsync } from './use-async.ts'
+import { useLoad } from '../ui/use-load.ts'
 
 /** The messaging settings: applications, authentication processes and the outbox (docs/messaging.md). */
 export function MessagingPage({ session }: { session: ConsoleSession }) {
-  const apps = useAsync(
+  const apps = useLoad(
     () => session.rest.request<AuthApplicationDto[]>('GET', '/msggw/application'),
     [session],
   )

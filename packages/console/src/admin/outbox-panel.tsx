@@ -3,7 +3,7 @@ import type { OutboxEntryDto } from '@cairn/protocol'
 import type { ConsoleSession } from '../session/console-session.ts'
 import { FailureAlert } from './failure-alert.tsx'
 import { formatTime } from './format.ts'
-import { useAsync } from './use-async.ts'
+import { useLoad } from '../ui/use-load.ts'
 
 /** Most entries the server lists at once. */
 const LIMIT = 1000
@@ -20,7 +20,7 @@ interface OutboxState {
  * shows up here as messages failing or piling up.
  */
 export function OutboxPanel({ session }: { session: ConsoleSession }) {
-  const outbox = useAsync(async (): Promise<OutboxState> => {
+  const outbox = useLoad(async (): Promise<OutboxState> => {
     const [pending, failed] = await Promise.all(
       (['pending', 'failed'] as const).map((status) =>
         session.rest.request<OutboxEntryDto[]>('GET', `/msggw/outbox?status=${status}&limit=${LIMIT}`),
@@ -39,7 +39,7 @@ export function OutboxPanel({ session }: { session: ConsoleSession }) {
           Refresh the outbox
         </Button>
       </Group>
-      <FailureAlert error={outbox.error} title="Could not read the outbox" />
+      <FailureAlert error={outbox.message} title="Could not read the outbox" />
       {outbox.loading && !outbox.data && <Loader size="sm" aria-label="Loading the outbox" />}
       <SimpleGrid cols={{ base: 1, xs: 2 }}>
         <Alert color="blue" title="Waiting to be sent" role="status">

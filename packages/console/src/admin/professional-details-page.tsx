@@ -5,7 +5,7 @@ import { FailureAlert } from './failure-alert.tsx'
 import { formatTime } from './format.ts'
 import { hasKeys, professionalName } from './professional-labels.ts'
 import { useAction } from './use-action.ts'
-import { useAsync } from './use-async.ts'
+import { useLoad } from '../ui/use-load.ts'
 
 /**
  * A healthcare professional's directory record: names, speciality, contacts, whether it has a key
@@ -13,7 +13,7 @@ import { useAsync } from './use-async.ts'
  */
 export function ProfessionalDetailsPage({ session, id }: { session: ConsoleSession; id: string }) {
   const api = session.api.healthcareProfessionalApi
-  const record = useAsync(() => api.getHealthcareProfessional(id), [session, id])
+  const record = useLoad(() => api.getHealthcareProfessional(id), [session, id])
   const action = useAction()
   const hcp = record.data
   const contacts = (hcp?.addresses ?? []).flatMap((a) =>
@@ -33,7 +33,7 @@ export function ProfessionalDetailsPage({ session, id }: { session: ConsoleSessi
       <Anchor href="#/admin/professionals">← Healthcare professionals</Anchor>
       <Title order={2}>{hcp ? professionalName(hcp) : 'Healthcare professional'}</Title>
       {record.loading && !hcp && <Loader aria-label="Loading the professional" />}
-      <FailureAlert error={record.error} title="Could not read the professional" />
+      <FailureAlert error={record.message} title="Could not read the professional" />
       {hcp && (
         <>
           <Table.ScrollContainer minWidth={320}>

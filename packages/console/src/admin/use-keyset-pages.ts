@@ -1,5 +1,5 @@
 import { useCallback, useState, type DependencyList } from 'react'
-import { useAsync } from './use-async.ts'
+import { useLoad } from '../ui/use-load.ts'
 
 /** One page as the server's keyset paging answers it. */
 export interface KeysetPage<T> {
@@ -42,7 +42,7 @@ export function useKeysetPages<T>(
   const starts = sameDeps ? paging.starts : [undefined]
   if (!sameDeps) setPaging({ deps, starts })
   const start = starts[starts.length - 1]
-  const state = useAsync(() => fetchPage(start), [...deps, start, starts.length])
+  const state = useLoad(() => fetchPage(start), [...deps, start, starts.length])
   const nextKey = state.data?.next
   const next = useCallback(() => {
     if (nextKey !== undefined) setPaging((p) => ({ ...p, starts: [...p.starts, nextKey] }))
@@ -56,7 +56,7 @@ export function useKeysetPages<T>(
     total: state.data?.total,
     page: starts.length,
     loading: state.loading,
-    error: state.error,
+    error: state.message,
     hasNext: !state.loading && nextKey !== undefined,
     hasPrevious: starts.length > 1,
     next,

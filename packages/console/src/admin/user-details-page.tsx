@@ -5,7 +5,7 @@ import { ConfirmButton } from './confirm-button.tsx'
 import { FailureAlert } from './failure-alert.tsx'
 import { formatTime } from './format.ts'
 import { useAction } from './use-action.ts'
-import { useAsync } from './use-async.ts'
+import { useLoad } from '../ui/use-load.ts'
 
 /** What the screen shows of a user: the whole record as admins read it, and its long-lived tokens. */
 interface UserDetails {
@@ -54,7 +54,7 @@ function DataOwner({ user }: { user: UserDto }) {
  * again, revoke a token, or delete the user (its data owner stays and may get a new user).
  */
 export function UserDetailsPage({ session, id }: { session: ConsoleSession; id: string }) {
-  const details = useAsync(() => loadDetails(session, id), [session, id])
+  const details = useLoad(() => loadDetails(session, id), [session, id])
   const action = useAction()
   const user = details.data?.user
   const self = user?.id === session.user.id
@@ -100,7 +100,7 @@ export function UserDetailsPage({ session, id }: { session: ConsoleSession; id: 
       <Anchor href="#/admin/users">← Users</Anchor>
       <Title order={2}>User {user ? (user.login ?? user.email ?? user.id) : ''}</Title>
       {details.loading && !user && <Loader aria-label="Loading the user" />}
-      <FailureAlert error={details.error} title="Could not read the user" />
+      <FailureAlert error={details.message} title="Could not read the user" />
       {user && (
         <>
           <Table.ScrollContainer minWidth={320}>

@@ -9,7 +9,8 @@ function html(text: string): string {
 /**
  * The invitation a doctor sends from the console: a link to this console's "accept invitation"
  * screen carrying the invitee's login and single-use token in the URL fragment
- * (session/invitation-link.ts), plus both in words for an invitee who types them. The token the SDK
+ * (session/invitation-link.ts), and nothing else: the token is never written out as a credential to
+ * type into the sign-in form (a sign-in with it would spend it without setting a password). The token the SDK
  * gives `get` is a placeholder the server replaces with the real one, so it is put in as is (the
  * server refuses a message without it). The sender is the application's (docs/messaging.md): the
  * doctor's address, when it has one, is only the reply address.
@@ -42,7 +43,6 @@ export class ConsoleInvitationEmail implements EmailMessageFactory {
       html:
         `<p>${html(greeting)} ${html(doctor)} invited you to use ${html(this.appName)}, where you can read ` +
         `your health records.</p><p><a href="${link}">Accept the invitation</a></p>` +
-        `<p>Or open ${html(this.link)} and use the following credentials : ${html(login)} &amp; ${recipientPassword}</p>` +
         `<p>The link works once and expires in 48 hours. Your keys are made in your browser when you accept.</p>`,
     }
   }

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react'
 import { Alert, Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core'
-import { medTechApi, type Patient } from '@cairn/sdk'
+import { medTechApi, type MedTechApi, type Patient } from '@cairn/sdk'
 import { useSession } from '../session/session-context.tsx'
 import { ErrorAlert } from '../ui/error-alert.tsx'
 import { ConsoleInvitationEmail } from './console-invitation-email.ts'
@@ -35,14 +35,16 @@ export function InviteDialog(props: {
     e.preventDefault()
     setBusy(true)
     setError(undefined)
+    let inviting: MedTechApi | undefined
     try {
       const hcp = await api.healthcareProfessionalApi.getHealthcareProfessional(dataOwnerId!)
       const hcpEmail = hcp.addresses
         .flatMap((a) => a.telecoms ?? [])
         .find((t) => t.telecomType === 'email' && t.telecomNumber)?.telecomNumber
       // The session's API has no application: an API with its spec id is built from the same settings
-      // (a fresh login, which the server asks of an inviter anyway).
-      const inviting = await medTechApi(api).withMsgGwSpecId(specId.trim()).build()
+      // (a fresh login, which the server asks of an inviter anyway), disposed of once the invitation is
+      // sent so that its session does not outlive the dialog.
+      inviting = await medTechApi(api).withMsgGwSpecId(specId.trim()).build()
       const user = await inviting.userApi.createAndInviteUser(
         patient,
         new ConsoleInvitationEmail(hcp, patient, window.location.origin, appName.trim() || 'Cairn', hcpEmail),
@@ -53,6 +55,7 @@ export function InviteDialog(props: {
     } catch (e) {
       setError(e)
     } finally {
+      await inviting?.dispose().catch(() => undefined)
       setBusy(false)
     }
   }

@@ -1,8 +1,10 @@
 import { useState } from 'react'
 import { Badge, Button, Card, Group, Progress, Stack, Text } from '@mantine/core'
 import { NotificationTypeEnum, keyPairUpdateRequestOf, type Notification } from '@cairn/sdk'
+import { giveAccessBackConfirmed } from '../session/give-access-back.ts'
 import { useSession } from '../session/session-context.tsx'
 import { ErrorAlert } from '../ui/error-alert.tsx'
+import { FingerprintCheck } from '../ui/fingerprint-check.tsx'
 import { NOT_READABLE, isWithheld } from '../ui/withheld.ts'
 
 /** What each kind of notification asks, in words. */
@@ -15,7 +17,9 @@ const KINDS: Readonly<Record<string, string>> = {
 /**
  * One notification of the inbox with the action that answers it (medtech-api.md §5.4 and §7):
  * "Share all data" for a patient asking for its data (`giveAccessToAllDataOf`, progress shown),
- * "Give access back" for a data owner with a new key (`giveAccessBackTo`), "Mark as completed"
+ * "Give access back" for a data owner with a new key (`giveAccessBackConfirmed`: enabled once the
+ * doctor ticked that the key's full fingerprint was compared with its owner, which the trust decision
+ * then checks), "Mark as completed"
  * for anything else. Each marks the notification completed once done.
  */
 export function NotificationItem(props: { notification: Notification; from: string; onDone: () => void }) {
@@ -24,6 +28,8 @@ export function NotificationItem(props: { notification: Notification; from: stri
   const [busy, setBusy] = useState(false)
   const [progress, setProgress] = useState<{ done: number; total: number }>()
   const [error, setError] = useState<unknown>()
+  // The fingerprint the doctor said they compared (undefined until ticked).
+  const [compared, setCompared] = useState<string>()
   const keyRequest = keyPairUpdateRequestOf(n)
   const pending = n.status === 'pending' || n.status === 'ongoing'
 
@@ -70,10 +76,14 @@ export function NotificationItem(props: { notification: Notification; from: stri
         </Text>
         {isWithheld(n) && !keyRequest && <Text size="sm">{NOT_READABLE}</Text>}
         {keyRequest && (
-          <Text size="sm">
-            New public key ending {keyRequest.dataOwnerConcernedPubKey.slice(-16)}: check it with them before
-            giving access back.
-          </Text>
+          <FingerprintCheck
+            api={api}
+            ownerId={keyRequest.dataOwnerConcernedId}
+            publicKey={keyRequest.dataOwnerConcernedPubKey}
+            name={from}
+            compared={compared}
+            onCompared={setCompared}
+          />
         )}
         {progress && (
           <Stack gap={2}>
@@ -98,11 +108,14 @@ export function NotificationItem(props: { notification: Notification; from: stri
               <Button
                 size="xs"
                 loading={busy}
+                disabled={compared === undefined}
                 onClick={() =>
                   void run(() =>
-                    api.dataOwnerApi.giveAccessBackTo(
+                    giveAccessBackConfirmed(
+                      api,
                       keyRequest.dataOwnerConcernedId,
                       keyRequest.dataOwnerConcernedPubKey,
+                      compared!,
                     ),
                   )
                 }

@@ -3,6 +3,7 @@ import { Alert, Anchor, Button, Group, Loader, SimpleGrid, Stack, Text, Title } 
 import { useSession } from '../session/session-context.tsx'
 import { ErrorAlert } from '../ui/error-alert.tsx'
 import { formatDate } from '../ui/format-date.ts'
+import { IntegrityFailureCard } from '../ui/integrity-failure.tsx'
 import { useLoad } from '../ui/use-load.ts'
 import { NOT_READABLE, isWithheld } from '../ui/withheld.ts'
 import { InviteDialog } from './invite-dialog.tsx'
@@ -41,7 +42,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
     const patient = await api.patientApi.getPatientAndTryDecrypt(patientId)
     // Without the record's key, its records cannot be found through it (their link to the patient is
     // a secret id inside the record): nothing to list until access is given back.
-    const none = { rows: [], total: 0 }
+    const none = { rows: [], total: 0, failures: [] }
     const [samples, elements] = isWithheld(patient)
       ? [none, none]
       : await Promise.all([loadDataSamples(api, patient), loadHealthcareElements(api, patient)])
@@ -105,7 +106,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
           </Button>
         )}
       </Group>
-      {samples.rows.length === 0 ? (
+      {samples.rows.length + samples.failures.length === 0 ? (
         <Text>{withheld ? NOT_READABLE : 'No data sample yet.'}</Text>
       ) : (
         <Stack component="ul" gap="xs" p={0} m={0} style={{ listStyle: 'none' }} aria-label="Data samples">
@@ -125,6 +126,9 @@ export function PatientPage({ patientId }: { patientId: string }) {
               </RecordCard>
             )
           })}
+          {samples.failures.map((f) => (
+            <IntegrityFailureCard key={f.id} failure={f} what="data sample" />
+          ))}
         </Stack>
       )}
       {samples.total > MAX_RECORDS && (
@@ -141,7 +145,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
           </Button>
         )}
       </Group>
-      {elements.rows.length === 0 ? (
+      {elements.rows.length + elements.failures.length === 0 ? (
         <Text>{withheld ? NOT_READABLE : 'No healthcare element yet.'}</Text>
       ) : (
         <Stack
@@ -168,6 +172,9 @@ export function PatientPage({ patientId }: { patientId: string }) {
               </RecordCard>
             )
           })}
+          {elements.failures.map((f) => (
+            <IntegrityFailureCard key={f.id} failure={f} what="healthcare element" />
+          ))}
         </Stack>
       )}
 
@@ -179,6 +186,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
             patient={patient}
             samples={samples.rows}
             elements={elements.rows}
+            totals={{ samples: samples.total, elements: elements.total }}
             onShared={() => undefined}
           />
           <InviteDialog

@@ -1,5 +1,6 @@
 import {
   DataSampleFilter,
+  IntegrityError,
   HealthcareElementFilter,
   type DataSample,
   type HealthcareElement,
@@ -7,6 +8,7 @@ import {
   type PotentiallyEncryptedPatient,
 } from '@cairn/sdk'
 import { dateOf } from '../ui/format-date.ts'
+import type { RecordFailure } from '../ui/integrity-failure.tsx'
 
 /** Most records of one kind the patient page loads (newest first); more are counted, not shown. */
 export const MAX_RECORDS = 500
@@ -20,29 +22,39 @@ export interface PatientRecords<T> {
   rows: T[]
   /** Every record of the patient this data owner may read, including those not loaded. */
   total: number
+  /** Records that failed their integrity check (IntegrityError): shown as such, never dropped. */
+  failures: RecordFailure[]
 }
 
 /**
- * Loads the records of one kind by their ids: lists leave out what this device cannot open (protocol
- * v2), but the page must say "not readable on this device" rather than hide them, so the ids come
- * from `match` and each id a list left out is read alone, which answers the record marked
- * `contentWithheld` (docs/compatibility.md).
+ * Loads the records of one kind by their ids: lists leave out what this device cannot open and what
+ * fails its integrity check (protocol v2), but the page must say so rather than hide them, so the ids
+ * come from `match` and each id a list left out is read alone: that answers the record marked
+ * `contentWithheld` (docs/compatibility.md), or rejects with an IntegrityError, kept as a failure to
+ * show. Any other error (network, session ended) fails the whole load: the page says it could not
+ * load rather than show a partial list as if complete.
  */
 async function byIds<T extends { id?: string }>(
   ids: string[],
   list: (chunk: string[]) => Promise<T[]>,
   getOne: (id: string) => Promise<T>,
-): Promise<T[]> {
-  const out: T[] = []
+): Promise<{ rows: T[]; failures: RecordFailure[] }> {
+  const rows: T[] = []
+  const failures: RecordFailure[] = []
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK)
-    const rows = await list(chunk)
-    const seen = new Set(rows.map((r) => r.id))
+    const listed = await list(chunk)
+    const seen = new Set(listed.map((r) => r.id))
     const missing = chunk.filter((id) => !seen.has(id))
-    const alone = await Promise.all(missing.map((id) => getOne(id).catch(() => undefined)))
-    out.push(...rows, ...alone.filter((r): r is Awaited<T> => r !== undefined))
+    const alone = await Promise.allSettled(missing.map((id) => getOne(id)))
+    rows.push(...listed)
+    alone.forEach((r, k) => {
+      if (r.status === 'fulfilled') rows.push(r.value)
+      else if (r.reason instanceof IntegrityError) failures.push({ id: missing[k], error: r.reason })
+      else throw r.reason
+    })
   }
-  return out
+  return { rows, failures }
 }
 
 const newestFirst = (a: number | undefined, b: number | undefined) =>
@@ -55,7 +67,7 @@ export async function loadDataSamples(
 ): Promise<PatientRecords<DataSample>> {
   const filter = await new DataSampleFilter(api).forSelf().forPatients([patient]).build()
   const ids = await api.dataSampleApi.matchDataSample(filter)
-  const rows = await byIds(
+  const { rows, failures } = await byIds(
     ids.slice(0, MAX_RECORDS),
     async (chunk) =>
       (
@@ -68,7 +80,7 @@ export async function loadDataSamples(
     (id) => api.dataSampleApi.getDataSample(id),
   )
   rows.sort((a, b) => newestFirst(a.valueDate ?? a.openingDate, b.valueDate ?? b.openingDate))
-  return { rows, total: ids.length }
+  return { rows, total: ids.length, failures }
 }
 
 /** The patient's healthcare elements this data owner may read, newest first (opening date). */
@@ -78,7 +90,7 @@ export async function loadHealthcareElements(
 ): Promise<PatientRecords<HealthcareElement>> {
   const filter = await new HealthcareElementFilter(api).forSelf().forPatients([patient]).build()
   const ids = await api.healthcareElementApi.matchHealthcareElement(filter)
-  const rows = await byIds(
+  const { rows, failures } = await byIds(
     ids.slice(0, MAX_RECORDS),
     async (chunk) =>
       (
@@ -91,5 +103,5 @@ export async function loadHealthcareElements(
     (id) => api.healthcareElementApi.getHealthcareElement(id),
   )
   rows.sort((a, b) => newestFirst(a.openingDate ?? a.created, b.openingDate ?? b.created))
-  return { rows, total: ids.length }
+  return { rows, total: ids.length, failures }
 }

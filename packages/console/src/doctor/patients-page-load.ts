@@ -1,4 +1,5 @@
-import { PatientFilter, type MedTechApi, type PotentiallyEncryptedPatient } from '@cairn/sdk'
+import { IntegrityError, PatientFilter, type MedTechApi, type PotentiallyEncryptedPatient } from '@cairn/sdk'
+import type { RecordFailure } from '../ui/integrity-failure.tsx'
 
 /** One page of the patients list. */
 export interface PatientsPage {
@@ -6,6 +7,8 @@ export interface PatientsPage {
   rows: PotentiallyEncryptedPatient[]
   /** Every match the server counts. */
   total: number
+  /** Patients that failed their integrity check (IntegrityError): shown as such, never dropped. */
+  failures: RecordFailure[]
   /** Where the next page starts; undefined on the last page. */
   next?: string
 }
@@ -31,17 +34,22 @@ export async function loadPatientsPage(
   const next = page.nextKeyPair?.startKeyDocId
   const total = page.totalSize ?? page.rows.length
   const rows: PotentiallyEncryptedPatient[] = [...page.rows]
+  const failures: RecordFailure[] = []
   const short = next ? rows.length < size : offset + rows.length < total
   if (short) {
     const seen = new Set(rows.map((r) => r.id))
     const missing = (await api.patientApi.matchPatients(filter)).filter(
       (id) => !seen.has(id) && (start === undefined || id >= start) && (next === undefined || id < next),
     )
-    const alone = await Promise.all(
-      missing.map((id) => api.patientApi.getPatientAndTryDecrypt(id).catch(() => undefined)),
-    )
-    rows.push(...alone.filter((p) => p !== undefined))
+    // Only a withheld patient (answered marked) or one failing its integrity check is tolerated: any
+    // other error (network, session ended) fails the page rather than leave patients out unsaid.
+    const alone = await Promise.allSettled(missing.map((id) => api.patientApi.getPatientAndTryDecrypt(id)))
+    alone.forEach((r, k) => {
+      if (r.status === 'fulfilled') rows.push(r.value)
+      else if (r.reason instanceof IntegrityError) failures.push({ id: missing[k], error: r.reason })
+      else throw r.reason
+    })
     rows.sort((a, b) => ((a.id ?? '') < (b.id ?? '') ? -1 : 1))
   }
-  return { rows, total, ...(next ? { next } : {}) }
+  return { rows, total, failures, ...(next ? { next } : {}) }
 }

@@ -3,6 +3,7 @@ import { Anchor, Button, Group, Loader, Stack, Table, Text, TextInput, Title } f
 import { useSession } from '../session/session-context.tsx'
 import { ErrorAlert } from '../ui/error-alert.tsx'
 import { formatDate } from '../ui/format-date.ts'
+import { IntegrityFailureCard } from '../ui/integrity-failure.tsx'
 import { Pager } from '../ui/pager.tsx'
 import { useLoad } from '../ui/use-load.ts'
 import { NOT_READABLE, isWithheld } from '../ui/withheld.ts'
@@ -95,6 +96,20 @@ export function PatientsPage() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
+          {page.data.failures.length > 0 && (
+            <Stack
+              component="ul"
+              gap="xs"
+              p={0}
+              m={0}
+              style={{ listStyle: 'none' }}
+              aria-label="Patients not shown"
+            >
+              {page.data.failures.map((f) => (
+                <IntegrityFailureCard key={f.id} failure={f} what="patient" />
+              ))}
+            </Stack>
+          )}
           {page.data.rows.length === 0 && (
             <Text>{query ? 'No patient matches this search.' : 'No patient yet: create one.'}</Text>
           )}

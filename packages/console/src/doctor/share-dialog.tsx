@@ -50,7 +50,8 @@ function failuresOf(result: SharingResult): string[] {
  * Shares the patient's record, and the data samples and healthcare elements chosen, with a colleague
  * (found by name in the professionals' directory) or with the patient itself. "Everything" for the
  * patient is `giveAccessToAllDataOf`, whose progress drives the bar; otherwise each record is shared
- * in turn with `giveAccessTo`. Keys are exchanged in this page: the server only stores the result.
+ * in turn with `giveAccessTo`, and what "everything" leaves out then (records this device cannot open,
+ * records beyond what the page loaded) is said before and after sharing. Keys are exchanged in this page: the server only stores the result.
  */
 export function ShareDialog(props: {
   opened: boolean
@@ -58,12 +59,30 @@ export function ShareDialog(props: {
   patient: Patient
   samples: DataSample[]
   elements: HealthcareElement[]
+  /** How many data samples and healthcare elements the patient has in all (the page loads at most 500). */
+  totals: { samples: number; elements: number }
   onShared: () => void
 }) {
   const { opened, onClose, patient, onShared } = props
   const { api, dataOwnerId } = useSession()
   const samples = props.samples.filter((s) => !isWithheld(s))
   const elements = props.elements.filter((e) => !isWithheld(e))
+  // What "everything" cannot include when shared record by record (with a colleague): records this
+  // device cannot open (no key to share), and those beyond what the page loaded.
+  const leftOut = {
+    withheld: props.samples.length - samples.length + (props.elements.length - elements.length),
+    notLoaded:
+      Math.max(0, props.totals.samples - props.samples.length) +
+      Math.max(0, props.totals.elements - props.elements.length),
+  }
+  const leftOutText = [
+    leftOut.withheld > 0 &&
+      `${leftOut.withheld} record${leftOut.withheld === 1 ? '' : 's'} not readable on this device (this device holds no key to share them)`,
+    leftOut.notLoaded > 0 &&
+      `${leftOut.notLoaded} older record${leftOut.notLoaded === 1 ? '' : 's'} not loaded on the patient page`,
+  ]
+    .filter(Boolean)
+    .join(' and ')
   const [target, setTarget] = useState<Target>('colleague')
   const [name, setName] = useState('')
   const [found, setFound] = useState<HealthcareProfessional[]>()
@@ -123,7 +142,11 @@ export function ShareDialog(props: {
           await step(elementLabel(he), () => api.healthcareElementApi.giveAccessTo(he, delegate))
         const who =
           target === 'patient' ? patientName(patient) : hcpName(found!.find((h) => h.id === colleague)!)
-        setOutcome({ text: `Shared ${total - failures.length} of ${total} records with ${who}.`, failures })
+        const notShared = everything === 'all' && leftOutText ? ` Not shared: ${leftOutText}.` : ''
+        setOutcome({
+          text: `Shared ${total - failures.length} of ${total} records with ${who}.${notShared}`,
+          failures,
+        })
       }
       onShared()
     } catch (e) {
@@ -183,6 +206,11 @@ export function ShareDialog(props: {
             <Radio value="some" label="The record and the items chosen below" />
           </Stack>
         </Radio.Group>
+        {target === 'colleague' && everything === 'all' && leftOutText && (
+          <Alert color="yellow" title="Some records cannot be shared from here">
+            Left out: {leftOutText}.
+          </Alert>
+        )}
         {everything === 'some' && (
           <Checkbox.Group label="Items" value={chosen} onChange={setChosen}>
             <Stack gap={4} mt={4}>

@@ -4,7 +4,7 @@ import type { AccessLogEntry } from '@cairn/sdk'
 import type { ConsoleSession } from '../session/console-session.ts'
 import { DataOwnerNames, shortId } from './data-owner-names.ts'
 import { formatDate } from './format-date.ts'
-import { useLoaded } from './use-loaded.ts'
+import { useLoad } from '../ui/use-load.ts'
 
 /** Entries gathered from the log at most (the SDK pages through it); the newest are shown first. */
 const MAX_ENTRIES = 5000
@@ -42,14 +42,14 @@ export function AccessLogPage({ session }: { session: ConsoleSession }) {
   const { api, dataOwnerId } = session
   const names = useMemo(() => new DataOwnerNames(api, dataOwnerId), [api, dataOwnerId])
   const [page, setPage] = useState(1)
-  const log = useLoaded(async () => {
+  const log = useLoad(async () => {
     const { rows, next } = await api.auditApi.getAllAccessLog({ maxEntries: MAX_ENTRIES })
     const named: NamedEntry[] = await Promise.all(
       rows.map(async (entry) => ({ entry, who: await names.nameOf(entry.actorDataOwnerId) })),
     )
     return { entries: named.reverse(), more: next !== undefined }
-  }, dataOwnerId ?? '')
-  const entries = log.value?.entries ?? []
+  }, [api, dataOwnerId])
+  const entries = log.data?.entries ?? []
   const pages = Math.max(1, Math.ceil(entries.length / PAGE_SIZE))
   const shown = entries.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE)
 
@@ -59,9 +59,9 @@ export function AccessLogPage({ session }: { session: ConsoleSession }) {
       <Text size="sm" c="dimmed">
         Every read, creation, change, share and deletion of your records, as the server recorded it.
       </Text>
-      {log.error && (
+      {log.message && (
         <Alert color="red" role="alert" title="The access log could not be loaded">
-          {log.error}
+          {log.message}
         </Alert>
       )}
       {log.loading && (
@@ -70,12 +70,12 @@ export function AccessLogPage({ session }: { session: ConsoleSession }) {
           <Text size="sm">Loading the access log…</Text>
         </Group>
       )}
-      {log.value && entries.length === 0 && <Text c="dimmed">Nobody accessed your records yet.</Text>}
+      {log.data && entries.length === 0 && <Text c="dimmed">Nobody accessed your records yet.</Text>}
       {entries.length > 0 && (
         <Table.ScrollContainer minWidth={480}>
           <Table striped highlightOnHover>
             <Table.Caption>
-              {`${entries.length} access(es), newest first${log.value?.more ? ` (the first ${MAX_ENTRIES} recorded)` : ''}`}
+              {`${entries.length} access(es), newest first${log.data?.more ? ` (the first ${MAX_ENTRIES} recorded)` : ''}`}
             </Table.Caption>
             <Table.Thead>
               <Table.Tr>

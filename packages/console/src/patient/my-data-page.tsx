@@ -62,6 +62,7 @@ export function MyDataPage({ session }: { session: ConsoleSession }) {
         loadOne={(id) => api.healthcareElementApi.getHealthcareElement(id)}
         render={(element) => <HealthcareElementCard key={element.id} element={element} />}
         empty="No healthcare element was shared with you yet."
+        what="healthcare element"
       />
       <PagedRecords
         title="Data samples"
@@ -72,6 +73,7 @@ export function MyDataPage({ session }: { session: ConsoleSession }) {
         loadOne={(id) => api.dataSampleApi.getDataSample(id)}
         render={(sample) => <DataSampleCard key={sample.id} sample={sample} />}
         empty="No data sample was shared with you yet."
+        what="data sample"
       />
     </Stack>
   )

@@ -1,7 +1,7 @@
 import { Alert, Card, Group, Loader, Stack, Text, Title } from '@mantine/core'
 import { EncryptedPatient, type MedTechApi } from '@cairn/sdk'
 import { formatDate } from './format-date.ts'
-import { useLoaded } from './use-loaded.ts'
+import { useLoad } from '../ui/use-load.ts'
 import { WithheldNotice } from './withheld-notice.tsx'
 
 /**
@@ -18,17 +18,17 @@ export function MyRecordCard({
   patientId: string
   version: string
 }) {
-  const record = useLoaded(() => api.patientApi.getPatientAndTryDecrypt(patientId), `${patientId}|${version}`)
-  const p = record.value
+  const record = useLoad(() => api.patientApi.getPatientAndTryDecrypt(patientId), [api, patientId, version])
+  const p = record.data
   const withheld = p instanceof EncryptedPatient
   return (
     <Stack component="section" aria-labelledby="my-record-title" gap="sm">
       <Title order={3} id="my-record-title">
         My record
       </Title>
-      {record.error && (
+      {record.message && (
         <Alert color="red" role="alert" title="Your record could not be loaded">
-          {record.error}
+          {record.message}
         </Alert>
       )}
       {record.loading && !p && <Loader size="xs" aria-label="Loading your record" />}

@@ -3,9 +3,12 @@ import { Alert, Badge, Button, Card, Group, Loader, Stack, Text, Title } from '@
 import { keyPairUpdateRequestOf, NotificationTypeEnum, type Notification } from '@cairn/sdk'
 import { messageOf } from '../session/console-error.ts'
 import type { ConsoleSession } from '../session/console-session.ts'
+import { giveAccessBackConfirmed } from '../session/give-access-back.ts'
+import { useReportFailure } from '../shell/session-expiry.ts'
 import { DataOwnerNames } from './data-owner-names.ts'
 import { formatDate } from './format-date.ts'
-import { useLoaded } from './use-loaded.ts'
+import { FingerprintCheck } from '../ui/fingerprint-check.tsx'
+import { useLoad } from '../ui/use-load.ts'
 
 /** A pending notification with the name of whom it is about. */
 interface InboxItem {
@@ -25,16 +28,20 @@ function describe(n: Notification, from: string): string {
 /**
  * The patient's inbox: pending notifications (`getPendingNotificationsAfter`). A KEY_PAIR_UPDATE
  * request (someone who shares records with the patient made a new key after losing theirs) is
- * answered with "Give access back" (`dataOwnerApi.giveAccessBackTo`), which re-encrypts the shared
- * keys for the new key here and marks the request completed; any request can be dismissed.
+ * answered with "Give access back" (`giveAccessBackConfirmed`), enabled once the patient ticked
+ * that they compared the new key's full fingerprint with its owner, which re-encrypts the shared keys
+ * for the new key here and marks the request completed; any request can be dismissed.
  */
 export function PatientInboxPage({ session }: { session: ConsoleSession }) {
   const { api, dataOwnerId } = session
   const names = useMemo(() => new DataOwnerNames(api, dataOwnerId), [api, dataOwnerId])
+  const report = useReportFailure()
   const [busy, setBusy] = useState<string>()
   const [error, setError] = useState<string>()
   const [done, setDone] = useState<string>()
-  const inbox = useLoaded(async (): Promise<InboxItem[]> => {
+  // The fingerprint the patient said they compared, by key request id.
+  const [compared, setCompared] = useState<Readonly<Record<string, string | undefined>>>({})
+  const inbox = useLoad(async (): Promise<InboxItem[]> => {
     const pending = await api.notificationApi.getPendingNotificationsAfter()
     return Promise.all(
       pending.map(async (notification) => ({
@@ -44,7 +51,7 @@ export function PatientInboxPage({ session }: { session: ConsoleSession }) {
         ),
       })),
     )
-  }, dataOwnerId ?? '')
+  }, [api, dataOwnerId])
 
   const answer = async (item: InboxItem, giveAccessBack: boolean) => {
     const n = item.notification
@@ -54,22 +61,25 @@ export function PatientInboxPage({ session }: { session: ConsoleSession }) {
     try {
       const request = keyPairUpdateRequestOf(n)
       if (giveAccessBack && request) {
-        await api.dataOwnerApi.giveAccessBackTo(
+        await giveAccessBackConfirmed(
+          api,
           request.dataOwnerConcernedId,
           request.dataOwnerConcernedPubKey,
+          compared[n.id ?? ''] ?? '',
         )
         setDone(`${item.from} can read what you share with them again.`)
       }
       await api.notificationApi.updateNotificationStatus(n, giveAccessBack ? 'completed' : 'cancelled')
       inbox.reload()
     } catch (e) {
+      report(e)
       setError(messageOf(e))
     } finally {
       setBusy(undefined)
     }
   }
 
-  const items = inbox.value ?? []
+  const items = inbox.data ?? []
   return (
     <Stack>
       <Group justify="space-between">
@@ -78,9 +88,9 @@ export function PatientInboxPage({ session }: { session: ConsoleSession }) {
           Refresh
         </Button>
       </Group>
-      {(inbox.error ?? error) && (
+      {(inbox.message ?? error) && (
         <Alert color="red" role="alert" title="Something went wrong">
-          {inbox.error ?? error}
+          {inbox.message ?? error}
         </Alert>
       )}
       {done && (
@@ -88,17 +98,18 @@ export function PatientInboxPage({ session }: { session: ConsoleSession }) {
           {done}
         </Alert>
       )}
-      {inbox.loading && !inbox.value && (
+      {inbox.loading && !inbox.data && (
         <Group gap="xs" role="status">
           <Loader size="xs" aria-hidden />
           <Text size="sm">Loading your notifications…</Text>
         </Group>
       )}
-      {inbox.value && items.length === 0 && <Text c="dimmed">Nothing is waiting for you.</Text>}
+      {inbox.data && items.length === 0 && <Text c="dimmed">Nothing is waiting for you.</Text>}
       <Stack gap="sm" component="ul" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
         {items.map((item) => {
           const n = item.notification
-          const keyUpdate = keyPairUpdateRequestOf(n) !== undefined
+          const request = keyPairUpdateRequestOf(n)
+          const keyUpdate = request !== undefined
           return (
             <Card key={n.id} withBorder padding="sm" component="li">
               <Stack gap={6}>
@@ -111,9 +122,24 @@ export function PatientInboxPage({ session }: { session: ConsoleSession }) {
                   </Text>
                 </Group>
                 <Text>{describe(n, item.from)}</Text>
+                {request && (
+                  <FingerprintCheck
+                    api={api}
+                    ownerId={request.dataOwnerConcernedId}
+                    publicKey={request.dataOwnerConcernedPubKey}
+                    name={item.from}
+                    compared={compared[n.id ?? '']}
+                    onCompared={(fingerprint) => setCompared((c) => ({ ...c, [n.id ?? '']: fingerprint }))}
+                  />
+                )}
                 <Group gap="xs">
                   {keyUpdate && (
-                    <Button size="xs" onClick={() => void answer(item, true)} loading={busy === n.id}>
+                    <Button
+                      size="xs"
+                      onClick={() => void answer(item, true)}
+                      loading={busy === n.id}
+                      disabled={compared[n.id ?? ''] === undefined}
+                    >
                       Give access back
                     </Button>
                   )}

@@ -1,32 +1,37 @@
 import { useState, type FormEvent } from 'react'
 import { Alert, Button, Code, List, PasswordInput, Stack, Text } from '@mantine/core'
-import { AnonymousMedTechApiBuilder, type MedTechApi } from '@cairn/sdk'
+import { askAccessToOwnData } from './ask-access-to-own-data.ts'
 import { ConsoleCryptoStrategies } from './console-crypto-strategies.ts'
 import { messageOf } from './console-error.ts'
-import type { ConsoleSession } from './console-session.ts'
+import type { ConsoleSession, RestClient } from './console-session.ts'
 import { KeyProgress, type BusyStep } from './key-progress.tsx'
+import { KeysNotOnThisDevice } from './keys-not-on-this-device.ts'
+import { MissingKeysPage } from './missing-keys-page.tsx'
 import { openSession } from './open-session.ts'
+import { loginRest } from './rest-client.ts'
 import { passwordProblem, setFirstPassword, MIN_PASSWORD_LENGTH } from './set-first-password.ts'
 import { SignedOutFrame } from './signed-out-frame.tsx'
 
 /**
- * `authenticateAndAskAccessToItsExistingData` logs in with the invitation token and never reaches the
- * message gateway, but the anonymous builder insists on an application and a process (MedTech's
- * checks): the console names itself. Nothing is ever sent to them.
+ * The session a sign-in opened, and its strategies: a patient with a first key pair made now asks the
+ * data owners holding its record for its data (what the SDK's invitation login did).
  */
-const CONSOLE_APPLICATION = 'cairn-console'
-const NO_PROCESS = 'invitation-only'
+async function accepted(session: ConsoleSession, strategies: ConsoleCryptoStrategies): Promise<void> {
+  if (session.role === 'patient' && strategies.madeKeyPair && !session.api.accessBackRequests)
+    await askAccessToOwnData(session)
+}
 
 /**
  * The screen of an invitation link: shows the invited login, explains that a key pair is made in this
- * browser, and collects the password for later sign-ins. Accepting logs in once with the single-use
- * token (`authenticateAndAskAccessToItsExistingData`: the key pair is made here, and a patient asks the
- * data owners holding its record for access to it), sets the password in that session, then signs in
- * with the password and offers the recovery key (through `onAccepted`).
+ * browser, and collects the password for later sign-ins. Accepting spends the single-use token once,
+ * in a REST session that only sets the first password (no key is touched), then signs in with the
+ * password as any sign-in does: a first key pair is made in this browser (then the recovery key is
+ * offered, through `onAccepted`), or, for a data owner that already has keys (a new user of an existing
+ * professional or patient), the person restores them or takes the lost-key path (MissingKeysPage).
  *
- * Why a password rather than the 10-year token the SDK returns: the token would have to sit in the
- * browser's storage, where whoever reads the profile could open the record for ten years; a password
- * stays in the person's head, and setting it makes the server delete that token.
+ * Why a password rather than a long-lived token: the token would have to sit in the browser's
+ * storage, where whoever reads the profile could open the record for years; a password stays in the
+ * person's head, and setting it makes the server delete the user's long-lived tokens.
  */
 export function AcceptInvitationPage(props: {
   login: string
@@ -39,20 +44,15 @@ export function AcceptInvitationPage(props: {
   const [repeated, setRepeated] = useState('')
   const [error, setError] = useState<string>()
   const [busy, setBusy] = useState<BusyStep>()
-  /** The session of the token, kept when setting the password failed after the token was spent. */
-  const [accepted, setAccepted] = useState<{ api: MedTechApi; strategies: ConsoleCryptoStrategies }>()
-  /** Once saved, a retry only signs in (the first password can be set once in the token's session). */
+  /** The token's session, kept when setting the password failed after the token was spent. */
+  const [tokenSession, setTokenSession] = useState<RestClient>()
+  /** Once saved, a retry only signs in (the first password can be set once). */
   const [passwordSaved, setPasswordSaved] = useState(false)
+  const [missingKeys, setMissingKeys] = useState(false)
 
-  const finish = async (api: MedTechApi, strategies: ConsoleCryptoStrategies) => {
-    if (!passwordSaved) {
-      setBusy('setting-password')
-      await setFirstPassword(api, password)
-      setPasswordSaved(true)
-    }
+  const done = async (session: ConsoleSession, strategies: ConsoleCryptoStrategies) => {
     setBusy('signing-in')
-    const session = await openSession(window.location.origin, { username: login, password }, { strategies })
-    await api.logout().catch(() => undefined)
+    await accepted(session, strategies)
     onAccepted(session, strategies)
   }
 
@@ -65,27 +65,37 @@ export function AcceptInvitationPage(props: {
     }
     setError(undefined)
     try {
-      if (accepted) {
-        await finish(accepted.api, accepted.strategies)
-        return
+      if (!passwordSaved) {
+        setBusy('accepting')
+        // The token is spent here, once; its session is kept until the password is saved.
+        const rest = tokenSession ?? (await loginRest(window.location.origin, login, token))
+        setTokenSession(rest)
+        setBusy('setting-password')
+        await setFirstPassword(rest, password)
+        setPasswordSaved(true)
+        setTokenSession(undefined)
+        await rest.logout()
       }
-      setBusy('accepting')
+      setBusy('signing-in')
       const strategies = new ConsoleCryptoStrategies({ lostKey: 'ask', onStep: setBusy })
-      const anonymous = await new AnonymousMedTechApiBuilder()
-        .withICureBaseUrl(window.location.origin)
-        .withMsgGwSpecId(CONSOLE_APPLICATION)
-        .withAuthProcessByEmailId(NO_PROCESS)
-        .withCryptoStrategies(strategies)
-        .build()
-      const result = await anonymous.authenticationApi.authenticateAndAskAccessToItsExistingData(login, token)
-      setAccepted({ api: result.medTechApi, strategies })
-      await finish(result.medTechApi, strategies)
+      const session = await openSession(window.location.origin, { username: login, password }, { strategies })
+      await done(session, strategies)
     } catch (e) {
-      setError(messageOf(e))
       setBusy(undefined)
+      if (e instanceof KeysNotOnThisDevice) setMissingKeys(true)
+      else setError(messageOf(e))
     }
   }
 
+  if (missingKeys)
+    return (
+      <MissingKeysPage
+        credentials={{ username: login, password }}
+        onSession={(session, strategies) => void done(session, strategies)}
+        onCancel={onCancel}
+      />
+    )
+  const spent = tokenSession !== undefined || passwordSaved
   return (
     <SignedOutFrame title="Accept your invitation">
       <Text>
@@ -93,23 +103,29 @@ export function AcceptInvitationPage(props: {
       </Text>
       <List size="sm" spacing={4}>
         <List.Item>
-          A key pair is created in this browser: it encrypts and opens your records, and its private key never
-          leaves this browser (the server only receives the public key).
+          Choose a password: you will sign in with your email and this password from now on.
         </List.Item>
         <List.Item>
-          Choose a password: you will sign in with your email and this password from now on.
+          A key pair is created in this browser if you have none yet: it encrypts and opens your records, and
+          its private key never leaves this browser (the server only receives the public key). If you already
+          have keys, you restore them with your recovery key.
         </List.Item>
         <List.Item>
           You will then be offered a recovery key, to get your keys back on another device.
         </List.Item>
       </List>
-      {accepted && (
+      {tokenSession && (
         <Alert
           color="orange"
           role="alert"
           title="The invitation is accepted, but the password is not saved yet"
         >
-          Your key pair is made. Save your password to finish: without it you cannot sign in again.
+          Save your password to finish: without it you cannot sign in again.
+        </Alert>
+      )}
+      {passwordSaved && (
+        <Alert color="green" role="status" title="Your password is saved">
+          Sign in to open your keys: use the same password.
         </Alert>
       )}
       <form onSubmit={(e) => void submit(e)}>
@@ -136,9 +152,9 @@ export function AcceptInvitationPage(props: {
           )}
           {busy && <KeyProgress step={busy} />}
           <Button type="submit" disabled={busy !== undefined}>
-            {accepted ? 'Save my password' : 'Accept and create my key pair'}
+            {passwordSaved ? 'Sign in' : tokenSession ? 'Save my password' : 'Accept and create my key pair'}
           </Button>
-          {!accepted && (
+          {!spent && (
             <Button variant="subtle" onClick={onCancel} disabled={busy !== undefined}>
               I already have an account: sign in
             </Button>

@@ -35,13 +35,20 @@ function publishedKeyCount(self: DataOwnerWithType): number {
  * - a data owner whose published keys are not in this browser is never given a new key silently:
  *   with `lostKey: 'ask'` the SDK's start stops with {@link KeysNotOnThisDevice}, and the screen asks
  *   whether to restore with the recovery key or to take the lost-key path, then signs in again with
- *   the answer (`'create-new-key'` once the person confirmed);
- * - other data owners' keys are trusted on first contact and pinned afterwards (protocol v2), and the
- *   new key of a data owner that lost its keys is accepted when the person answers its request from
- *   the inbox (`giveAccessBackTo`), as the SDK's default strategies do.
+ *   the answer (`'create-new-key'` once the person confirmed), which allows one new key pair only:
+ *   the next one (a rebuild of the API with these strategies) is asked about again;
+ * - other data owners' keys are trusted on first contact and pinned afterwards (protocol v2); a call
+ *   without the SDK's context is never taken for a first contact;
+ * - the new key of a data owner that lost its keys is accepted only through
+ *   {@link ConsoleCryptoStrategies.whileConfirmed}: the person compared that key's full fingerprint
+ *   (session/give-access-back.ts); `giveAccessBackTo` alone vouches for nothing.
  */
 export class ConsoleCryptoStrategies implements MedTechCryptoStrategies {
   private generated?: KeyPair<string>
+  /** The lost-key decision, spent by the one key pair it allows. */
+  private lostKey: LostKeyDecision
+  /** Fingerprints the person compared, by data owner, while their give-access-back call runs. */
+  private readonly confirmed = new Map<string, Set<string>>()
 
   constructor(
     private readonly options: {
@@ -49,7 +56,9 @@ export class ConsoleCryptoStrategies implements MedTechCryptoStrategies {
       /** Told when a long step starts (RSA key generation takes seconds in a browser). */
       onStep?: (step: KeyStep) => void
     },
-  ) {}
+  ) {
+    this.lostKey = options.lostKey
+  }
 
   /** The pair made in this session, for `cryptoApi.createRecoveryKey()` (the SDK reads this getter). */
   get generatedKeyPair(): KeyPair<string> | undefined {
@@ -84,11 +93,15 @@ export class ConsoleCryptoStrategies implements MedTechCryptoStrategies {
     return Promise.resolve({ recoveredKeyPairs: [], verifiedKeys })
   }
 
-  /** A first key pair always; a new one over published keys only once the person chose it. */
+  /**
+   * A first key pair always; a new one over published keys only once the person chose it, and once:
+   * the decision is spent by the pair it allows (back to asking).
+   */
   allowNewKeyPairGeneration(self: DataOwnerWithType): Promise<boolean> {
     const published = publishedKeyCount(self)
-    if (published > 0 && this.options.lostKey !== 'create-new-key')
+    if (published > 0 && this.lostKey !== 'create-new-key')
       return Promise.reject(new KeysNotOnThisDevice(self.dataOwner.id ?? '', published))
+    if (published > 0) this.lostKey = 'ask'
     this.options.onStep?.('creating-key-pair')
     return Promise.resolve(true)
   }
@@ -101,16 +114,41 @@ export class ConsoleCryptoStrategies implements MedTechCryptoStrategies {
   }
 
   /**
-   * Trust on first use, then pinning; a new key that the person accepts by giving access back (the
-   * inbox shows whose request it is before the button) is trusted.
+   * Runs `action` (a `giveAccessBackTo` call) with `fingerprint` of `ownerId` confirmed: the person
+   * compared it in full. The confirmation lasts as long as the action only. Used by
+   * `giveAccessBackConfirmed` (session/give-access-back.ts), which checks the key against it first.
+   */
+  async whileConfirmed<T>(ownerId: string, fingerprint: string, action: () => Promise<T>): Promise<T> {
+    const fingerprints = this.confirmed.get(ownerId) ?? new Set<string>()
+    this.confirmed.set(ownerId, fingerprints)
+    const fp = fingerprint.toLowerCase()
+    fingerprints.add(fp)
+    try {
+      return await action()
+    } finally {
+      fingerprints.delete(fp)
+      if (fingerprints.size === 0) this.confirmed.delete(ownerId)
+    }
+  }
+
+  /**
+   * Trust on first use (the SDK says so: its context names no pinned key), then pinning. A key asked
+   * about for giving access back is trusted only if the person confirmed its fingerprint
+   * ({@link whileConfirmed}). No context: nothing is known, so nothing is trusted.
    */
   verifyDelegatePublicKeys(
-    _delegateId: string,
+    delegateId: string,
     publicKeys: string[],
     _cryptoPrimitives?: unknown,
     context?: KeyVerificationContext,
   ): Promise<string[]> {
-    const firstContact = (context?.pinnedFingerprints.length ?? 0) === 0
-    return Promise.resolve(firstContact || context?.giveAccessBack ? publicKeys : [])
+    if (!context) return Promise.resolve([])
+    if (context.giveAccessBack) {
+      const confirmed = this.confirmed.get(delegateId)
+      return Promise.resolve(
+        publicKeys.filter((_, i) => confirmed?.has((context.fingerprints[i] ?? '').toLowerCase()) ?? false),
+      )
+    }
+    return Promise.resolve(context.pinnedFingerprints.length === 0 ? publicKeys : [])
   }
 }

@@ -7,8 +7,15 @@ import { KeyProgress, type BusyStep } from './key-progress.tsx'
 import { KeysNotOnThisDevice } from './keys-not-on-this-device.ts'
 import { MissingKeysPage } from './missing-keys-page.tsx'
 import { openSession, type Credentials } from './open-session.ts'
+import { holdInvitation } from './pending-invitation.ts'
 import { RecoveryKeyOffer } from './recovery-key-offer.tsx'
 import { SignedOutFrame } from './signed-out-frame.tsx'
+
+/**
+ * The shape of the server's tokens (`<token id>.<secret>`, invitations and long-lived tokens alike):
+ * typed as a password, it goes to the accept screen, which spends it once and sets a password.
+ */
+const TOKEN_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[A-Za-z0-9_-]{40,}$/i
 
 type Screen =
   | { screen: 'form' }
@@ -19,7 +26,8 @@ type Screen =
  * Sign-in: a login (or email) and a password, then the keys. A data owner with no key yet gets a key
  * pair made in this browser (with progress shown) and is offered a recovery key; one whose keys are
  * published but not in this browser chooses between the recovery key and a new key
- * (MissingKeysPage). `onSignedIn` gets the session once all of that is done.
+ * (MissingKeysPage). `onSignedIn` gets the session once all of that is done. An invitation token typed
+ * as the password goes to the accept screen instead (see TOKEN_SHAPE).
  */
 export function LoginPage({ onSignedIn }: { onSignedIn: (session: ConsoleSession) => void }) {
   const [username, setUsername] = useState('')
@@ -37,9 +45,14 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (session: ConsoleSession
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
-    setBusy('signing-in')
     setError(undefined)
     const credentials = { username: username.trim(), password }
+    if (TOKEN_SHAPE.test(password.trim())) {
+      setPassword('')
+      holdInvitation({ login: credentials.username, token: password.trim() })
+      return
+    }
+    setBusy('signing-in')
     const strategies = new ConsoleCryptoStrategies({ lostKey: 'ask', onStep: setBusy })
     try {
       opened(await openSession(window.location.origin, credentials, { strategies }), strategies)

@@ -2,7 +2,7 @@ import { MedTechApiBuilder, type User } from '@cairn/sdk'
 import { ConsoleCryptoStrategies } from './console-crypto-strategies.ts'
 import { ConsoleError } from './console-error.ts'
 import type { ConsoleRole, ConsoleSession } from './console-session.ts'
-import { loginRest } from './rest-client.ts'
+import { restClientOf } from './rest-client.ts'
 
 /** What the sign-in form collects. */
 export interface Credentials {
@@ -28,8 +28,9 @@ export function roleOf(user: User): ConsoleRole | undefined {
 }
 
 /**
- * Signs in: the server's password login for the administration routes, and a MedTechApi built in
- * this page (keys in IndexedDB, records decrypted here). Rejects with the server's or the SDK's
+ * Signs in: a MedTechApi built in this page (keys in IndexedDB, records decrypted here), whose session
+ * the administration routes use too (restClientOf): one login with the secret, so that a single-use
+ * token is never presented twice, and one session to end at sign-out. Rejects with the server's or the SDK's
  * message (wrong password, locked account, wrong recovery key), with KeysNotOnThisDevice when the
  * person must choose between the recovery key and a new key, or when the account is a medical
  * device's, which has nothing to do in the console.
@@ -39,33 +40,31 @@ export async function openSession(
   credentials: Credentials,
   keys: KeyOptions = {},
 ): Promise<ConsoleSession> {
-  const rest = await loginRest(origin, credentials.username, credentials.password)
+  const builder = new MedTechApiBuilder()
+    .withICureBaseUrl(origin)
+    .withUserName(credentials.username)
+    .withPassword(credentials.password)
+    .withCryptoStrategies(keys.strategies ?? new ConsoleCryptoStrategies({ lostKey: 'ask' }))
+  if (keys.recoveryCode) builder.withRecoveryKey(keys.recoveryCode)
+  // A build that fails (keys not here, a wrong recovery key) ends the session it opened itself.
+  const api = await builder.build()
   try {
-    const builder = new MedTechApiBuilder()
-      .withICureBaseUrl(origin)
-      .withUserName(credentials.username)
-      .withPassword(credentials.password)
-      .withCryptoStrategies(keys.strategies ?? new ConsoleCryptoStrategies({ lostKey: 'ask' }))
-    if (keys.recoveryCode) builder.withRecoveryKey(keys.recoveryCode)
-    const api = await builder.build()
     const user = await api.userApi.getLoggedUser()
     const role = roleOf(user)
-    if (!role) {
-      await api.logout().catch(() => undefined)
+    if (!role)
       throw new ConsoleError(
         'This account is neither a healthcare professional, a patient nor an administrator.',
       )
-    }
     return {
       role,
       user,
       api,
       dataOwnerId: user.healthcarePartyId ?? user.patientId,
-      rest,
+      rest: restClientOf(origin, api),
     }
   } catch (e) {
-    // No half-open session: the REST login ends when the keys could not be opened.
-    await rest.logout()
+    // No half-open session.
+    await api.dispose().catch(() => undefined)
     throw e
   }
 }

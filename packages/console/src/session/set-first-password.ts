@@ -1,4 +1,4 @@
-import { User, type MedTechApi } from '@cairn/sdk'
+import type { RestClient } from './console-session.ts'
 
 /** Shortest password the console accepts (the server takes any; a health record deserves more). */
 export const MIN_PASSWORD_LENGTH = 12
@@ -12,13 +12,13 @@ export function passwordProblem(password: string, repeated: string): string | un
 }
 
 /**
- * Sets the first password of an invited user, in the session its invitation opened (the server
- * allows that one change to a session opened with a token, docs/authentication.md). The server then
- * ends the user's other sessions and deletes its long-lived tokens, the 10-year token the invitation
- * login made included: the console never keeps that token (a bearer credential that opens the record
- * for ten years has no place in a browser profile), and the person signs in with the password.
+ * Sets the first password of an invited user, in the session its invitation token opened over REST
+ * (the server allows that one change to a session opened with a token, docs/authentication.md), before
+ * any key is touched: the keys are opened afterwards by a normal sign-in with the password, which can
+ * then make a first key pair, or ask to restore the keys of a data owner that already has some. The
+ * server then ends the user's other sessions and deletes its long-lived tokens.
  */
-export async function setFirstPassword(api: MedTechApi, password: string): Promise<void> {
-  const user = await api.userApi.getLoggedUser()
-  await api.userApi.createOrModifyUser(new User({ ...user, passwordHash: password }))
+export async function setFirstPassword(rest: RestClient, password: string): Promise<void> {
+  const user = await rest.request<Record<string, unknown>>('GET', '/user/current')
+  await rest.request('PUT', '/user', { ...user, password })
 }

@@ -29,17 +29,24 @@ export function ConsoleShell(props: {
   session: ConsoleSession
   routes: readonly ConsoleRoute[]
   onSignOut: () => void
+  /** Told when the "session ended" notice shows: the app disposes of the SDK at once. */
+  onSessionEnded?: () => void
 }) {
-  const { session, routes, onSignOut } = props
+  const { session, routes, onSignOut, onSessionEnded } = props
   const [opened, { toggle, close }] = useDisclosure()
   // Below Mantine's `sm` breakpoint the navigation is a drawer: closed, it is hidden from keyboards
   // and screen readers too, not only moved off screen.
   const phone = useMediaQuery('(max-width: 48em)') ?? false
   const [path, navigate] = useHashPath()
   const [expired, setExpired] = useState(false)
-  const reportFailure = useCallback((e: unknown) => {
-    if (isSessionExpiry(e)) setExpired(true)
-  }, [])
+  const reportFailure = useCallback(
+    (e: unknown) => {
+      if (!isSessionExpiry(e)) return
+      setExpired(true)
+      onSessionEnded?.()
+    },
+    [onSessionEnded],
+  )
   useFocusOnNavigation(path, MAIN_ID)
   const current = routes
     .map((route) => ({ route, params: matchRoute(route.path, path) }))

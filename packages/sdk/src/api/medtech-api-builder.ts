@@ -7,7 +7,7 @@ import {
   type EncryptedEntityDto,
 } from '@cairn/protocol'
 import type { KeyPairHandle } from '@cairn/crypto'
-import { HttpClient } from '../http/http-client.ts'
+import { HttpClient, disposedError } from '../http/http-client.ts'
 import { formatICureApiUrl } from '../util/format-url.ts'
 import { userFromDto } from '../mappers/user-mapper.ts'
 import { DataOwnerKeys, publishedKeysOf } from '../crypto/data-owner-keys.ts'
@@ -143,6 +143,8 @@ export class MedTechApiBuilder {
 
   /** Copies every setting of an existing API (MedTech quirk 3 fixed: nothing is dropped). */
   static from(api: MedTechApi): MedTechApiBuilder {
+    // A disposed API has no credentials left to copy (Cairn extension `dispose()`).
+    if (api.disposed) throw disposedError()
     const s = api.settings
     const b = new MedTechApiBuilder()
       .withICureBaseUrl(s.baseUrl)
@@ -199,12 +201,30 @@ export class MedTechApiBuilder {
         : new KeyStorageImpl(storage))
     const http = new HttpClient(this.baseUrl, { username: this.userName, password: this.password })
     await http.login()
+    try {
+      return await this.open(http, strategies, storage, keyStorage, recoverySecret)
+    } catch (e) {
+      // No session left behind by a build that failed (keys not on this device, a refused recovery key).
+      await http.dispose().catch(() => undefined)
+      throw e
+    }
+  }
+
+  /** The rest of {@link build}, once logged in: the user, its data owner and its keys. */
+  private async open(
+    http: HttpClient,
+    strategies: MedTechCryptoStrategies,
+    storage: StorageFacade<string>,
+    keyStorage: KeyStorageFacade,
+    recoverySecret: Awaited<ReturnType<typeof readRecoveryCode>> | undefined,
+  ): Promise<MedTechApi> {
     const user = userFromDto(await http.call(ROUTES.currentUser, {}))
     const dataOwnerKeys = new DataOwnerKeys(http)
     const settings = {
       baseUrl: this.baseUrl,
-      username: this.userName,
-      password: this.password,
+      // Checked by build().
+      username: this.userName!,
+      password: this.password!,
       storage,
       keyStorage,
       cryptoStrategies: strategies,

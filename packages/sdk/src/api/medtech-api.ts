@@ -211,6 +211,40 @@ export class MedTechApi {
   }
 
   /**
+   * The access token of this API's session (Cairn extension), for the server routes the SDK does not
+   * cover (administration, health) so that an app opens one session, not two. `renew` exchanges it
+   * through the refresh token (or logs in again) after the server refused it, as the SDK's own calls
+   * do. A bearer credential: never log it nor keep it anywhere else. Rejects once disposed.
+   */
+  async sessionToken(renew = false): Promise<string> {
+    const token = await this.ctx.http.accessToken(renew)
+    if (!token) throw new SdkError('UNAUTHORIZED', 'This API has no session')
+    return token
+  }
+
+  private wasDisposed = false
+
+  /** Whether {@link dispose} was called: the API then answers every call with an SdkError. */
+  get disposed(): boolean {
+    return this.wasDisposed
+  }
+
+  /**
+   * Ends this API's server session and forgets its credentials (Cairn extension): unlike
+   * {@link logout}, the object is done for. Every later call, and every call under way that would
+   * need to refresh or log in again, rejects with an SdkError ("This API was disposed: sign in
+   * again"), so that work still running (a long share, a paged load) cannot open a new session with
+   * the password after the user signed out, nor undo a sign-out. `medTechApi(api)` refuses a disposed
+   * API. The caches of exchange keys and public keys are cleared too. Calling it again does nothing.
+   */
+  async dispose(): Promise<void> {
+    this.wasDisposed = true
+    this.settings.password = ''
+    await this.forceReload()
+    await this.ctx.http.dispose()
+  }
+
+  /**
    * Clears the exchange-key and public-key caches, so that keys created or shared since they were
    * loaded are fetched again.
    */

@@ -48,10 +48,12 @@ export class HttpClient {
   private tokens?: AuthResponseDto
   private pendingAuth?: Promise<void>
   private readonly fetchImpl: typeof fetch
+  /** Set by {@link dispose}: every later call rejects instead of logging in again. */
+  private disposed = false
 
   constructor(
     readonly baseUrl: string,
-    private readonly credentials?: { username: string; password: string },
+    private credentials?: { username: string; password: string },
     fetchImpl: typeof fetch = globalThis.fetch,
   ) {
     if (typeof fetchImpl !== 'function')
@@ -76,8 +78,36 @@ export class HttpClient {
 
   /** Logs in now (the builder calls it so that bad credentials fail `build()`). */
   async login(): Promise<void> {
+    this.assertLive()
     if (!this.credentials) throw new SdkError('BAD_REQUEST', 'No credentials to log in with')
-    this.tokens = await this.send(ROUTES.login, { body: this.credentials }, false)
+    this.tokens = await this.kept(await this.send(ROUTES.login, { body: this.credentials }, false))
+  }
+
+  /**
+   * Ends the session and drops the credentials (Cairn extension, `MedTechApi.dispose()`): any later
+   * call, and any call under way that would need to log in or refresh again, rejects with
+   * {@link disposedError} instead of opening a new session. What an app calls at sign-out, so that
+   * loops still running cannot sign the user back in with a password kept in memory.
+   */
+  async dispose(): Promise<void> {
+    this.disposed = true
+    this.credentials = undefined
+    await this.logout()
+  }
+
+  /** Rejects every call once disposed. */
+  private assertLive(): void {
+    if (this.disposed) throw disposedError()
+  }
+
+  /**
+   * Tokens a login or refresh just answered, unless the client was disposed meanwhile: then that new
+   * session is ended at once (best effort) and the call rejects.
+   */
+  private async kept(tokens: AuthResponseDto): Promise<AuthResponseDto> {
+    if (!this.disposed) return tokens
+    await this.endSession(tokens).catch(() => undefined)
+    throw disposedError()
   }
 
   /** Calls a route of the route table, authenticated (public routes too: the token is harmless there). */
@@ -144,6 +174,7 @@ export class HttpClient {
    * Undefined for an anonymous client. @internal
    */
   async accessToken(renew = false): Promise<string | undefined> {
+    this.assertLive()
     if (this.credentials && (!this.tokens || renew)) await this.authenticate(renew)
     return this.tokens?.token
   }
@@ -189,12 +220,15 @@ export class HttpClient {
     input: RouteInput<R>,
     transfer?: Transfer,
   ): Promise<ResponseOf<R>> {
+    this.assertLive()
     // An anonymous client (no credentials) sends without a token: public routes only.
     if (!this.tokens && this.credentials) await this.authenticate(false)
     const used = this.tokens
     try {
       return await this.send(route, input, true, this.tokens, transfer)
     } catch (e) {
+      // Disposed while this call was under way: said plainly rather than as the server's 401.
+      this.assertLive()
       // A public route's 401 is not about this session (a wrong validation code): never sent twice.
       if (!(e instanceof SdkError) || !this.credentials || route.public) throw e
       if (e.status === 401) await this.authenticate(true)
@@ -202,6 +236,7 @@ export class HttpClient {
       // Only if no other call logged in again since this one was sent (its answer may come late).
       else if (this.tokens === used) await this.reauthenticate()
       else await this.pendingAuth
+      this.assertLive()
       return this.send(route, input, true, this.tokens, transfer)
     }
   }
@@ -230,13 +265,15 @@ export class HttpClient {
       this.pendingAuth = (async () => {
         if (expired && stale) {
           try {
-            this.tokens = await this.send(
+            const renewed = await this.send(
               ROUTES.refresh,
               { body: { refreshToken: stale.refreshToken } },
               false,
             )
+            this.tokens = await this.kept(renewed)
             return
-          } catch {
+          } catch (e) {
+            if (this.disposed) throw e
             // The refresh token expired too: fall back to a fresh login below.
           }
         }
@@ -328,6 +365,11 @@ export class HttpClient {
       )
     }
   }
+}
+
+/** What every call of a disposed client (and of its MedTechApi) rejects with. */
+export function disposedError(): SdkError {
+  return new SdkError('UNAUTHORIZED', 'This API was disposed: sign in again (build a new API).')
 }
 
 /** The origin (scheme, host and port) of a URL; the URL itself when it does not parse. */

@@ -1,13 +1,16 @@
-import { createHmac } from 'node:crypto'
+import { createHmac, randomUUID } from 'node:crypto'
 import type { Storage } from '../storage/storage.ts'
 
-/** The setting holding the fingerprint of the secret the running instances use, and when it was confirmed. */
+/**
+ * The setting holding the fingerprint of the secret this database was last used with (whether a start
+ * is the first, the same secret, or a replaced one, for the start-up log).
+ */
 export const SECRET_CHECK_SETTING = 'jwt.secret-check'
-/** How often a running instance confirms that it still uses the agreed secret (ms). */
+/** How often a running instance says it is alive, with the fingerprint of its secret (ms). */
 export const SECRET_CONFIRM_INTERVAL_MS = 10_000
 /**
- * An agreement confirmed less than this long ago (ms) belongs to a running instance: a start with
- * another secret is refused. Three confirmations, so that one slow round does not open the door.
+ * An instance seen less than this long ago (ms, the database's clock) is running: a start with another
+ * secret is refused. Three confirmations, so that one slow round does not open the door.
  */
 export const SECRET_LIVE_MS = 30_000
 
@@ -17,6 +20,17 @@ export type SecretClaim = 'first' | 'same' | 'replaced'
 /** Where the agreement logs (the app's pino logger fits). */
 interface AgreementLog {
   error(details: object, message: string): void
+}
+
+/** The agreement's two durations (ms); tests shorten them. */
+export interface AgreementTiming {
+  readonly confirmIntervalMs: number
+  readonly liveMs: number
+}
+
+const DEFAULT_TIMING: AgreementTiming = {
+  confirmIntervalMs: SECRET_CONFIRM_INTERVAL_MS,
+  liveMs: SECRET_LIVE_MS,
 }
 
 /**
@@ -35,25 +49,37 @@ export function secretFingerprint(secret: string): string {
  * validation codes and seals the outbox: with different secrets, a token from one instance is refused
  * by the other, and each instance's outbox worker fails the messages the other queued.
  *
- * Each instance stores the fingerprint of its secret with the time it last confirmed it (every
- * SECRET_CONFIRM_INTERVAL_MS). A start with another secret is refused while an instance confirmed
- * the old one within SECRET_LIVE_MS; later, it takes over (the secret was changed on purpose, with
- * every instance stopped). An instance that finds another fingerprint when it confirms (it was stalled
- * long enough for another to take over) reports `agreed === false`: /ready then answers 503.
+ * Each instance has a row (storage/instance-store.ts): a random id, the fingerprint of its secret and
+ * when the database last saw it, refreshed every `confirmIntervalMs`; a clean shutdown deletes it
+ * (`release`). A start is refused while an instance with another fingerprint was seen within `liveMs`
+ * (a crashed one blocks for at most that long); otherwise it registers. All times are the database's
+ * clock, so instances with skewed clocks agree on who is alive.
+ *
+ * An instance that finds a live one with another fingerprint when it confirms (it was stalled long
+ * enough to be taken for dead, and another started with a new secret) is overtaken for good:
+ * `agreed` turns false and the `onOvertaken` listeners run at once (the server stops its outbox
+ * worker and sockets, refuses API requests and answers /ready with 503), until it is restarted.
  */
 export class SecretAgreement {
   readonly #fingerprint: string
+  /** This instance's row; random, so that no two instances (or two starts of one) share it. */
+  readonly #id = randomUUID()
+  readonly #timing: AgreementTiming
   #agreed = true
+  /** performance.now() of the last registration the database accepted. */
+  #confirmedAt?: number
   #timer?: NodeJS.Timeout
   #log?: AgreementLog
   #stopped = false
+  readonly #overtakenListeners: (() => void)[] = []
 
   constructor(
     private readonly storage: Storage,
     secret: string,
-    private readonly now: () => number = Date.now,
+    timing: AgreementTiming = DEFAULT_TIMING,
   ) {
     this.#fingerprint = secretFingerprint(secret)
+    this.#timing = timing
   }
 
   /** False once another instance took the database over with another secret (see the class). */
@@ -61,84 +87,124 @@ export class SecretAgreement {
     return this.#agreed
   }
 
+  /** Runs `listener` once, at the moment this instance finds itself overtaken (see the class). */
+  onOvertaken(listener: () => void): void {
+    this.#overtakenListeners.push(listener)
+  }
+
   /**
-   * Records this instance's secret at start: 'first' (none was recorded), 'same', or 'replaced' (the
-   * recorded one was not confirmed for SECRET_LIVE_MS). Throws when a running instance uses another.
+   * Registers this instance at start: 'first' (the database had never recorded a secret), 'same', or
+   * 'replaced' (it was last used with another secret, by instances that are gone). Throws when a
+   * running instance uses another secret.
    */
   async claim(): Promise<SecretClaim> {
-    // Compare-and-set, retried while other instances confirm or claim at the same moment.
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const stored = await this.storage.getSetting(SECRET_CHECK_SETTING)
-      const recorded = parse(stored)
-      const now = this.now()
-      if (recorded && recorded.fingerprint !== this.#fingerprint) {
-        const age = now - recorded.confirmedAt
-        if (age < SECRET_LIVE_MS)
-          throw new Error(
-            `another instance on this database, running ${Math.max(0, Math.round(age / 1000))} s ago, signs tokens with a different secret: ` +
-              `give every instance the same CAIRN_JWT_SECRET (to change it, stop every instance, then start them ` +
-              `with the new one ${SECRET_LIVE_MS / 1000} s after the last one stopped)`,
-          )
-      }
-      if (await this.storage.compareAndSetSetting(SECRET_CHECK_SETTING, stored, this.#value(now)))
-        return !recorded ? 'first' : recorded.fingerprint === this.#fingerprint ? 'same' : 'replaced'
-    }
-    throw new Error('could not record the signing secret fingerprint: the setting keeps changing')
+    const { liveMs } = this.#timing
+    const { conflict } = await this.storage.instances.register(this.#id, this.#fingerprint, liveMs)
+    if (conflict)
+      throw new Error(
+        `another instance on this database, seen ${Math.round(conflict.ageMs / 1000)} s ago, signs tokens with a different secret: ` +
+          `give every instance the same CAIRN_JWT_SECRET (to change it, stop every instance, then start them with ` +
+          `the new one; an instance that did not stop cleanly blocks the change for up to ${liveMs / 1000} s)`,
+      )
+    this.#confirmedAt = performance.now()
+    return this.#recordFingerprint()
   }
 
   /**
-   * Confirms this instance's secret now; false (and `agreed` false from then on) when the recorded
-   * fingerprint is another's. A database error propagates (the next round tries again).
+   * Confirms that this instance is alive with its secret; false (and overtaken from then on) when a
+   * live instance has another. A database error propagates (the next round tries again).
    */
   async confirm(): Promise<boolean> {
-    for (let attempt = 0; attempt < 10 && this.#agreed; attempt++) {
-      const stored = await this.storage.getSetting(SECRET_CHECK_SETTING)
-      const recorded = parse(stored)
-      if (recorded && recorded.fingerprint !== this.#fingerprint) {
-        this.#agreed = false
-        this.#log?.error(
-          { secretCheck: 'mismatch' },
-          'another instance took this database over with a different CAIRN_JWT_SECRET: this instance answers /ready with 503; restart it with the same secret as the others',
-        )
-        break
-      }
-      if (await this.storage.compareAndSetSetting(SECRET_CHECK_SETTING, stored, this.#value(this.now())))
-        return true
+    if (!this.#agreed) return false
+    const registration = await this.storage.instances.register(
+      this.#id,
+      this.#fingerprint,
+      this.#timing.liveMs,
+    )
+    if (!this.#agreed) return false
+    if (registration.conflict) {
+      this.#overtaken()
+      return false
     }
-    return this.#agreed
+    this.#confirmedAt = performance.now()
+    return true
   }
 
-  /** Confirms every SECRET_CONFIRM_INTERVAL_MS until `stop` (database errors are retried next round). */
+  /**
+   * Whether this instance may open what is sealed under its secret right now: true when the database
+   * accepted its registration less than two confirmation intervals ago, else it confirms first. An
+   * instance resuming from a long stall (its timers all firing at once) thus learns that it was
+   * overtaken before its outbox worker claims messages it cannot open. Never rejects.
+   */
+  async current(): Promise<boolean> {
+    if (!this.#agreed) return false
+    const age = this.#confirmedAt === undefined ? Infinity : performance.now() - this.#confirmedAt
+    if (age < 2 * this.#timing.confirmIntervalMs) return true
+    return this.confirm().catch(() => false)
+  }
+
+  /** Confirms every confirmation interval until `stop` (database errors are retried next round). */
   start(log: AgreementLog): void {
     this.#log = log
     const round = () => {
-      if (this.#stopped) return
+      if (this.#stopped || !this.#agreed) return
       this.#timer = setTimeout(() => {
         this.confirm().then(round, round)
-      }, SECRET_CONFIRM_INTERVAL_MS)
+      }, this.#timing.confirmIntervalMs)
       this.#timer.unref()
     }
     round()
   }
 
-  /** Stops confirming (shutdown). */
+  /** Stops confirming (first step of a shutdown: the row stays until `release`). */
   stop(): void {
     this.#stopped = true
     clearTimeout(this.#timer)
     this.#timer = undefined
+  }
+
+  /**
+   * Stops confirming and deletes this instance's row (clean shutdown, once its outbox worker stopped):
+   * an instance with a new secret may start at once.
+   */
+  async release(): Promise<void> {
+    this.stop()
     this.#log = undefined
+    await this.storage.instances.remove(this.#id)
   }
 
-  #value(now: number): string {
-    return `${this.#fingerprint} ${now}`
+  #overtaken(): void {
+    this.#agreed = false
+    this.stop()
+    this.#log?.error(
+      { secretCheck: 'mismatch' },
+      'another instance took this database over with a different CAIRN_JWT_SECRET: this instance stopped its outbox worker and realtime sockets, refuses API requests and answers /ready with 503; restart it with the same secret as the others',
+    )
+    for (const listener of this.#overtakenListeners) {
+      try {
+        listener()
+      } catch (error) {
+        this.#log?.error(
+          { err: { message: (error as Error).message } },
+          'stopping after the secret mismatch failed',
+        )
+      }
+    }
   }
-}
 
-/** The recorded fingerprint and confirmation time; undefined when absent or unreadable. */
-function parse(value: string | undefined): { fingerprint: string; confirmedAt: number } | undefined {
-  if (value === undefined) return undefined
-  const [fingerprint, at] = value.split(' ')
-  const confirmedAt = Number(at)
-  if (!fingerprint || !Number.isFinite(confirmedAt)) return undefined
-  return { fingerprint, confirmedAt }
+  /**
+   * Records this secret's fingerprint as the one the database is used with; compare-and-set, so that
+   * of two instances starting together with a new secret one reports 'replaced', the other 'same'.
+   */
+  async #recordFingerprint(): Promise<SecretClaim> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const stored = await this.storage.getSetting(SECRET_CHECK_SETTING)
+      // Earlier versions stored "<fingerprint> <time>": the fingerprint is the first word.
+      const recorded = stored?.split(' ')[0] || undefined
+      if (recorded === this.#fingerprint) return 'same'
+      if (await this.storage.compareAndSetSetting(SECRET_CHECK_SETTING, stored, this.#fingerprint))
+        return recorded === undefined ? 'first' : 'replaced'
+    }
+    throw new Error('could not record the signing secret fingerprint: the setting keeps changing')
+  }
 }

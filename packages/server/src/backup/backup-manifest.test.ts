@@ -82,6 +82,15 @@ describe('readManifest', () => {
     })
   })
 
+  it('reads the attachment store and secret fingerprint, refusing an unknown store', async () => {
+    const more = { ...valid, attachmentStore: 'directory', secretFingerprint: 'x'.repeat(43) }
+    expect(await withManifest(more)).toEqual(more)
+    expect(await refusal({ ...valid, attachmentStore: 's3' })).toMatchObject({
+      kind: 'bad-backup',
+      message: /unknown attachment store "s3"/,
+    })
+  })
+
   it('refuses another format or format version, naming the version that made it', async () => {
     const other = await refusal({ ...valid, format: 'something-else' })
     expect(other).toBeInstanceOf(BackupError)

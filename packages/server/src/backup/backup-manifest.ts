@@ -43,6 +43,22 @@ export interface BackupManifest {
   audit: { entries: number; anchor: { seq: number; hash: string }; head: { seq: number; hash: string } }
   /** Attachment files copied from CAIRN_ATTACHMENT_DIR (0 when they live in the database). */
   attachmentFiles: number
+  /**
+   * Where the backed-up server kept attachments: in the database (inside `cairn.db`) or as files
+   * (`attachments/`). A restore refuses a target configured for the other kind: its server would not
+   * find them. Absent in backups made before it was recorded (then: files when there are some).
+   */
+  attachmentStore?: 'database' | 'directory'
+  /**
+   * Attachment files deleted while the backup ran, after the data was copied: the backup's data may
+   * still reference them (their download then answers 404). Absent or empty when none.
+   */
+  attachmentsVanished?: string[]
+  /**
+   * Fingerprint of the token signing secret of the backed-up server (auth/secret-agreement.ts, never
+   * the secret): a restore warns when the target's differs. Absent when it could not be read.
+   */
+  secretFingerprint?: string
   /** Why the files were copied in this order (a note for whoever reads the manifest). */
   order: string
   /** Every file of the backup but the manifest. */
@@ -93,6 +109,14 @@ export async function readManifest(dir: string): Promise<BackupManifest> {
   const head = manifest.audit?.head
   if (!head || !Number.isSafeInteger(head.seq) || typeof head.hash !== 'string')
     throw bad('no access-log head')
+  if (
+    manifest.attachmentStore !== undefined &&
+    manifest.attachmentStore !== 'database' &&
+    manifest.attachmentStore !== 'directory'
+  )
+    throw bad(`unknown attachment store ${JSON.stringify(manifest.attachmentStore)}`)
+  if (manifest.secretFingerprint !== undefined && typeof manifest.secretFingerprint !== 'string')
+    throw bad('malformed secret fingerprint')
   if (!Array.isArray(manifest.files)) throw bad('no list of files')
   const seen = new Set<string>()
   for (const file of manifest.files) {

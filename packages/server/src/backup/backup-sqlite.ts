@@ -19,7 +19,8 @@ import {
 } from './backup-manifest.ts'
 import { copyAttachments } from './copy-attachments.ts'
 import { fileDigest } from './file-digest.ts'
-import { readAuditPoints, readSchemaVersion } from './sqlite-backup-facts.ts'
+import { configuredSecretFingerprint } from './configured-secret-fingerprint.ts'
+import { readAttachmentStore, readAuditPoints, readSchemaVersion } from './sqlite-backup-facts.ts'
 
 /**
  * How long after the copy of the data the access log is copied, at least (ms). The server writes
@@ -83,10 +84,32 @@ export async function backupSqlite(
     await copyDatabase(dataFile, join(work, DATA_FILE), config.sqliteBusyTimeoutMs)
     const dataCopied = Date.now()
 
+    // The server records where it keeps attachments: a backup without them must not look complete.
+    const attachmentDir = config.attachmentDir ? resolve(config.attachmentDir) : undefined
+    const recorded = readAttachmentStore(join(work, DATA_FILE))
+    if (recorded?.kind === 'directory' && !attachmentDir)
+      throw new BackupError(
+        'usage',
+        `the server keeps the attachment files in ${recorded.dir} (CAIRN_ATTACHMENT_DIR), and this command runs without CAIRN_ATTACHMENT_DIR: set it as for "cairn serve", or the backup would miss every attachment`,
+      )
+    if (recorded?.kind === 'directory' && recorded.dir !== attachmentDir)
+      throw new BackupError(
+        'usage',
+        `the server keeps the attachment files in ${recorded.dir} (CAIRN_ATTACHMENT_DIR), this command was given ${attachmentDir}: set CAIRN_ATTACHMENT_DIR to the folder "cairn serve" uses, at the same path`,
+      )
+    if (recorded?.kind === 'database' && attachmentDir)
+      throw new BackupError(
+        'usage',
+        `the server keeps the attachments in its database, and this command was given CAIRN_ATTACHMENT_DIR=${attachmentDir}: unset it, as for "cairn serve"`,
+      )
     let attachments: string[] = []
-    if (config.attachmentDir) {
+    let vanished: string[] = []
+    if (attachmentDir) {
       onStep?.('attachments')
-      attachments = await copyAttachments(resolve(config.attachmentDir), join(work, ATTACHMENTS_FOLDER))
+      ;({ copied: attachments, vanished } = await copyAttachments(
+        attachmentDir,
+        join(work, ATTACHMENTS_FOLDER),
+      ))
     }
 
     onStep?.('audit')
@@ -98,6 +121,7 @@ export async function backupSqlite(
     const paths = [DATA_FILE, AUDIT_BACKUP_FILE, ...attachments.map((p) => `${ATTACHMENTS_FOLDER}/${p}`)]
     const files: BackupFile[] = []
     for (const path of paths) files.push({ path, ...(await fileDigest(join(work, ...path.split('/')))) })
+    const secret = await configuredSecretFingerprint(config.jwtSecret, dataDir)
     const manifest: BackupManifest = {
       format: BACKUP_FORMAT,
       formatVersion: BACKUP_FORMAT_VERSION,
@@ -107,6 +131,9 @@ export async function backupSqlite(
       schema: readSchemaVersion(join(work, DATA_FILE)),
       audit: readAuditPoints(join(work, AUDIT_BACKUP_FILE)),
       attachmentFiles: attachments.length,
+      attachmentStore: attachmentDir ? 'directory' : 'database',
+      ...(vanished.length > 0 ? { attachmentsVanished: vanished } : {}),
+      ...(secret ? { secretFingerprint: secret } : {}),
       order: ORDER_NOTE,
       files,
     }

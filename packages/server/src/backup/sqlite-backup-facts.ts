@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3'
 import type { BackupManifest } from './backup-manifest.ts'
+import { ATTACHMENT_STORE_SETTING, type AttachmentStoreRecord } from '../storage/open-blob-store.ts'
 
 /*
  * The copies are opened read-write on purpose: a read-only connection to a WAL database cannot remove
@@ -36,6 +37,25 @@ export function readAuditPoints(auditFile: string): BackupManifest['audit'] {
       { seq: number; hash: string } | undefined
     const head = headRow ? { seq: Number(headRow.seq), hash: headRow.hash } : anchor
     return { entries: head.seq - anchor.seq, anchor, head }
+  } finally {
+    db.close()
+  }
+}
+
+/**
+ * Where the server that wrote a copied `cairn.db` kept its attachments (the setting it records at
+ * every start, storage/open-blob-store.ts); undefined for a database no such server has opened yet.
+ */
+export function readAttachmentStore(dataFile: string): AttachmentStoreRecord | undefined {
+  const db = new BetterSqlite3(dataFile, { fileMustExist: true })
+  try {
+    const row = db.prepare('select value from settings where key = ?').get(ATTACHMENT_STORE_SETTING) as
+      { value: string } | undefined
+    if (!row) return undefined
+    const record = JSON.parse(row.value) as AttachmentStoreRecord
+    return record.kind === 'directory' || record.kind === 'database' ? record : undefined
+  } catch {
+    return undefined
   } finally {
     db.close()
   }

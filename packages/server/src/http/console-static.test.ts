@@ -52,6 +52,10 @@ describe('the web console at / (console-static.ts)', () => {
     expect(csp).not.toContain("'unsafe-eval'")
     expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/)
     expect(res.headers['x-content-type-options']).toBe('nosniff')
+    // No cross-origin window keeps a handle on the page that decrypts records (console set only).
+    expect(res.headers['cross-origin-opener-policy']).toBe('same-origin')
+    const api = await server.request({ method: 'GET', url: '/health' })
+    expect(api.headers['cross-origin-opener-policy']).toBeUndefined()
   })
 
   it('needs no session for the page and its bundles (a signed-out browser loads them)', async () => {

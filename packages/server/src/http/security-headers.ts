@@ -139,6 +139,9 @@ export function registerSecurityHeaders(app: FastifyInstance, hstsMaxAge: number
     ...helmetHeaders({
       ...API_HELMET,
       contentSecurityPolicy: { useDefaults: false, directives: CONSOLE_CSP },
+      // The console page holds decrypted records and keys: a page it opens, or that opened it, from
+      // another origin gets no `window.opener` handle on it (Cross-Origin-Opener-Policy: same-origin).
+      crossOriginOpenerPolicy: { policy: 'same-origin' },
     }),
     'cache-control': 'no-store',
   }

@@ -245,6 +245,23 @@ for (const { name, enabled, make } of BACKENDS) {
       expect(mail.fromHeader).toBe('"My Clinic" <clinic@example.org>')
     })
 
+    it("claims nothing while mayClaim says no (an instance whose secret is no longer the others')", async () => {
+      smtp = await startSmtp()
+      let allowed = false
+      let asked = 0
+      const mayClaim = () => {
+        asked++
+        return Promise.resolve(allowed)
+      }
+      const { outbox, storage } = await open(config({ smtpUrl: smtp.url }), { mayClaim })
+      const id = await outbox.enqueue(email('waiting@example.org', '481516'))
+      await waitFor('the worker to ask', () => asked >= 2)
+      expect(await storage.outbox.get(id)).toMatchObject({ status: 'pending', attempts: 0 })
+      expect(smtp.mails).toHaveLength(0)
+      allowed = true
+      await waitFor('the email', () => smtp!.mails[0])
+    })
+
     it('keeps the content sealed at rest until it is sent', async () => {
       smtp = await startSmtp()
       const { outbox, storage } = await open(config({ smtpUrl: smtp.url }), { start: false })

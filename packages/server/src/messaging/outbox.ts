@@ -49,6 +49,12 @@ export interface OutboxOptions {
    * and did not send (they crashed), and due retries.
    */
   pollMs?: number
+  /**
+   * Asked before each claim: false skips the claim (the worker sleeps and asks again). The server
+   * passes whether its secret still is the one the other instances of the database use
+   * (auth/secret-agreement.ts), so that it never claims, and fails, messages it cannot open.
+   */
+  mayClaim?: () => Promise<boolean>
 }
 
 /** Content of a message as sealed in its row. */
@@ -100,6 +106,7 @@ export class Outbox implements MessageOutbox {
   readonly #leaseMs: number
   readonly #batchSize: number
   readonly #pollMs: number
+  readonly #mayClaim?: () => Promise<boolean>
   #log: OutboxLog = STDERR_LOG
   #started = false
   #closed = false
@@ -136,6 +143,7 @@ export class Outbox implements MessageOutbox {
     this.#leaseMs = options.leaseMs ?? 60_000
     this.#batchSize = options.batchSize ?? 10
     this.#pollMs = options.pollMs ?? 5_000
+    this.#mayClaim = options.mayClaim
   }
 
   /** Sets the logger (the app's, created after the outbox). Before it, warnings go to stderr. */
@@ -323,6 +331,8 @@ export class Outbox implements MessageOutbox {
         const now = Date.now()
         if (due === undefined) return this.#pollMs
         if (due > now) return Math.min(this.#pollMs, Math.max(MIN_SLEEP_MS, due - now))
+        if (this.#mayClaim && !(await this.#mayClaim())) return this.#pollMs
+        if (this.#closed) return this.#pollMs
         const batch = await this.#store.claim(now, this.#leaseMs, this.#batchSize)
         // Another instance claimed them in between.
         if (batch.length === 0) return MIN_SLEEP_MS
@@ -349,6 +359,9 @@ export class Outbox implements MessageOutbox {
         if (message.payload === undefined) throw new Error('no content')
         content = JSON.parse(this.#seal.open(id, message.payload)) as Content
       } catch {
+        // Stopping (at shutdown, or because this instance's secret is no longer the others'): leave
+        // the message leased; when the lease ends a running instance claims it, and opens it or fails it.
+        if (this.#closed) return
         await this.#fail(message, 'the content cannot be opened (was the JWT secret changed?)')
         return
       }

@@ -143,6 +143,14 @@ export interface RecoveryKeysRow {
   created: number
 }
 
+/** A running server instance (migration 0015); see storage/instance-store.ts. */
+export interface ServerInstanceRow {
+  id: string
+  fingerprint: string
+  /** Epoch ms of the database's clock when the instance last registered. */
+  seen: number
+}
+
 /** A message of the outbox (migration 0011); see storage/outbox-store.ts. */
 export interface OutboxMessageRow {
   id: string
@@ -294,6 +302,7 @@ export interface Database {
   attachment_chunk: AttachmentChunkRow
   recovery_keys: RecoveryKeysRow
   outbox_message: OutboxMessageRow
+  server_instance: ServerInstanceRow
   auth_application: AuthApplicationRow
   auth_process: AuthProcessRow
   auth_request: AuthRequestRow

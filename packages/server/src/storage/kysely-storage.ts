@@ -57,6 +57,8 @@ import type { EventLogStore, RealtimeTicketStore } from './event-log-store.ts'
 import { KyselyEventLogStore, KyselyRealtimeTicketStore } from './kysely-event-log-store.ts'
 import type { AuditStore } from './audit-store.ts'
 import { KyselyAuditStore } from './kysely-audit-store.ts'
+import type { InstanceStore } from './instance-store.ts'
+import { KyselyInstanceStore } from './kysely-instance-store.ts'
 import type { AuthProcessStore } from './auth-process-store.ts'
 import { KyselyAuthProcessStore } from './kysely-auth-process-store.ts'
 
@@ -171,6 +173,8 @@ export class KyselyStorage implements Storage {
   readonly realtimeTickets: RealtimeTicketStore
   /** The hash-chained access log. */
   readonly audit: AuditStore
+  /** The running server instances (secret agreement). */
+  readonly instances: InstanceStore
 
   constructor(backend: StorageBackend) {
     this.#backend = backend
@@ -184,6 +188,7 @@ export class KyselyStorage implements Storage {
     this.eventLog = new KyselyEventLogStore(backend, () => this.#db)
     this.realtimeTickets = new KyselyRealtimeTicketStore(() => this.#db)
     this.audit = new KyselyAuditStore(backend, () => this.#db)
+    this.instances = new KyselyInstanceStore(backend, () => this.#db)
   }
 
   /** The Kysely instance, refusing use after close() with a clear message rather than a driver error. */

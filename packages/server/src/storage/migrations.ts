@@ -7,6 +7,7 @@ import { outboxMigration } from './outbox-migration.ts'
 import { authProcessesMigration } from './auth-process-migration.ts'
 import { eventLogMigration } from './event-log-migration.ts'
 import { auditLogMigration } from './audit-migration.ts'
+import { serverInstancesMigration } from './instance-migration.ts'
 import { TERMS, searchIndexOf } from '../filters/search-terms.ts'
 import { EVERY_DOCUMENT_TERM } from './index-query.ts'
 
@@ -367,6 +368,7 @@ const migrations = (dialect: 'sqlite' | 'postgres'): Record<string, Migration> =
   '0012_auth_processes': authProcessesMigration,
   '0013_event_log': eventLogMigration(dialect),
   '0014_audit_log': auditLogMigration(dialect),
+  '0015_server_instances': serverInstancesMigration,
 })
 
 /**

@@ -15,6 +15,7 @@ import type { OutboxStore } from './outbox-store.ts'
 import type { AuthProcessStore } from './auth-process-store.ts'
 import type { EventLogStore, RealtimeTicketStore } from './event-log-store.ts'
 import type { AuditStore } from './audit-store.ts'
+import type { InstanceStore } from './instance-store.ts'
 
 export type { DocTable } from './storage-tables.ts'
 export type { PoolStats } from './storage-backend.ts'
@@ -360,4 +361,7 @@ export interface Storage {
 
   /** The hash-chained access log (see audit-store.ts). */
   readonly audit: AuditStore
+
+  /** The running server instances and their signing-secret fingerprints (see instance-store.ts). */
+  readonly instances: InstanceStore
 }
